@@ -1,0 +1,65 @@
+# Netralitas — the two commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Debian packages: WeasyPrint needs Pango and HarfBuzz's subsetter (without it PDF
+# writing is ~4x slower); tests drive Debian's Chromium and read PDFs back.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
+TEST_DEBS := $(RUN_DEBS) chromium
+
+.PHONY: run test test-fast lint format bench-pdf sysdeps sysdeps-test setup setup-dev messages clean
+
+run: sysdeps setup
+	@echo "Netralitas: http://$(HOST):$(PORT)  (akun demo: lihat README)"
+	DEBUG=$${DEBUG:-1} bin/run-dev $(HOST) $(PORT)
+
+test: sysdeps-test setup-dev
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench-pdf: sysdeps setup-dev
+	$(PY) bench/pdf.py $(BENCH_ARGS)
+
+sysdeps:
+	@bin/ensure-debs $(RUN_DEBS)
+
+sysdeps-test:
+	@bin/ensure-debs $(TEST_DEBS)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+messages: $(VENV)/.installed
+	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --verbosity=0
+
+# Everything `make run` needs before serving: packages, translations, schema, assets, demo data.
+setup: $(VENV)/.installed messages
+	DEBUG=1 $(MANAGE) migrate --noinput --verbosity=0
+	DEBUG=1 $(MANAGE) collectstatic --noinput --verbosity=0
+	DEBUG=1 $(MANAGE) load_demo
+
+setup-dev: $(VENV)/.installed-dev messages
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,58 @@
+"""The audit trail: an append-only record of who viewed, downloaded or changed
+what, and when. The database refuses UPDATE and DELETE on it (``dbguard``)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from roster.models import Agency
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_superuser:
+            return self.all()
+        return self.filter(agency__in=Agency.objects.visible_to(user))
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view", _("Melihat")
+        DOWNLOAD = "download", _("Mengunduh")
+        CREATE = "create", _("Membuat")
+        UPDATE = "update", _("Mengubah")
+        DELETE = "delete", _("Menghapus")
+        IMPORT = "import", _("Mengimpor")
+        INVITE = "invite", _("Mengundang")
+        OPEN = "open", _("Membuka penandatanganan")
+        CLOSE = "close", _("Menutup penandatanganan")
+
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pengguna"),
+    )
+    username = models.CharField(_("nama pengguna"), max_length=150, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("instansi")
+    )
+    action = models.CharField(_("tindakan"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("jenis objek"), max_length=60)
+    object_id = models.CharField(_("id objek"), max_length=60, blank=True)
+    description = models.CharField(_("keterangan"), max_length=500)
+    ip_address = models.GenericIPAddressField(_("alamat IP"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("jejak audit")
+        verbose_name_plural = _("jejak audit")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agency", "-at"], name="auditevent_agency_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.description}"

@@ -1,0 +1,201 @@
+"""Elections, the *apel* (ceremony) at which a pact is signed, and the
+invitations that let one employee sign at one ceremony.
+
+*Apel* is the Indonesian morning assembly; we keep the word in the UI and call
+the model ``Ceremony``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from netralitas.lib.tokens import new_code, new_link_token
+from roster.models import Agency
+
+PERSONAL_CODE_LENGTH = 6
+
+
+class Election(models.Model):
+    """A Pemilu or Pilkada; its ``name`` is written into the pact's points."""
+
+    class Kind(models.TextChoices):
+        PEMILU = "pemilu", _("Pemilu")
+        PILKADA = "pilkada", _("Pilkada")
+
+    name = models.CharField(
+        _("nama pada pakta"),
+        max_length=200,
+        help_text=_("Sebagaimana ditulis di pakta, mis. “Pemilihan Kepala Daerah Tahun 2024”."),
+    )
+    short_name = models.CharField(_("nama singkat"), max_length=80, help_text=_("Mis. Pilkada 2024."))
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    voting_date = models.DateField(_("hari pemungutan suara"))
+
+    class Meta:
+        verbose_name = _("pemilihan")
+        verbose_name_plural = _("pemilihan")
+        ordering = ["-voting_date"]
+        constraints = [models.UniqueConstraint(fields=["kind", "voting_date"], name="election_unique_kind_date")]
+
+    def __str__(self):
+        return self.short_name
+
+
+class CeremonyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(agency__in=Agency.objects.visible_to(user))
+
+    def with_progress(self):
+        return self.annotate(
+            invited_count=Count("invitations", distinct=True),
+            signed_count=Count("invitations__signature", distinct=True),
+        )
+
+
+class Ceremony(models.Model):
+    """An *apel*: the assembly at which an agency's employees sign one pact version."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Terjadwal")
+        OPEN = "open", _("Dibuka")
+        CLOSED = "closed", _("Ditutup")
+
+    class SigningState(models.TextChoices):
+        NOT_YET_OPEN = "not_yet_open", _("Belum dibuka")
+        OPEN = "open", _("Dibuka")
+        CLOSED = "closed", _("Sudah ditutup")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="ceremonies", verbose_name=_("instansi"))
+    election = models.ForeignKey(
+        Election, on_delete=models.PROTECT, related_name="ceremonies", verbose_name=_("pemilihan")
+    )
+    pact_template = models.ForeignKey(
+        "pledges.PactTemplate", on_delete=models.PROTECT, related_name="ceremonies", verbose_name=_("versi pakta")
+    )
+    title = models.CharField(
+        _("nama apel"),
+        max_length=250,
+        default=_("Apel Ikrar dan Penandatanganan Pakta Integritas Netralitas ASN"),
+    )
+    starts_at = models.DateTimeField(_("waktu apel"))
+    place = models.CharField(_("tempat"), max_length=250)
+    leader = models.CharField(_("pemimpin apel"), max_length=250, help_text=_("Nama dan jabatan, mis. Pj Wali Kota."))
+    witnesses = models.TextField(_("saksi"), blank=True, help_text=_("Satu per baris, mis. KPU Kota, Bawaslu Kota."))
+    signing_opens_at = models.DateTimeField(_("penandatanganan dibuka"), null=True, blank=True)
+    signing_closes_at = models.DateTimeField(_("penandatanganan ditutup"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    apel_token = models.CharField(
+        _("token tautan apel"), max_length=64, unique=True, default=new_link_token, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    objects = CeremonyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("apel")
+        verbose_name_plural = _("apel")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signing_opens_at__isnull=True)
+                | Q(signing_closes_at__isnull=True)
+                | Q(signing_closes_at__gt=F("signing_opens_at")),
+                name="ceremony_window_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} — {self.agency} ({self.election})"
+
+    def get_absolute_url(self):
+        return reverse("ceremonies:detail", args=[self.pk])
+
+    def signing_state(self, now=None):
+        """Whether employees may sign now: a closed ceremony is closed; one opened by
+        hand is open until its window ends; a scheduled one follows its window."""
+        now = now or timezone.now()
+        if self.status == self.Status.CLOSED:
+            return self.SigningState.CLOSED
+        if self.signing_closes_at and now >= self.signing_closes_at:
+            return self.SigningState.CLOSED
+        if self.status == self.Status.OPEN:
+            return self.SigningState.OPEN
+        if self.signing_opens_at and now >= self.signing_opens_at:
+            return self.SigningState.OPEN
+        return self.SigningState.NOT_YET_OPEN
+
+    def witness_list(self):
+        return [line.strip() for line in self.witnesses.splitlines() if line.strip()]
+
+    def invite(self, employees):
+        """Invite employees of this ceremony's agency in bulk; inviting someone twice
+        changes nothing (the database's unique pair decides). Returns how many
+        invitations are new."""
+        employees = [e for e in employees if e.agency_id == self.agency_id]
+        before = self.invitations.count()
+        Invitation.objects.bulk_create(
+            [Invitation(ceremony=self, employee=e, unit_id=e.unit_id) for e in employees],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        return self.invitations.count() - before
+
+
+def new_personal_code():
+    return new_code(PERSONAL_CODE_LENGTH)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(ceremony__agency__in=Agency.objects.visible_to(user))
+
+    def signed(self):
+        return self.filter(signature__isnull=False)
+
+    def unsigned(self):
+        return self.filter(signature__isnull=True)
+
+
+class Invitation(models.Model):
+    """One employee invited to sign at one ceremony, reached by an unguessable link
+    (``token``) or by NIP plus ``code`` on the apel page."""
+
+    ceremony = models.ForeignKey(Ceremony, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("apel"))
+    employee = models.ForeignKey(
+        "roster.Employee", on_delete=models.PROTECT, related_name="invitations", verbose_name=_("pegawai")
+    )
+    # The unit at invitation time: the live board and the recap count per unit
+    # without following later transfers.
+    unit = models.ForeignKey(
+        "roster.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit kerja")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_link_token, editable=False)
+    code = models.CharField(_("kode pribadi"), max_length=12, default=new_personal_code, editable=False)
+    created_at = models.DateTimeField(_("diundang"), auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("undangan")
+        verbose_name_plural = _("undangan")
+        ordering = ["ceremony", "employee__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ceremony", "employee"], name="invitation_once_per_ceremony"),
+        ]
+        indexes = [models.Index(fields=["ceremony", "unit"], name="invitation_ceremony_unit")]
+
+    def __str__(self):
+        return f"{self.employee.name} — {self.ceremony.title}"
+
+    def get_absolute_url(self):
+        return reverse("pledges:sign", args=[self.token])
+
+    @property
+    def public_url(self):
+        return settings.PUBLIC_BASE_URL + self.get_absolute_url()

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from netralitas import views
+
+admin.site.site_header = _("Netralitas — administrasi")
+admin.site.site_title = _("Netralitas")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("akun/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

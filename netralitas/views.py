@@ -1,0 +1,21 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+def ratelimited(request, exception):
+    """Answer for a client that tried too often: 429, in Indonesian."""
+    return render(
+        request,
+        "ratelimited.html",
+        {"message": _("Terlalu banyak percobaan. Tunggu satu menit, lalu coba lagi.")},
+        status=429,
+    )
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

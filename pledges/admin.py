@@ -1,0 +1,74 @@
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from pledges.models import PactDocument, PactTemplate, Signature
+
+
+@admin.register(PactTemplate)
+class PactTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "code", "version", "frozen", "created_at")
+    list_filter = ("code",)
+    actions = ["make_new_version"]
+
+    @admin.display(boolean=True, description=_("dibekukan"))
+    def frozen(self, obj):
+        return obj.is_frozen
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return [field.name for field in obj._meta.fields]
+        return ["created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_frozen
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.is_frozen and request.method == "GET":
+            messages.info(
+                request,
+                _(
+                    "Versi ini sudah dipakai untuk tanda tangan dan dibekukan. "
+                    "Pakai tindakan “Buat versi baru” untuk mengubah teks."
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=_("Buat versi baru dari versi terpilih"))
+    def make_new_version(self, request, queryset):
+        created = None
+        for template in queryset:
+            created = template.new_version()
+            created.save()
+        if created is not None and queryset.count() == 1:
+            return redirect(reverse("admin:pledges_pacttemplate_change", args=[created.pk]))
+        return None
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Signed means immutable: the admin may look, never add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "signed_at", "method", "ip_address")
+    list_filter = ("method", "invitation__ceremony__agency")
+    search_fields = ("verification_code", "invitation__employee__name", "invitation__employee__nip")
+    exclude = ("image",)
+    list_select_related = ("invitation",)
+
+
+@admin.register(PactDocument)
+class PactDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("file", "sha256", "size", "created_at")

@@ -1,0 +1,220 @@
+"""The pact (*Pakta Integritas Netralitas ASN*): its versioned text, the
+signatures given on it, and the signed PDF of each signature.
+
+A signature stores the exact text the signer was shown and its SHA-256, so a
+pact can be proven years later whatever happens to the templates. Signatures,
+their PDFs and pact versions in use are immutable in the database itself
+(``netralitas.lib.dbguard``).
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from netralitas.lib.tokens import new_code
+from roster.nip import format_nip
+
+ELECTION_PLACEHOLDER = "{pemilihan}"
+VERIFICATION_CODE_LENGTH = 10
+
+
+class PactTemplate(models.Model):
+    """One version of the pact's wording. ``{pemilihan}`` in any part is replaced by
+    the election's name. Frozen as soon as a signature uses it."""
+
+    code = models.SlugField(_("kode"), max_length=60, help_text=_("Sama untuk semua versi dari satu pakta."))
+    version = models.PositiveIntegerField(_("versi"), default=1)
+    title = models.CharField(_("judul"), max_length=250)
+    intro = models.CharField(_("pembuka identitas"), max_length=250, default="Saya yang bertanda tangan di bawah ini:")
+    opening = models.TextField(_("kalimat pembuka"), help_text=_("Mis. “Dengan ini menyatakan bahwa saya:”."))
+    points = models.TextField(
+        _("butir pakta"), help_text=_("Satu butir per baris, berurutan. {pemilihan} diganti nama pemilihan.")
+    )
+    closing = models.TextField(_("kalimat penutup"))
+    legal_basis = models.TextField(_("dasar hukum"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("versi pakta")
+        verbose_name_plural = _("versi pakta")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="pact_template_unique_version")]
+
+    def __str__(self):
+        return _("%(title)s (versi %(version)s)") % {"title": self.title, "version": self.version}
+
+    @property
+    def is_frozen(self):
+        return self.pk is not None and self.signatures.exists()
+
+    def point_list(self):
+        return [line.strip() for line in self.points.splitlines() if line.strip()]
+
+    def render(self, election):
+        """The pact's text for one election, as the signer reads it."""
+
+        def fill(text):
+            return text.replace(ELECTION_PLACEHOLDER, election.name)
+
+        return {
+            "title": fill(self.title),
+            "intro": fill(self.intro),
+            "opening": fill(self.opening),
+            "points": [fill(point) for point in self.point_list()],
+            "closing": fill(self.closing),
+        }
+
+    def new_version(self):
+        """An unsaved copy numbered after the highest version of this pact."""
+        latest = PactTemplate.objects.filter(code=self.code).aggregate(models.Max("version"))["version__max"] or 0
+        return PactTemplate(
+            code=self.code,
+            version=latest + 1,
+            title=self.title,
+            intro=self.intro,
+            opening=self.opening,
+            points=self.points,
+            closing=self.closing,
+            legal_basis=self.legal_basis,
+        )
+
+
+def signer_snapshot(employee, unit):
+    """The identity block printed on the pact, frozen at the moment of signing."""
+    if employee.nip:
+        label, number = "NIP", format_nip(employee.nip)
+    else:
+        label, number = "NIK", employee.nik
+    return {
+        "name": employee.name,
+        "id_label": label,
+        "id_number": number,
+        "rank": employee.rank,
+        "position": employee.position,
+        "unit": unit.name if unit else "",
+        "agency": employee.agency.name,
+    }
+
+
+def canonical_text(signer, pact):
+    """The exact text shown on the signing page, as one UTF-8 string.
+
+    This string is what the signature's SHA-256 covers. Changing its layout would
+    break verification of existing signatures: add a new format instead.
+    """
+    lines = [pact["title"], "", pact["intro"]]
+    lines += [
+        f"Nama: {signer['name']}",
+        f"{signer['id_label']}: {signer['id_number']}",
+        f"Pangkat/Golongan: {signer['rank']}",
+        f"Jabatan: {signer['position']}",
+        f"Unit Kerja: {signer['unit']}",
+        f"Instansi: {signer['agency']}",
+        "",
+        pact["opening"],
+    ]
+    lines += [f"{number}. {point}" for number, point in enumerate(pact["points"], start=1)]
+    lines += ["", pact["closing"]]
+    return "\n".join(lines)
+
+
+def sha256_hex(data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def new_verification_code():
+    return new_code(VERIFICATION_CODE_LENGTH)
+
+
+class SignatureQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from ceremonies.models import Invitation
+
+        return self.filter(invitation__in=Invitation.objects.visible_to(user))
+
+
+class Signature(models.Model):
+    """One employee's signature at one ceremony. Written once, never changed."""
+
+    class Method(models.TextChoices):
+        LINK = "link", _("Tautan pribadi")
+        APEL = "apel", _("QR apel dengan NIP dan kode")
+
+    invitation = models.OneToOneField(
+        "ceremonies.Invitation", on_delete=models.PROTECT, related_name="signature", verbose_name=_("undangan")
+    )
+    pact_template = models.ForeignKey(
+        PactTemplate, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("versi pakta")
+    )
+    signer = models.JSONField(_("identitas penanda tangan"))
+    pact = models.JSONField(_("isi pakta"))
+    text = models.TextField(_("teks yang ditandatangani"))
+    text_sha256 = models.CharField(_("SHA-256 teks"), max_length=64)
+    image = models.BinaryField(_("gambar tanda tangan (PNG)"))
+    image_sha256 = models.CharField(_("SHA-256 gambar"), max_length=64)
+    signed_at = models.DateTimeField(_("waktu tanda tangan"))
+    ip_address = models.GenericIPAddressField(_("alamat IP"), null=True, blank=True)
+    user_agent = models.CharField(_("peramban"), max_length=500, blank=True)
+    method = models.CharField(_("cara masuk"), max_length=10, choices=Method.choices)
+    verification_code = models.CharField(
+        _("kode verifikasi"), max_length=16, unique=True, default=new_verification_code, editable=False
+    )
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tanda tangan")
+        verbose_name_plural = _("tanda tangan")
+        ordering = ["-signed_at"]
+
+    def __str__(self):
+        return f"{self.signer.get('name', '')} — {self.verification_code}"
+
+    def get_absolute_url(self):
+        return reverse("pledges:verify", args=[self.verification_code])
+
+    @property
+    def public_url(self):
+        return settings.PUBLIC_BASE_URL + self.get_absolute_url()
+
+    @property
+    def display_code(self):
+        return f"{self.verification_code[:5]}-{self.verification_code[5:]}"
+
+    def is_intact(self):
+        """True when the stored text, image and identity still match their hashes."""
+        return (
+            sha256_hex(self.text) == self.text_sha256
+            and canonical_text(self.signer, self.pact) == self.text
+            and sha256_hex(bytes(self.image)) == self.image_sha256
+        )
+
+
+def pact_document_path(instance, filename):
+    signature = instance.signature
+    ceremony = signature.invitation.ceremony
+    return f"pacts/{ceremony.agency_id}/{ceremony.pk}/{signature.verification_code}.pdf"
+
+
+class PactDocument(models.Model):
+    """The signed PDF/A of a signature: written once, its SHA-256 recorded."""
+
+    signature = models.OneToOneField(
+        Signature, on_delete=models.PROTECT, related_name="document", verbose_name=_("tanda tangan")
+    )
+    file = models.FileField(_("berkas PDF"), upload_to=pact_document_path, max_length=255)
+    sha256 = models.CharField(_("SHA-256 PDF"), max_length=64)
+    size = models.PositiveIntegerField(_("ukuran (byte)"))
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PDF pakta")
+        verbose_name_plural = _("PDF pakta")
+
+    def __str__(self):
+        return self.file.name

@@ -1,0 +1,100 @@
+"""Checking and cleaning the drawn signature that a phone sends.
+
+The signature pad posts a PNG data URL. Whatever arrives is untrusted: it may be
+another format, an SVG with script, a gigantic image or a decompression bomb (a
+10000×10000 PNG is ~12 KB, so a byte limit alone does not stop it). We accept
+PNG only, bound bytes and pixels before decoding, refuse a blank drawing, and
+store our own re-encoding — never the client's bytes.
+"""
+
+import base64
+import binascii
+import io
+import warnings
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageChops
+
+DATA_URL_PREFIX = "data:image/png;base64,"
+MAX_DATA_URL_LENGTH = 400_000  # ~300 KB of PNG; a drawn signature is 5–40 KB
+MAX_WIDTH = 2400
+MAX_HEIGHT = 1600
+MIN_INK_PIXELS = 40  # fewer dark pixels than this is a tap, not a signature
+PADDING = 8
+
+BLANK_MESSAGE = _("Tanda tangan masih kosong. Goreskan tanda tangan Anda di kotak, lalu kirim lagi.")
+INVALID_MESSAGE = _("Gambar tanda tangan tidak dapat dibaca. Hapus, goreskan ulang, lalu kirim lagi.")
+
+
+def clean_signature_image(data_url):
+    """Return re-encoded PNG bytes of the signature, cropped to the ink, or raise
+    ``ValidationError`` with a message for the signer."""
+    if not data_url:
+        raise ValidationError(BLANK_MESSAGE, code="blank")
+    if len(data_url) > MAX_DATA_URL_LENGTH:
+        raise ValidationError(_("Gambar tanda tangan terlalu besar."), code="too_large")
+    if not data_url.startswith(DATA_URL_PREFIX):
+        raise ValidationError(INVALID_MESSAGE, code="not_png")
+    try:
+        raw = base64.b64decode(data_url[len(DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(INVALID_MESSAGE, code="bad_base64") from None
+    image = _open_png(raw)
+    ink = _ink_mask(image)
+    box = ink.getbbox()
+    if box is None or _count_ink(ink, box) < MIN_INK_PIXELS:
+        raise ValidationError(BLANK_MESSAGE, code="blank")
+    return _reencode(image, box)
+
+
+def _open_png(raw):
+    with warnings.catch_warnings():
+        # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; both are refusals here.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(raw), formats=["PNG"])
+            width, height = image.size
+            if width > MAX_WIDTH or height > MAX_HEIGHT or width < 10 or height < 10:
+                raise ValidationError(
+                    _("Ukuran gambar tanda tangan tidak wajar (%(width)s×%(height)s piksel)."),
+                    code="dimensions",
+                    params={"width": width, "height": height},
+                )
+            image.load()
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise ValidationError(_("Gambar tanda tangan terlalu besar."), code="bomb") from None
+        except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError):
+            raise ValidationError(INVALID_MESSAGE, code="not_png") from None
+    return image.convert("RGBA")
+
+
+def _ink_mask(image):
+    """A mask of the pixels that are visibly drawn: opaque enough and dark enough."""
+    red, green, blue, alpha = image.split()
+    luminance = Image.merge("RGB", (red, green, blue)).convert("L")
+    dark = luminance.point(lambda value: 255 if value < 160 else 0)
+    opaque = alpha.point(lambda value: 255 if value > 64 else 0)
+    return Image.composite(dark, Image.new("L", image.size, 0), opaque)
+
+
+def _count_ink(mask, box):
+    return mask.crop(box).histogram()[255]
+
+
+def _reencode(image, box):
+    left, top, right, bottom = box
+    width, height = image.size
+    box = (max(left - PADDING, 0), max(top - PADDING, 0), min(right + PADDING, width), min(bottom + PADDING, height))
+    cropped = image.crop(box)
+    # Keep the strokes with their anti-aliased edges (opacity × darkness) and drop
+    # whatever background the client painted.
+    red, green, blue, alpha = cropped.split()
+    darkness = ImageChops.invert(Image.merge("RGB", (red, green, blue)).convert("L"))
+    ink = Image.new("LA", cropped.size, 0)
+    ink.putalpha(ImageChops.multiply(alpha, darkness))
+    out = io.BytesIO()
+    ink.save(out, format="PNG", optimize=True)
+    return out.getvalue()

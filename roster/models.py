@@ -1,0 +1,270 @@
+"""Agencies (*instansi*), their units (*perangkat daerah / unit kerja*), the
+employee roster, and the staff accounts that work on them.
+
+Who may see what is decided here, once: ``Agency.objects.visible_to(user)``.
+Every staff page scopes its lookups through it.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from roster.nip import format_nip, validate_nip
+
+
+class TimeZone(models.TextChoices):
+    WIB = "Asia/Jakarta", _("WIB (UTC+7)")
+    WITA = "Asia/Makassar", _("WITA (UTC+8)")
+    WIT = "Asia/Jayapura", _("WIT (UTC+9)")
+
+
+class AgencyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The agencies a user may see: all for admins, the own agency for an
+        operator, the supervised ones for an auditor, none otherwise."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        profile = getattr(user, "staff_profile", None)
+        if profile is None:
+            return self.none()
+        if profile.role == StaffProfile.Role.OPERATOR:
+            return self.filter(pk=profile.agency_id)
+        return self.filter(auditors=profile)
+
+
+class Agency(models.Model):
+    """An *instansi*: a province, city, regency or ministry that runs its own apel."""
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("Pemerintah Provinsi")
+        CITY = "city", _("Pemerintah Kota")
+        REGENCY = "regency", _("Pemerintah Kabupaten")
+        MINISTRY = "ministry", _("Kementerian/Lembaga")
+
+    name = models.CharField(_("nama instansi"), max_length=200, unique=True)
+    short_name = models.CharField(_("nama singkat"), max_length=80, help_text=_("Mis. Pemkot Bukittinggi."))
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    place_name = models.CharField(
+        _("nama tempat pada dokumen"),
+        max_length=80,
+        help_text=_("Dipakai di baris tanggal: “Bukittinggi, 26 September 2024”."),
+    )
+    time_zone = models.CharField(_("zona waktu"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    letterhead_lines = models.TextField(
+        _("baris kop surat"),
+        blank=True,
+        help_text=_("Satu baris per baris kop, mis. “PEMERINTAH KOTA BUKITTINGGI”, “SEKRETARIAT DAERAH”, alamat."),
+    )
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("instansi")
+        verbose_name_plural = _("instansi")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def tz_abbreviation(self):
+        return {TimeZone.WIB: "WIB", TimeZone.WITA: "WITA", TimeZone.WIT: "WIT"}[self.time_zone]
+
+    def letterhead(self):
+        return [line.strip() for line in self.letterhead_lines.splitlines() if line.strip()]
+
+
+class Unit(models.Model):
+    """A *perangkat daerah* or *unit kerja*; units form a tree inside one agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="units", verbose_name=_("instansi"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("induk")
+    )
+    name = models.CharField(_("nama unit"), max_length=200)
+    code = models.CharField(_("kode"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("unit kerja")
+        verbose_name_plural = _("unit kerja")
+        ordering = ["agency", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="unit_name_unique_per_agency"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.agency_id != self.agency_id:
+            raise ValidationError({"parent": _("Unit induk harus dari instansi yang sama.")})
+        node = self.parent
+        while node is not None:
+            if node.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("Unit tidak boleh menjadi induk dari dirinya sendiri.")})
+            node = node.parent
+
+    @staticmethod
+    def descendant_ids(units, roots):
+        """Ids of ``roots`` and all units below them, from one list of an agency's units."""
+        children = {}
+        for unit in units:
+            children.setdefault(unit.parent_id, []).append(unit.pk)
+        found, stack = set(), [r.pk if isinstance(r, Unit) else r for r in roots]
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.add(pk)
+                stack.extend(children.get(pk, []))
+        return found
+
+
+class EmploymentType(models.TextChoices):
+    PNS = "PNS", _("PNS")
+    PPPK = "PPPK", _("PPPK")
+    NON_ASN = "NON_ASN", _("Non-ASN")
+
+
+class EmployeeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(agency__in=Agency.objects.visible_to(user))
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Employee(models.Model):
+    """One person on an agency's roster: a PNS, a PPPK or a non-ASN employee."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="employees", verbose_name=_("instansi"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="employees", verbose_name=_("unit kerja"), null=True, blank=True
+    )
+    employment_type = models.CharField(
+        _("jenis kepegawaian"), max_length=10, choices=EmploymentType.choices, default=EmploymentType.PNS
+    )
+    nip = models.CharField(
+        _("NIP / NI PPPK"), max_length=18, unique=True, null=True, blank=True, help_text=_("18 digit, tanpa spasi.")
+    )
+    nik = models.CharField(
+        _("NIK"),
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Nomor identitas untuk pegawai non-ASN yang tidak punya NIP (16 digit)."),
+    )
+    name = models.CharField(_("nama lengkap dengan gelar"), max_length=200)
+    rank = models.CharField(_("pangkat/golongan"), max_length=100, blank=True)
+    position = models.CharField(_("jabatan"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    objects = EmployeeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pegawai")
+        verbose_name_plural = _("pegawai")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nip__isnull=True) | Q(nip__regex=r"^[0-9]{18}$"), name="employee_nip_18_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(nik__isnull=True) | Q(nik__regex=r"^[0-9]{16}$"), name="employee_nik_16_digits"
+            ),
+            models.CheckConstraint(
+                condition=(Q(employment_type__in=["PNS", "PPPK"], nip__isnull=False))
+                | Q(employment_type="NON_ASN", nip__isnull=True, nik__isnull=False),
+                name="employee_identifier_matches_type",
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "unit", "is_active"], name="employee_agency_unit")]
+
+    def __str__(self):
+        return f"{self.name} ({self.identifier_display})"
+
+    @property
+    def identifier_display(self):
+        return format_nip(self.nip) if self.nip else _("NIK …%(tail)s") % {"tail": (self.nik or "")[-4:]}
+
+    def clean(self):
+        errors = {}
+        if self.employment_type in (EmploymentType.PNS, EmploymentType.PPPK):
+            if not self.nip:
+                errors["nip"] = _("PNS dan PPPK wajib punya NIP / NI PPPK.")
+            else:
+                try:
+                    self.nip = validate_nip(self.nip, self.employment_type)
+                except ValidationError as exc:
+                    errors["nip"] = exc.messages
+        else:
+            if self.nip:
+                errors["nip"] = _("Pegawai non-ASN tidak memakai NIP; isi NIK.")
+            if not self.nik:
+                errors["nik"] = _("Pegawai non-ASN wajib punya NIK.")
+        if self.nik and not (len(self.nik) == 16 and self.nik.isdigit()):
+            errors["nik"] = _("NIK harus 16 digit angka.")
+        if self.unit_id and self.agency_id and self.unit.agency_id != self.agency_id:
+            errors["unit"] = _("Unit kerja harus dari instansi yang sama.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class StaffProfile(models.Model):
+    """The role of a staff account: an operator works for one agency, an auditor
+    (Inspektorat) reads the agencies it supervises."""
+
+    class Role(models.TextChoices):
+        OPERATOR = "operator", _("Operator sekretariat")
+        AUDITOR = "auditor", _("Auditor Inspektorat")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("pengguna")
+    )
+    role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="operators",
+        verbose_name=_("instansi (operator)"),
+    )
+    supervised_agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="auditors", verbose_name=_("instansi yang diawasi (auditor)")
+    )
+
+    class Meta:
+        verbose_name = _("profil staf")
+        verbose_name_plural = _("profil staf")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="auditor") | Q(role="operator", agency__isnull=False),
+                name="operator_has_agency",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"
+
+    @property
+    def is_operator(self):
+        return self.role == self.Role.OPERATOR
+
+    @property
+    def is_auditor(self):
+        return self.role == self.Role.AUDITOR

@@ -1,0 +1,156 @@
+"""NIP (Nomor Induk Pegawai) and NI PPPK: normalising what rosters contain, and
+validating the structure, not only the length.
+
+Both numbers have 18 digits laid out alike::
+
+    PNS      YYYYMMDD  YYYYMM      S  NNN    birth date, CPNS appointment, sex, sequence
+    PPPK     YYYYMMDD  YYYY  XX    S  NNN    birth date, appointment year, two digits, sex, sequence
+
+(see ``../shared/docs/domain.md``). The two digits after a PPPK appointment year
+are not documented publicly, so they are accepted as they are.
+
+Excel mangles NIPs in three ways that we see in real rosters: spaces between the
+groups, a leading apostrophe (Excel's "treat as text" marker) and — the dangerous
+one — the NIP stored as a number, which keeps only ~15 significant digits. The
+first two are normalised; a number is refused, because its last digits are gone
+and no program can get them back.
+"""
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+NIP_LENGTH = 18
+_GROUPING = re.compile(r"[\s.\-]+")
+_EXCEL_NUMBER = re.compile(r"^\d+(\.\d*)?[eE][+-]?\d+$|^\d+\.\d+$")
+
+EARLIEST_BIRTH_YEAR = 1940
+ADULT_AGE = 18
+
+FLOAT_MESSAGE = _(
+    "NIP terbaca sebagai angka Excel (%(value)s): digit terakhirnya sudah hilang. "
+    "Format kolom NIP sebagai Teks di Excel, ketik ulang NIP-nya, lalu unggah kembali."
+)
+
+
+def normalise_nip(raw):
+    """Return the 18-digit string for ``raw`` or raise ``ValidationError``.
+
+    Accepts strings with spaces, dots or dashes between the groups and a leading
+    apostrophe; refuses Excel numbers (floats, ``1.98001E+17``) because they have
+    lost digits. Structure is checked separately by :func:`validate_nip`.
+    """
+    if raw is None:
+        raise ValidationError(_("NIP wajib diisi."), code="required")
+    if isinstance(raw, float | Decimal):
+        raise ValidationError(FLOAT_MESSAGE, code="excel_number", params={"value": raw})
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        # An integer read from xlsx keeps every digit only if Excel never held it as
+        # a double; 18-digit values exceed 2**53, so treat them as damaged too.
+        if raw >= 2**53:
+            raise ValidationError(FLOAT_MESSAGE, code="excel_number", params={"value": raw})
+        raw = str(raw)
+    text = str(raw).strip().lstrip("'’`").strip()
+    if not text:
+        raise ValidationError(_("NIP wajib diisi."), code="required")
+    if _EXCEL_NUMBER.match(text):
+        raise ValidationError(FLOAT_MESSAGE, code="excel_number", params={"value": text})
+    digits = _GROUPING.sub("", text)
+    if not digits.isdigit() or not digits.isascii():
+        raise ValidationError(
+            _("NIP hanya boleh berisi angka (boleh dipisah spasi): %(value)s."),
+            code="not_digits",
+            params={"value": text},
+        )
+    if len(digits) != NIP_LENGTH:
+        raise ValidationError(
+            _("NIP harus 18 digit, yang ini %(count)s digit: %(value)s."),
+            code="length",
+            params={"count": len(digits), "value": text},
+        )
+    return digits
+
+
+def _birth_date(nip):
+    try:
+        born = datetime.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        raise ValidationError(
+            _("NIP %(nip)s: digit 1–8 (%(part)s) bukan tanggal lahir yang ada."),
+            code="birth_date",
+            params={"nip": nip, "part": nip[0:8]},
+        ) from None
+    if born.year < EARLIEST_BIRTH_YEAR or born > timezone.localdate():
+        raise ValidationError(
+            _("NIP %(nip)s: tahun lahir %(year)s tidak mungkin untuk pegawai aktif."),
+            code="birth_year",
+            params={"nip": nip, "year": born.year},
+        )
+    return born
+
+
+def validate_nip(nip, employment_type="PNS"):
+    """Check an 18-digit NIP against the PNS or the PPPK layout.
+
+    The message names the rule that failed, so an operator can fix the roster row.
+    """
+    nip = normalise_nip(nip)
+    born = _birth_date(nip)
+    year = int(nip[8:12])
+    today = timezone.localdate()
+    if employment_type == "PPPK":
+        if year < born.year + ADULT_AGE or year > today.year + 1:
+            raise ValidationError(
+                _("NI PPPK %(nip)s: tahun pengangkatan %(year)s tidak masuk akal untuk kelahiran %(born)s."),
+                code="appointment",
+                params={"nip": nip, "year": year, "born": born.year},
+            )
+    else:
+        month = int(nip[12:14])
+        if not 1 <= month <= 12:
+            raise ValidationError(
+                _("NIP %(nip)s: digit 13–14 (%(part)s) bukan bulan pengangkatan 01–12."),
+                code="appointment_month",
+                params={"nip": nip, "part": nip[12:14]},
+            )
+        appointed = (year, month)
+        if appointed < (born.year + ADULT_AGE, born.month) or appointed > (today.year + 1, 12):
+            raise ValidationError(
+                _(
+                    "NIP %(nip)s: pengangkatan %(month)02d/%(year)s tidak masuk akal "
+                    "(harus sesudah usia 18 tahun, lahir %(born)s)."
+                ),
+                code="appointment",
+                params={"nip": nip, "month": month, "year": year, "born": born.isoformat()},
+            )
+    if nip[14] not in "12":
+        raise ValidationError(
+            _("NIP %(nip)s: digit ke-15 (%(digit)s) harus 1 (laki-laki) atau 2 (perempuan)."),
+            code="sex",
+            params={"nip": nip, "digit": nip[14]},
+        )
+    if nip[15:18] == "000":
+        raise ValidationError(
+            _("NIP %(nip)s: nomor urut (digit 16–18) tidak boleh 000."),
+            code="sequence",
+            params={"nip": nip},
+        )
+    return nip
+
+
+def format_nip(nip):
+    """Group an NIP as it is printed on documents: ``19800101 200501 1 001``."""
+    if not nip or len(nip) != NIP_LENGTH:
+        return nip or ""
+    return f"{nip[0:8]} {nip[8:14]} {nip[14]} {nip[15:18]}"
+
+
+def mask_nip(nip):
+    """Hide the birth date and sequence for public pages: ``1980**** 200501 * ***``."""
+    if not nip or len(nip) != NIP_LENGTH:
+        return ""
+    return f"{nip[0:4]}**** {nip[8:14]} * **{nip[17]}"

@@ -1,0 +1,105 @@
+"""Guards on the project itself: checks, migrations, demo data, translations."""
+
+import io
+import subprocess
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import translation
+
+from ceremonies.models import Ceremony, Election, Invitation
+from pledges.models import PactTemplate
+from roster.models import Agency, Employee, StaffProfile
+from roster.nip import validate_nip
+
+
+def test_system_check_is_clean():
+    out = io.StringIO()
+    call_command("check", "--fail-level", "WARNING", stdout=out)
+    assert "no issues" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_and_is_valid():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "5 instansi" in out.getvalue()
+    assert set(Agency.objects.values_list("short_name", flat=True)) == {
+        "Pemkot Bukittinggi",
+        "Pemkot Bandung",
+        "Pemprov Sumbar",
+        "Pemko Tanjungpinang",
+        "Pemkot Sukabumi",
+    }
+    assert set(Election.objects.values_list("short_name", flat=True)) == {"Pemilu 2024", "Pilkada 2024"}
+    assert Ceremony.objects.count() == 5
+    assert Employee.objects.count() >= 30
+    for employee in Employee.objects.exclude(nip=None):
+        assert validate_nip(employee.nip, employee.employment_type) == employee.nip
+        employee.full_clean()
+    assert Invitation.objects.count() == Employee.objects.filter(is_active=True).count()
+    pact = PactTemplate.objects.get(code="netralitas-asn")
+    rendered = pact.render(Election.objects.get(short_name="Pilkada 2024"))
+    assert len(rendered["points"]) == 4
+    assert "Pemilihan Kepala Daerah Tahun 2024" in rendered["points"][0]
+    assert {p.role for p in StaffProfile.objects.all()} == {"operator", "auditor"}
+
+    # A second run (every `make run`) changes nothing.
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "tidak dimuat ulang" in out.getvalue()
+    assert Ceremony.objects.count() == 5
+
+
+def test_every_locale_compiles_and_is_complete(tmp_path):
+    catalogs = sorted((settings.BASE_DIR / "locale").glob("*/LC_MESSAGES/*.po"))
+    assert catalogs, "no translation catalogs shipped"
+    for po in catalogs:
+        subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(po)], check=True)
+        for flag in ("--untranslated", "--only-fuzzy"):
+            leftover = subprocess.run(
+                ["msgattrib", flag, "--no-obsolete", str(po)], check=True, capture_output=True, text=True
+            ).stdout
+            assert leftover == "", f"{po}: {flag[2:]} entries:\n{leftover[:2000]}"
+
+
+def test_english_catalog_is_compiled_and_used():
+    with translation.override("en"):
+        assert translation.gettext("Masuk untuk staf") == "Staff sign-in"
+    with translation.override("id"):
+        assert translation.gettext("Masuk untuk staf") == "Masuk untuk staf"
+
+
+@pytest.mark.django_db
+def test_home_and_admin_are_served(client, django_user_model):
+    call_command("load_demo", stdout=io.StringIO())
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Pakta Integritas Netralitas ASN" in response.content.decode()
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+
+    client.force_login(django_user_model.objects.get(username="admin"))
+    for url in [
+        "/admin/",
+        "/admin/roster/employee/",
+        "/admin/roster/agency/",
+        "/admin/ceremonies/ceremony/",
+        "/admin/pledges/pacttemplate/",
+        "/admin/pledges/signature/",
+        "/admin/roster/employee/import/",
+        "/admin/roster/employee/export/",
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+@override_settings(LANGUAGE_CODE="en")
+def test_english_is_available(client):
+    response = client.get("/akun/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Staff sign-in" in response.content.decode()
