@@ -1,7 +1,7 @@
 """Shared fixtures: two agencies with every role, and the database plumbing tests need."""
 
 import pytest
-from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
+from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 
 from netralitas.lib import dbguard
 
