@@ -10,7 +10,7 @@ PORT ?= 8000
 # Debian packages: WeasyPrint needs Pango and HarfBuzz's subsetter (without it PDF
 # writing is ~4x slower); tests drive Debian's Chromium and read PDFs back.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
-TEST_DEBS := $(RUN_DEBS) chromium
+TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils
 
 .PHONY: run test test-fast lint format bench-pdf sysdeps sysdeps-test setup setup-dev messages clean
 

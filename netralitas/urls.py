@@ -13,4 +13,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("pledges.urls")),
+    path("", include("roster.urls")),
 ]
+
+handler404 = "netralitas.views.not_found"
+handler500 = "netralitas.views.server_error"

@@ -19,3 +19,11 @@ def ratelimited(request, exception):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -55,6 +55,10 @@ def _open_png(raw):
         try:
             image = Image.open(io.BytesIO(raw), formats=["PNG"])
             width, height = image.size
+            # verify() walks every chunk and its CRC; load() alone would accept a
+            # truncated file when a library (WeasyPrint does) sets LOAD_TRUNCATED_IMAGES.
+            image.verify()
+            image = Image.open(io.BytesIO(raw), formats=["PNG"])
             if width > MAX_WIDTH or height > MAX_HEIGHT or width < 10 or height < 10:
                 raise ValidationError(
                     _("Ukuran gambar tanda tangan tidak wajar (%(width)s×%(height)s piksel)."),

@@ -63,6 +63,22 @@ class Agency(models.Model):
         help_text=_("Satu baris per baris kop, mis. “PEMERINTAH KOTA BUKITTINGGI”, “SEKRETARIAT DAERAH”, alamat."),
     )
 
+    certificate_path = models.CharField(
+        _("berkas sertifikat (PKCS#12)"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Path berkas .p12 sertifikat elektronik instansi di server. "
+            "Kosong: sertifikat pengembangan di folder kunci."
+        ),
+    )
+    certificate_password_env = models.CharField(
+        _("variabel lingkungan kata sandi sertifikat"),
+        max_length=100,
+        blank=True,
+        help_text=_("Nama variabel lingkungan yang berisi kata sandi .p12, mis. SERTIFIKAT_BUKITTINGGI_PASSWORD."),
+    )
+
     objects = AgencyQuerySet.as_manager()
 
     class Meta:

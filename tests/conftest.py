@@ -4,6 +4,7 @@ import pytest
 from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 
 from netralitas.lib import dbguard
+from tests import factories
 
 _original_sqlite_flush = SQLiteOperations.sql_flush
 
@@ -29,3 +30,51 @@ SQLiteOperations.sql_flush = _sqlite_flush_lifting_guards
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SIGNING_KEYS_DIR = tmp_path / "keys"
+
+
+@pytest.fixture
+def agency(db):
+    from pledges.pdf.certificates import create_dev_certificate
+
+    agency = factories.agency(name="Pemerintah Kota Bukittinggi", short_name="Pemkot Bukittinggi")
+    create_dev_certificate(agency)
+    return agency
+
+
+@pytest.fixture
+def ceremony(agency):
+    return factories.ceremony(agency, title="Apel Ikrar Netralitas ASN")
+
+
+@pytest.fixture
+def invitation(ceremony):
+    from ceremonies.models import Invitation
+
+    unit = factories.unit(ceremony.agency, "Sekretariat Daerah")
+    employee = factories.employee(
+        ceremony.agency,
+        unit=unit,
+        nip="198001012005011001",
+        name="Budi Santoso, S.E., M.Si.",
+        rank="Penata Tingkat I (III/d)",
+        position="Kepala Bagian Umum",
+    )
+    return Invitation.objects.create(ceremony=ceremony, employee=employee, unit=unit)
+
+
+@pytest.fixture
+def signature_data_url():
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(factories.signature_png()).decode()
+
+
+@pytest.fixture
+def signature(invitation, signature_data_url):
+    from pledges.services import signature_create
+    from pledges.signature_image import clean_signature_image
+
+    signature, _ = signature_create(
+        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+    )
+    return signature

@@ -17,3 +17,14 @@ CSRF_COOKIE_SECURE = False
 # Serve static files from the source folders: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Tasks are recorded, not run; tests that need the PDF run the task or the
+# renderer explicitly (or switch to the ImmediateBackend).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared-cache in-memory database: shared cache locks whole
+    # tables (SQLITE_LOCKED, no busy wait), which is not how the app runs on SQLite.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "netralitas-test.sqlite3")}  # noqa: F405

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ceremonies.models import Ceremony
+from pledges.pdf.certificates import create_dev_certificate
 from roster.models import Agency, Employee
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "demo.json"
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             invited = 0
             for ceremony in Ceremony.objects.all():
                 invited += ceremony.invite(Employee.objects.filter(agency=ceremony.agency, is_active=True))
+        for agency in Agency.objects.all():
+            create_dev_certificate(agency)
         self.stdout.write(
             f"Data demo dimuat: {Agency.objects.count()} instansi, {Employee.objects.count()} pegawai, "
             f"{invited} undangan. Akun demo: admin / operator / auditor, kata sandi netralitas-demo."

@@ -1,0 +1,57 @@
+"""Making and storing the signed PDF of a signature — once.
+
+``pact_document_create`` is the one way a PDF comes to exist, used by the
+background task and by the sweeper command alike. It never writes over an
+existing PDF: the database's one-to-one decides which render is kept, and a
+render that lost the race deletes its own file.
+"""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from pledges.models import PactDocument, Signature, sha256_hex
+from pledges.pdf.render import render_pact
+from pledges.pdf.seal import seal_pdf
+
+logger = logging.getLogger(__name__)
+
+
+def build_signed_pdf(signature):
+    """The sealed PDF/A bytes of ``signature`` (nothing stored)."""
+    agency = signature.invitation.ceremony.agency
+    pdf, qr_box = render_pact(signature)
+    return seal_pdf(
+        pdf,
+        agency=agency,
+        qr_url=signature.public_url,
+        qr_box=qr_box,
+        reason=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        location=agency.place_name,
+    )
+
+
+def pact_document_create(signature_id):
+    """Render, seal and store the PDF of a signature unless it already has one.
+    Returns the ``PactDocument``."""
+    existing = PactDocument.objects.filter(signature_id=signature_id).first()
+    if existing is not None:
+        return existing
+    signature = Signature.objects.select_related("invitation__ceremony__agency").get(pk=signature_id)
+    data = build_signed_pdf(signature)
+    document = PactDocument(signature=signature, sha256=sha256_hex(data), size=len(data))
+    # The storage picks a fresh name if one exists: a file is never overwritten.
+    document.file.save(f"{signature.verification_code}.pdf", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+    except IntegrityError:
+        document.file.delete(save=False)
+        logger.info("PDF of signature %s was stored by another worker first", signature_id)
+        return PactDocument.objects.get(signature_id=signature_id)
+    return document
+
+
+def signatures_without_document():
+    return Signature.objects.filter(document__isnull=True).order_by("signed_at")

@@ -1,0 +1,62 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from netralitas.lib.tokens import normalise_code
+from pledges.signature_image import MAX_DATA_URL_LENGTH, clean_signature_image
+from roster.nip import normalise_nip
+
+
+class SignForm(forms.Form):
+    """The signing form: the drawn signature (a PNG data URL) and the agreement."""
+
+    signature = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        max_length=MAX_DATA_URL_LENGTH,
+        error_messages={"max_length": _("Gambar tanda tangan terlalu besar.")},
+    )
+    agree = forms.BooleanField(
+        label=_("Saya telah membaca dan menyetujui seluruh isi pakta integritas ini."),
+        error_messages={"required": _("Centang pernyataan persetujuan sebelum menandatangani.")},
+    )
+
+    def clean_signature(self):
+        png = clean_signature_image(self.cleaned_data.get("signature", ""))
+        self.signature_png = png
+        return self.cleaned_data["signature"]
+
+
+class ApelLoginForm(forms.Form):
+    """At the apel: NIP (or NIK for non-ASN) plus the personal code from the printed sheet."""
+
+    nip = forms.CharField(
+        label=_("NIP / NI PPPK / NIK"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off"}),
+    )
+    code = forms.CharField(
+        label=_("Kode pribadi"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+    def clean_nip(self):
+        raw = self.cleaned_data["nip"]
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if len(digits) == 16:
+            return digits  # a NIK
+        try:
+            return normalise_nip(raw)
+        except ValidationError as exc:
+            raise ValidationError(_("Periksa NIP Anda: 18 digit angka (NIK untuk non-ASN: 16 digit).")) from exc
+
+    def clean_code(self):
+        return normalise_code(self.cleaned_data["code"])
+
+
+class VerifyLookupForm(forms.Form):
+    code = forms.CharField(label=_("Kode verifikasi"), max_length=30)
+
+    def clean_code(self):
+        return normalise_code(self.cleaned_data["code"])

@@ -1,0 +1,29 @@
+"""Find signatures that have no PDF yet and render them.
+
+Idempotent and safe to run twice at once (the database keeps one PDF per
+signature). Run it from cron as a safety net, or after restoring a backup."""
+
+from django.core.management.base import BaseCommand
+
+from pledges.documents import pact_document_create, signatures_without_document
+
+
+class Command(BaseCommand):
+    help = "Buat PDF untuk tanda tangan yang belum punya PDF."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--limit", type=int, default=None, help="paling banyak sekian tanda tangan")
+
+    def handle(self, *args, limit=None, **options):
+        ids = list(signatures_without_document().values_list("pk", flat=True)[:limit])
+        made = failed = 0
+        for signature_id in ids:
+            try:
+                pact_document_create(signature_id)
+                made += 1
+            except Exception as exc:  # report and go on with the others
+                failed += 1
+                self.stderr.write(f"Tanda tangan {signature_id}: {type(exc).__name__}: {exc}")
+        self.stdout.write(f"PDF dibuat: {made}, gagal: {failed}, diperiksa: {len(ids)}.")
+        if failed:
+            raise SystemExit(1)

@@ -1,0 +1,111 @@
+"""Laying out the pact with WeasyPrint.
+
+A worker renders many pacts, so the parts every pact shares are prepared once
+per process: the parsed stylesheet, the font configuration and WeasyPrint's
+image cache (the agency logo is decoded once). The QR code is not laid out by
+WeasyPrint at all: its box is left empty and ``seal`` draws the modules as
+vector rectangles into that box, which is far cheaper than WeasyPrint's SVG
+path parser.
+"""
+
+import base64
+import functools
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from netralitas.lib.dates import date_line
+from pledges.pdf.fetcher import BASE_URL, ProjectFilesFetcher, media_url, static_url
+
+PDF_VARIANT = "pdf/a-2u"
+QR_ELEMENT_ID = "qr"
+PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px (1/96 in); PDF user space is in pt (1/72 in)
+
+
+class Renderer:
+    """Holds what all renders in one process share."""
+
+    def __init__(self):
+        self.fetcher = ProjectFilesFetcher()
+        self.font_config = FontConfiguration()
+        self.cache = {}
+        self.stylesheet = CSS(
+            url=static_url("pdf/pact.css"),
+            url_fetcher=self.fetcher,
+            font_config=self.font_config,
+        )
+
+    def layout(self, html):
+        """Lay out one document; returns the WeasyPrint document."""
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
+            stylesheets=[self.stylesheet],
+            font_config=self.font_config,
+            cache=self.cache,
+            pdf_variant=PDF_VARIANT,
+        )
+
+    def write(self, document, *, title, author):
+        document.metadata.title = title
+        document.metadata.authors = [author]
+        document.metadata.lang = "id"
+        return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+
+
+@functools.cache
+def renderer():
+    return Renderer()
+
+
+def pact_context(signature):
+    """Everything the pact template shows, from the signature's frozen record."""
+    ceremony = signature.invitation.ceremony
+    agency = ceremony.agency
+    return {
+        "agency": agency,
+        "letterhead": agency.letterhead() or [agency.name.upper()],
+        "logo_url": media_url(agency.logo.name) if agency.logo else "",
+        "pact": signature.pact,
+        "signer": signature.signer,
+        "date_line": date_line(agency.place_name, signature.signed_at, agency.time_zone),
+        "signature_url": "data:image/png;base64," + base64.b64encode(bytes(signature.image)).decode("ascii"),
+        "verification_code": signature.display_code,
+        "verification_url": signature.public_url,
+        "text_sha256": signature.text_sha256,
+        "site": settings.PUBLIC_BASE_URL,
+        "qr_id": QR_ELEMENT_ID,
+    }
+
+
+def find_box(document, element_id):
+    """The page box of the element with ``element_id`` on the first page, in PDF
+    points measured from the bottom-left corner: ``(x, y, width, height)``."""
+    page = document.pages[0]
+    page_height = page.height
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        if element is not None and element.get("id") == element_id and hasattr(box, "border_box_x"):
+            x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
+            return (x * PT_PER_PX, (page_height - y - height) * PT_PER_PX, width * PT_PER_PX, height * PT_PER_PX)
+        stack.extend(getattr(box, "children", []))
+    raise LookupError(f"no element #{element_id} in the laid-out pact")
+
+
+def render_pact(signature):
+    """The unsigned PDF/A of ``signature`` and the box reserved for its QR code."""
+    context = pact_context(signature)
+    html = render_to_string("pledges/pdf/pact.html", context)
+    engine = renderer()
+    document = engine.layout(html)
+    if len(document.pages) != 1:
+        raise ValueError(f"pact of signature {signature.pk} takes {len(document.pages)} pages, not one")
+    qr_box = find_box(document, QR_ELEMENT_ID)
+    pdf = engine.write(
+        document,
+        title=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        author=context["agency"].name,
+    )
+    return pdf, qr_box

@@ -1,0 +1,15 @@
+from django.urls import path, re_path
+
+from pledges import views
+
+app_name = "pledges"
+
+TOKEN = r"(?P<{}>[A-Za-z0-9_-]{{16,64}})"
+
+urlpatterns = [
+    re_path(rf"^t/{TOKEN.format('token')}/$", views.sign, name="sign"),
+    re_path(rf"^apel/{TOKEN.format('apel_token')}/$", views.apel, name="apel"),
+    path("verifikasi/", views.verify_lookup, name="verify_lookup"),
+    re_path(r"^v/(?P<code>[A-Za-z0-9-]{4,30})/$", views.verify, name="verify"),
+    re_path(r"^v/(?P<code>[A-Za-z0-9-]{4,30})/pdf$", views.document, name="document"),
+]

@@ -1,0 +1,276 @@
+"""The signed pact PDF, read back: text, PDF/A markers, fonts, PAdES, QR, safety."""
+
+import http.server
+import io
+import re
+import subprocess
+import threading
+
+import pdfplumber
+import pypdfium2
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from ceremonies.models import Invitation
+from netralitas.lib.dates import MONTHS
+from pledges.documents import build_signed_pdf, pact_document_create
+from pledges.models import PactDocument, sha256_hex
+from pledges.pdf.fetcher import ProjectFilesFetcher, RefusedURL
+from pledges.pdf.seal import signer_for
+from pledges.services import signature_create
+from pledges.signature_image import clean_signature_image
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(data):
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert len(pdf.pages) == 1
+        return pdf.pages[0].extract_text()
+
+
+def flat(text):
+    return re.sub(r"\s+", " ", text)
+
+
+def validation_status(data, agency):
+    reader = PdfFileReader(io.BytesIO(data))
+    (embedded,) = reader.embedded_signatures
+    context = ValidationContext(trust_roots=[signer_for(agency).signing_cert])
+    return validate_pdf_signature(embedded, context)
+
+
+@pytest.fixture
+def pdf(signature):
+    return build_signed_pdf(signature)
+
+
+def test_text_reads_back(pdf, signature):
+    text = flat(pdf_text(pdf))
+    for expected in [
+        "PAKTA INTEGRITAS NETRALITAS ASN",
+        "Saya yang bertanda tangan di bawah ini:",
+        "Budi Santoso, S.E., M.Si.",
+        "19800101 200501 1 001",
+        "Penata Tingkat I (III/d)",
+        "Kepala Bagian Umum",
+        "Sekretariat Daerah",
+        "Pemilihan Kepala Daerah Tahun 2024",
+        "Yang membuat pernyataan",
+        signature.display_code,
+        signature.text_sha256,
+    ]:
+        assert expected in text, expected
+    for point in signature.pact["points"]:
+        assert flat(point) in text
+    # The place and date line, as officials write it, in the agency's time zone.
+    months = "|".join(MONTHS)
+    assert re.search(rf"Bukittinggi, \d{{1,2}} ({months}) \d{{4}}", text)
+
+
+def test_pdfa_markers_survive_the_signature(pdf):
+    reader = PdfFileReader(io.BytesIO(pdf))
+    root = reader.root
+    intents = root["/OutputIntents"]
+    assert any(intent.get_object()["/S"] == "/GTS_PDFA1" for intent in intents)
+    metadata = root["/Metadata"].get_object().data.decode()
+    assert re.search(r'pdfaid:part(="|>)2', metadata)
+    assert re.search(r'pdfaid:conformance(="|>)U', metadata)
+    # Signed as an incremental update: the original file is a prefix of the signed one.
+    assert pdf.count(b"%%EOF") == 2
+
+
+def test_every_font_is_embedded(pdf):
+    reader = PdfFileReader(io.BytesIO(pdf))
+    page = reader.root["/Pages"]["/Kids"][0].get_object()
+    fonts = page["/Resources"]["/Font"]
+    assert len(fonts) >= 2
+    for reference in fonts.values():
+        font = reference.get_object()
+        descendants = font.get("/DescendantFonts")
+        descriptor_owner = descendants[0].get_object() if descendants else font
+        descriptor = descriptor_owner["/FontDescriptor"].get_object()
+        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font
+    # pyHanko's default visible stamp would bring a non-embedded Courier: we use none.
+    assert b"/Courier" not in pdf
+
+
+def test_signature_validates(pdf, agency):
+    status = validation_status(pdf, agency)
+    assert status.intact and status.valid
+    assert status.coverage.name == "ENTIRE_FILE"
+    assert status.signing_cert.subject.native["organization_name"] == agency.name
+
+
+def test_changing_one_byte_breaks_the_signature(pdf, agency):
+    # Change a byte inside the signed range (in the page content, well before the signature).
+    position = pdf.index(b"stream") + 40
+    tampered = pdf[:position] + bytes([pdf[position] ^ 0x01]) + pdf[position + 1 :]
+    status = validation_status(tampered, agency)
+    assert not status.intact
+    assert not status.bottom_line
+
+
+def test_qr_code_scans_to_the_verification_page(pdf, signature, tmp_path):
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=4).to_pil()
+    path = tmp_path / "pact.png"
+    image.save(path)
+    result = subprocess.run(["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True, check=False)
+    assert result.stdout.strip() == signature.public_url
+
+
+def test_longest_names_stay_on_one_page(invitation, signature_data_url):
+    employee = invitation.employee
+    employee.name = (
+        "Prof. Dr. dr. Hj. Raden Ajeng Sri Wahyuningsih Kusumaningrum Purbaningrat Hadiningrat, "
+        "Sp.PD-KGEH., M.Kes., M.H.Kes., FINASIM, FACP"
+    )
+    employee.position = (
+        "Kepala Bidang Pencegahan dan Pengendalian Penyakit Menular dan Tidak Menular serta Kesehatan Jiwa "
+        "pada Dinas Kesehatan Pengendalian Penduduk dan Keluarga Berencana"
+    )
+    employee.rank = "Pembina Utama Muda (IV/c)"
+    employee.save()
+    invitation.unit.name = "Dinas Kesehatan, Pengendalian Penduduk dan Keluarga Berencana Kota Bukittinggi"
+    invitation.unit.save()
+    signature, _ = signature_create(
+        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+    )
+    text = flat(pdf_text(build_signed_pdf(signature)))  # pdf_text asserts a single page
+    assert "Purbaningrat Hadiningrat" in text
+    assert "Keluarga Berencana" in text
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    requests = []
+
+    def do_GET(self):  # noqa: N802 (the stdlib's name)
+        RecordingHandler.requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_hostile_values_are_printed_never_fetched(invitation, signature_data_url):
+    server = http.server.HTTPServer(("127.0.0.1", 0), RecordingHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_port}"
+    try:
+        employee = invitation.employee
+        employee.name = f'<img src="{address}/name.png"> Budi'
+        employee.position = f"<link rel=stylesheet href={address}/x.css><style>@import url({address}/y.css)</style>"
+        employee.rank = '<img src="file:///etc/passwd">'
+        employee.save()
+        signature, _ = signature_create(
+            invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+        )
+        text = flat(pdf_text(build_signed_pdf(signature)))
+    finally:
+        server.shutdown()
+    assert RecordingHandler.requests == []
+    assert f'<img src="{address}/name.png"> Budi' in text
+    assert "file:///etc/passwd" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x.png",
+        "https://example.com/logo.png",
+        "file:///etc/passwd",
+        "https://netralitas.invalid/static/../../../etc/passwd",
+        "https://netralitas.invalid/media/../../etc/passwd",
+        "https://netralitas.invalid/other/x.png",
+        "https://netralitas.invalid/static/pdf/pact.css?x=1",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "data:image/svg+xml;base64,PHN2Zz4=",
+        "ftp://example.com/x",
+    ],
+)
+def test_fetcher_refuses_everything_but_our_files(url):
+    with pytest.raises(RefusedURL):
+        ProjectFilesFetcher().fetch(url)
+
+
+def test_fetcher_serves_our_static_files():
+    response = ProjectFilesFetcher().fetch("https://netralitas.invalid/static/pdf/pact.css")
+    assert b"@page" in response.read()
+
+
+# -- stored once -------------------------------------------------------------
+
+
+def test_document_is_stored_once_with_its_hash(signature):
+    document = pact_document_create(signature.pk)
+    data = document.file.read()
+    document.file.close()
+    assert document.sha256 == sha256_hex(data)
+    assert document.size == len(data)
+    again = pact_document_create(signature.pk)
+    assert again.pk == document.pk
+    assert PactDocument.objects.count() == 1
+
+
+def test_losing_render_never_overwrites_the_stored_file(signature, monkeypatch):
+    first = pact_document_create(signature.pk)
+    stored = first.file.read()
+    first.file.close()
+    # A second worker that missed the first one's row renders again and loses the race.
+    monkeypatch.setattr("pledges.documents.PactDocument.objects.filter", lambda **kw: PactDocument.objects.none())
+    second = pact_document_create(signature.pk)
+    monkeypatch.undo()
+    assert second.pk == first.pk
+    with second.file.open("rb") as handle:
+        assert handle.read() == stored
+    assert PactDocument.objects.count() == 1
+
+
+def test_render_missing_pdfs_is_idempotent(signature, ceremony, signature_data_url):
+    employee = factories.employee(ceremony.agency)
+    other_invitation = Invitation.objects.create(ceremony=ceremony, employee=employee)
+    signature_create(invitation=other_invitation, image_png=clean_signature_image(signature_data_url), method="apel")
+    out = io.StringIO()
+    call_command("render_missing_pdfs", stdout=out)
+    assert "PDF dibuat: 2" in out.getvalue()
+    out = io.StringIO()
+    call_command("render_missing_pdfs", stdout=out)
+    assert "PDF dibuat: 0" in out.getvalue()
+    assert PactDocument.objects.count() == 2
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}})
+def test_signing_queues_the_pdf_task(invitation, signature_data_url):
+    signature, _ = signature_create(
+        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+    )
+    assert PactDocument.objects.filter(signature=signature).exists()
+
+
+def test_confirmation_and_verification_link_the_stored_pdf(client, signature):
+    document = pact_document_create(signature.pk)
+    confirmation = client.get(reverse("pledges:sign", args=[signature.invitation.token])).content.decode()
+    url = reverse("pledges:document", args=[signature.verification_code])
+    assert url in confirmation
+    assert url in client.get(reverse("pledges:verify", args=[signature.verification_code])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        f'filename="pakta-198001012005011001-apel{signature.invitation.ceremony_id}.pdf"'
+        in response["Content-Disposition"]
+    )
+    assert sha256_hex(b"".join(response.streaming_content)) == document.sha256
+
+
+def test_missing_pdf_download_is_a_404(client, signature):
+    response = client.get(reverse("pledges:document", args=[signature.verification_code]))
+    assert response.status_code == 404
