@@ -15,7 +15,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("pledges.urls")),
     path("", include("roster.urls")),
+    path("apel/", include("ceremonies.urls")),
+    path("audit/", include("audit.urls")),
 ]
 
+handler403 = "netralitas.views.permission_denied"
 handler404 = "netralitas.views.not_found"
 handler500 = "netralitas.views.server_error"

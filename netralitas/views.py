@@ -1,9 +1,16 @@
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+
+from roster.access import is_auditor, is_operator
 
 
 def home(request):
+    """Staff land on their work: operators on their apel list, auditors on theirs."""
+    if is_operator(request.user):
+        return redirect("ceremonies:index")
+    if is_auditor(request.user):
+        return redirect("audit:index")
     return render(request, "home.html")
 
 
@@ -19,6 +26,10 @@ def ratelimited(request, exception):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
 
 
 def not_found(request, exception=None):

@@ -6,4 +6,6 @@ app_name = "roster"
 
 urlpatterns = [
     path("instansi/<int:pk>/logo", views.logo, name="logo"),
+    path("pegawai/", views.employees, name="employees"),
+    path("unit/", views.units, name="units"),
 ]

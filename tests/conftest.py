@@ -78,3 +78,44 @@ def signature(invitation, signature_data_url):
         invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
     )
     return signature
+
+
+class World:
+    """Two agencies, each with a unit, employees, an open ceremony and invitations,
+    and every role: operator A, operator B, auditor of A, auditor of A and B, admin,
+    and a signed-in user without a role."""
+
+    def __init__(self):
+        from ceremonies.models import Invitation
+        from roster.models import StaffProfile
+
+        self.agency_a = factories.agency(name="Pemerintah Kota Bukittinggi", short_name="Pemkot Bukittinggi")
+        self.agency_b = factories.agency(name="Pemerintah Kota Bandung", short_name="Pemkot Bandung")
+        self.unit_a = factories.unit(self.agency_a, "Sekretariat Daerah")
+        self.subunit_a = factories.unit(self.agency_a, "Bagian Umum", parent=self.unit_a)
+        self.unit_b = factories.unit(self.agency_b, "Dinas Komunikasi dan Informatika")
+        self.employees_a = [factories.employee(self.agency_a, unit=self.unit_a) for _ in range(3)] + [
+            factories.employee(self.agency_a, unit=self.subunit_a)
+        ]
+        self.employees_b = [factories.employee(self.agency_b, unit=self.unit_b) for _ in range(2)]
+        self.ceremony_a = factories.ceremony(self.agency_a, title="Apel Netralitas Bukittinggi")
+        self.ceremony_b = factories.ceremony(self.agency_b, title="Apel Netralitas Bandung")
+        self.invitations_a = [
+            Invitation.objects.create(ceremony=self.ceremony_a, employee=e, unit=e.unit) for e in self.employees_a
+        ]
+        self.invitations_b = [
+            Invitation.objects.create(ceremony=self.ceremony_b, employee=e, unit=e.unit) for e in self.employees_b
+        ]
+        self.operator_a = factories.user("operator_a", role=StaffProfile.Role.OPERATOR, agency=self.agency_a)
+        self.operator_b = factories.user("operator_b", role=StaffProfile.Role.OPERATOR, agency=self.agency_b)
+        self.auditor_a = factories.user("auditor_a", role=StaffProfile.Role.AUDITOR, supervised=[self.agency_a])
+        self.auditor_ab = factories.user(
+            "auditor_ab", role=StaffProfile.Role.AUDITOR, supervised=[self.agency_a, self.agency_b]
+        )
+        self.admin = factories.user("admin_x", superuser=True)
+        self.nobody = factories.user("nobody")
+
+
+@pytest.fixture
+def world(db):
+    return World()

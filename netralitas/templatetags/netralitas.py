@@ -5,6 +5,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext as _
 
 from netralitas.lib.dates import ABBREVIATIONS, in_zone, pukul, tanggal
+from roster import access
 from roster.nip import format_nip, mask_nip
 
 register = template.Library()
@@ -53,3 +54,13 @@ def masked_id(value):
     if digits:
         return "*" * (len(digits) - 4) + digits[-4:]
     return ""
+
+
+@register.filter
+def is_operator(user):
+    return access.is_operator(user)
+
+
+@register.filter
+def is_auditor(user):
+    return access.is_auditor(user)

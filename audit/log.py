@@ -1,0 +1,19 @@
+"""Writing the audit trail. One call per thing that happened; never updated."""
+
+from audit.models import AuditEvent
+from netralitas.lib.http import client_ip
+
+
+def record(request, action, *, agency, description, obj=None, object_type=None):
+    """Append an event: who (``request.user``) did ``action`` on ``obj`` of ``agency``."""
+    user = request.user if request.user.is_authenticated else None
+    return AuditEvent.objects.create(
+        user=user,
+        username=user.get_username() if user else "",
+        agency=agency,
+        action=action,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        description=description[:500],
+        ip_address=client_ip(request),
+    )

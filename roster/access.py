@@ -1,0 +1,49 @@
+"""Who may use which staff page. Scoping of objects is on the QuerySets
+(``visible_to(user)``); these decorators only decide the role."""
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+
+def staff_profile(user):
+    return getattr(user, "staff_profile", None) if user.is_authenticated else None
+
+
+def is_operator(user):
+    profile = staff_profile(user)
+    return bool(profile and profile.is_operator and user.is_active)
+
+
+def is_auditor(user):
+    """Auditors, and system administrators, who may read every agency."""
+    profile = staff_profile(user)
+    return bool(user.is_active and (user.is_superuser or (profile and profile.is_auditor)))
+
+
+def operator_required(view):
+    """The secretariat's pages: an operator of one agency (``request.agency``)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_operator(request.user):
+            raise PermissionDenied
+        request.agency = request.user.staff_profile.agency
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def auditor_required(view):
+    """The Inspektorat's read-only pages."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_auditor(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
