@@ -27,4 +27,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # tables (SQLITE_LOCKED, no busy wait), which is not how the app runs on SQLite.
     import tempfile
 
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "netralitas-test.sqlite3")}  # noqa: F405
+    # One file per test process, so that two runs on one machine never share it.
+    test_db = Path(tempfile.gettempdir()) / f"netralitas-test-{os.getpid()}.sqlite3"  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(test_db)}  # noqa: F405
