@@ -130,17 +130,25 @@ class Ceremony(models.Model):
             return self.SigningState.OPEN
         return self.SigningState.NOT_YET_OPEN
 
+    def signing_state_label(self):
+        return self.SigningState(self.signing_state()).label
+
+    @property
+    def apel_url(self):
+        """The address behind the apel QR poster."""
+        return settings.PUBLIC_BASE_URL + reverse("pledges:apel", args=[self.apel_token])
+
     def witness_list(self):
         return [line.strip() for line in self.witnesses.splitlines() if line.strip()]
 
     def invite(self, employees):
-        """Invite employees of this ceremony's agency in bulk; inviting someone twice
-        changes nothing (the database's unique pair decides). Returns how many
-        invitations are new."""
-        employees = [e for e in employees if e.agency_id == self.agency_id]
+        """Invite a QuerySet of employees of this ceremony's agency, in bulk; inviting
+        someone twice changes nothing (the database's unique pair decides). Returns
+        how many invitations are new."""
+        rows = employees.filter(agency_id=self.agency_id).values_list("pk", "unit_id")
         before = self.invitations.count()
         Invitation.objects.bulk_create(
-            [Invitation(ceremony=self, employee=e, unit_id=e.unit_id) for e in employees],
+            [Invitation(ceremony=self, employee_id=pk, unit_id=unit_id) for pk, unit_id in rows],
             batch_size=2000,
             ignore_conflicts=True,
         )

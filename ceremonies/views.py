@@ -1,15 +1,300 @@
-"""The secretariat's pages for an apel: schedule, invite, run, print."""
+"""The secretariat's pages for an apel: schedule, invite, run, print.
 
-from django.shortcuts import render
+Every view is for an operator of one agency (``operator_required`` sets
+``request.agency``) and looks ceremonies up through ``_get_ceremony_for_user``:
+another agency's id is a 404.
+"""
 
-from ceremonies.models import Ceremony
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from import_export.formats.base_formats import CSV, XLSX
+
+from audit.log import record
+from audit.models import AuditEvent
+from ceremonies import printables
+from ceremonies.forms import CeremonyForm, InviteEmployeesForm, InviteUnitsForm
+from ceremonies.models import Ceremony, Invitation
+from ceremonies.resources import InvitationResource
 from roster.access import operator_required
+from roster.models import Employee, Unit
+
+
+def _get_ceremony_for_user(request, pk):
+    return get_object_or_404(
+        Ceremony.objects.visible_to(request.user).select_related("agency", "election", "pact_template"), pk=pk
+    )
 
 
 @operator_required
 def index(request):
     """The operator's home: the agency's ceremonies with their signing progress."""
-    ceremonies = (
-        Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress()
+    ceremonies = Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress()
+    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": timezone.now()})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def ceremony_edit(request, pk=None):
+    """Schedule a new apel, or change one."""
+    ceremony = _get_ceremony_for_user(request, pk) if pk else None
+    form = CeremonyForm(request.POST or None, instance=ceremony, agency=request.agency)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        if ceremony is None:
+            saved.created_by = request.user
+        saved.save()
+        action = AuditEvent.Action.UPDATE if ceremony else AuditEvent.Action.CREATE
+        record(
+            request,
+            action,
+            agency=request.agency,
+            obj=saved,
+            description=_("Apel “%(title)s”") % {"title": saved.title},
+        )
+        messages.success(request, _("Apel disimpan."))
+        return redirect(saved)
+    return render(request, "ceremonies/ceremony_form.html", {"form": form, "ceremony": ceremony})
+
+
+@operator_required
+def ceremony_detail(request, pk):
+    """One apel: its details, progress, and everything an operator does with it."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("signature"))
+    context = {
+        "ceremony": ceremony,
+        "totals": totals,
+        "state": ceremony.signing_state(),
+        "units": Unit.objects.filter(agency=request.agency, pk__in=ceremony.invitations.values("unit")).order_by(
+            "name"
+        ),
+    }
+    return render(request, "ceremonies/detail.html", context)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def invite(request, pk):
+    """Invite whole units (with their sub-units) or picked employees, in bulk."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    unit_form = InviteUnitsForm(request.POST if "invite_units" in request.POST else None, agency=request.agency)
+    employee_form = InviteEmployeesForm(
+        request.POST if "invite_employees" in request.POST else None, agency=request.agency
     )
-    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies})
+    if request.method == "POST":
+        employees = None
+        if "invite_units" in request.POST and unit_form.is_valid():
+            chosen = unit_form.cleaned_data["units"]
+            if unit_form.cleaned_data["include_subunits"]:
+                unit_ids = Unit.descendant_ids(Unit.objects.filter(agency=request.agency).only("id", "parent"), chosen)
+            else:
+                unit_ids = {unit.pk for unit in chosen}
+            employees = Employee.objects.filter(agency=request.agency, is_active=True, unit_id__in=unit_ids)
+            what = ", ".join(unit.name for unit in chosen)
+        elif "invite_employees" in request.POST and employee_form.is_valid():
+            employees = employee_form.cleaned_data["employees"]
+            what = _("%(count)s pegawai pilihan") % {"count": len(employees)}
+        if employees is not None:
+            count = employees.count()
+            created = ceremony.invite(employees)
+            message = _("%(created)s undangan baru (%(already)s sudah diundang sebelumnya).") % {
+                "created": created,
+                "already": count - created,
+            }
+            record(
+                request,
+                AuditEvent.Action.INVITE,
+                agency=request.agency,
+                obj=ceremony,
+                description=_("Mengundang %(what)s: %(message)s") % {"what": what, "message": message},
+            )
+            messages.success(request, message)
+            return redirect(ceremony)
+    query = request.GET.get("q", "").strip()
+    candidates = Employee.objects.none()
+    if query:
+        digits = "".join(ch for ch in query if ch.isdigit())
+        condition = Q(name__icontains=query) | (Q(nip__contains=digits) if len(digits) >= 4 else Q(pk__in=[]))
+        candidates = (
+            Employee.objects.filter(agency=request.agency, is_active=True)
+            .filter(condition)
+            .exclude(invitations__ceremony=ceremony)
+            .select_related("unit")
+            .order_by("name")[:100]
+        )
+    unit_counts = dict(
+        Employee.objects.filter(agency=request.agency, is_active=True).values_list("unit").annotate(count=Count("id"))
+    )
+    context = {
+        "ceremony": ceremony,
+        "unit_form": unit_form,
+        "employee_form": employee_form,
+        "unit_counts": unit_counts,
+        "query": query,
+        "candidates": candidates,
+    }
+    return render(request, "ceremonies/invite.html", context)
+
+
+@operator_required
+@require_POST
+def set_status(request, pk, status):
+    """Open or close signing by hand."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    if status not in (Ceremony.Status.OPEN, Ceremony.Status.CLOSED):
+        raise Http404
+    ceremony.status = status
+    if status == Ceremony.Status.OPEN and ceremony.signing_closes_at and ceremony.signing_closes_at <= timezone.now():
+        # Reopening after the window: the hand decides, the old end no longer applies.
+        ceremony.signing_closes_at = None
+    ceremony.save(update_fields=["status", "signing_closes_at"])
+    action = AuditEvent.Action.OPEN if status == Ceremony.Status.OPEN else AuditEvent.Action.CLOSE
+    record(
+        request,
+        action,
+        agency=request.agency,
+        obj=ceremony,
+        description=_("Apel “%(title)s”") % {"title": ceremony.title},
+    )
+    if status == Ceremony.Status.OPEN:
+        messages.success(request, _("Penandatanganan dibuka."))
+    else:
+        messages.success(request, _("Penandatanganan ditutup."))
+    return redirect(ceremony)
+
+
+@operator_required
+@require_GET
+def board(request, pk):
+    """The live board shown during the apel; it refreshes its numbers by itself."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    return render(request, "ceremonies/board.html", {"ceremony": ceremony, **board_numbers(ceremony)})
+
+
+@operator_required
+@require_GET
+def board_data(request, pk):
+    """The numbers of the live board (an HTML fragment, polled every few seconds)."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    response = render(request, "ceremonies/board_numbers.html", {"ceremony": ceremony, **board_numbers(ceremony)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def board_numbers(ceremony):
+    """Signed and invited, overall and per unit, plus the latest signers: three
+    queries, however many invitations."""
+    rows = list(
+        ceremony.invitations.values("unit_id", "unit__name")
+        .annotate(invited=Count("id"), signed=Count("signature"))
+        .order_by("unit__name")
+    )
+    invited = sum(row["invited"] for row in rows)
+    signed = sum(row["signed"] for row in rows)
+    for row in rows:
+        row["percent"] = round(100 * row["signed"] / row["invited"]) if row["invited"] else 0
+    latest = list(
+        Invitation.objects.filter(ceremony=ceremony, signature__isnull=False)
+        .select_related("employee", "unit", "signature")
+        .only("employee__name", "unit__name", "signature__signed_at")
+        .order_by("-signature__signed_at")[:8]
+    )
+    return {
+        "units": rows,
+        "invited": invited,
+        "signed": signed,
+        "percent": round(100 * signed / invited) if invited else 0,
+        "latest": latest,
+        "state": ceremony.signing_state(),
+        "refreshed_at": timezone.now(),
+    }
+
+
+@operator_required
+@require_GET
+def unsigned(request, pk):
+    """Who has not signed yet, per unit."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    invitations = (
+        ceremony.invitations.filter(signature__isnull=True)
+        .select_related("employee", "unit")
+        .order_by("unit__name", "employee__name")
+    )
+    unit_id = request.GET.get("unit", "")
+    if unit_id.isdigit():
+        invitations = invitations.filter(unit_id=unit_id)
+    page = Paginator(invitations, 100).get_page(request.GET.get("halaman"))
+    units = Unit.objects.filter(agency=request.agency, pk__in=ceremony.invitations.values("unit")).order_by("name")
+    context = {
+        "ceremony": ceremony,
+        "page": page,
+        "units": units,
+        "unit_id": unit_id,
+        "querystring": request.GET.copy(),
+    }
+    return render(request, "ceremonies/unsigned.html", context)
+
+
+@operator_required
+@require_GET
+def poster(request, pk):
+    """The A4 apel QR poster to hang at the assembly."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    data = printables.poster_pdf(ceremony)
+    record(request, AuditEvent.Action.DOWNLOAD, agency=request.agency, obj=ceremony, description=_("Poster QR apel"))
+    return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
+
+
+@operator_required
+@require_GET
+def link_sheets(request, pk):
+    """Sheets of personal links to hand out: per unit, or all units."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    invitations = ceremony.invitations.select_related("employee", "unit").order_by("unit__name", "employee__name")
+    unit = None
+    unit_id = request.GET.get("unit", "")
+    if unit_id:
+        unit = get_object_or_404(Unit, pk=unit_id if unit_id.isdigit() else 0, agency=request.agency)
+        invitations = invitations.filter(unit=unit)
+    if request.GET.get("belum"):
+        invitations = invitations.filter(signature__isnull=True)
+    data = printables.link_sheets_pdf(ceremony, invitations, unit)
+    what = _("Lembar tautan pribadi %(unit)s") % {"unit": unit.name if unit else _("semua unit")}
+    record(request, AuditEvent.Action.DOWNLOAD, agency=request.agency, obj=ceremony, description=what)
+    return _pdf(data, f"tautan-apel-{ceremony.pk}{f'-unit{unit.pk}' if unit else ''}.pdf")
+
+
+@operator_required
+@require_GET
+def invitations_export(request, pk, fmt):
+    """The invitation list with status, as xlsx or csv (formula-looking cells escaped)."""
+    ceremony = _get_ceremony_for_user(request, pk)
+    file_format = {"xlsx": XLSX, "csv": CSV}.get(fmt)
+    if file_format is None:
+        raise Http404
+    dataset = InvitationResource(ceremony=ceremony).export()
+    data = file_format().export_data(dataset)
+    if isinstance(data, str):
+        data = ("\ufeff" + data).encode("utf-8")
+    record(
+        request,
+        AuditEvent.Action.DOWNLOAD,
+        agency=request.agency,
+        obj=ceremony,
+        description=_("Ekspor daftar undangan (%(fmt)s)") % {"fmt": fmt},
+    )
+    response = HttpResponse(data, content_type=file_format().get_content_type())
+    response["Content-Disposition"] = f'attachment; filename="undangan-apel-{ceremony.pk}.{fmt}"'
+    return response
+
+
+def _pdf(data, filename):
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -326,12 +326,33 @@ class EmployeeResource(FormulaSafeExportMixin, resources.ModelResource):
             errors["nik"] = [ValidationError(_("Pegawai non-ASN wajib punya NIK (16 digit)."))]
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
+        self._last_changes = []
         if import_validation_errors:
             return False
         previous = getattr(instance, "_original_values", None)
-        return previous is not None and previous == tuple(getattr(instance, f) for f in self.COMPARED)
+        if previous is None:
+            return False
+        current = tuple(getattr(instance, f) for f in self.COMPARED)
+        self._last_changes = self._describe_changes(previous, current)
+        return previous == current
+
+    def _describe_changes(self, previous, current):
+        """``["Jabatan: Analis → Kepala Bagian", …]`` for the preview."""
+        labels = {**COLUMNS, "unit_id": COLUMNS["unit"]}
+        units = {unit.pk: unit.name for unit in self.fields["unit"].widget.units_by_name.values()}
+        changes = []
+        for name, old, new in zip(self.COMPARED, previous, current, strict=True):
+            if old != new:
+                if name == "unit_id":
+                    old, new = units.get(old), units.get(new)
+                elif name == "is_active":
+                    old, new = ActiveWidget().render(old), ActiveWidget().render(new)
+                changes.append(f"{labels[name]}: {old or '–'} → {new or '–'}")
+        return changes
 
     def after_import_row(self, row, row_result, **kwargs):
+        row_result.changes = getattr(self, "_last_changes", [])
+        self._last_changes = []
         if row_result.import_type in (
             RowResult.IMPORT_TYPE_NEW,
             RowResult.IMPORT_TYPE_UPDATE,

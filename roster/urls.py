@@ -7,5 +7,14 @@ app_name = "roster"
 urlpatterns = [
     path("instansi/<int:pk>/logo", views.logo, name="logo"),
     path("pegawai/", views.employees, name="employees"),
+    path("pegawai/baru/", views.employee_edit, name="employee_add"),
+    path("pegawai/<int:pk>/", views.employee_edit, name="employee_edit"),
+    path("pegawai/impor/", views.roster_import, name="import"),
+    path("pegawai/impor/pratinjau/", views.roster_import_preview, name="import_preview"),
+    path("pegawai/impor/simpan/", views.roster_import_confirm, name="import_confirm"),
+    path("pegawai/impor/batal/", views.roster_import_cancel, name="import_cancel"),
+    path("pegawai/ekspor.<str:fmt>", views.roster_export, name="export"),
+    path("pegawai/templat.xlsx", views.roster_template, name="template"),
     path("unit/", views.units, name="units"),
+    path("unit/<int:pk>/", views.unit_edit, name="unit_edit"),
 ]

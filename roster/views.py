@@ -1,13 +1,27 @@
-"""The secretariat's roster pages: employees (list, import, export) and units."""
+"""The secretariat's roster pages: employees (list, edit, import, export) and units."""
 
+import io
+
+import openpyxl
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from import_export.formats.base_formats import CSV, XLSX
 
+from audit.log import record
+from audit.models import AuditEvent
 from roster.access import operator_required
-from roster.models import Agency, Employee, Unit
+from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
+from roster.imports import RosterFileError, discard_upload, run_import, store_upload
+from roster.models import Agency, Employee, EmploymentType, Unit
+from roster.resources import COLUMNS, EmployeeResource
+
+PENDING_SESSION_KEY = "roster_import"
 
 
 @require_GET
@@ -21,9 +35,13 @@ def logo(request, pk):
     return response
 
 
+def _employee_for_user(request, pk):
+    return get_object_or_404(Employee.objects.visible_to(request.user), pk=pk)
+
+
 @operator_required
 def employees(request):
-    """The agency's roster, searchable by name or NIP, filterable by unit."""
+    """The agency's roster: search by name or NIP, filter by unit, type and status."""
     employees = Employee.objects.visible_to(request.user).select_related("unit").order_by("name")
     query = request.GET.get("q", "").strip()
     if query:
@@ -35,12 +53,216 @@ def employees(request):
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
         employees = employees.filter(unit_id=unit_id)
+    kind = request.GET.get("jenis", "")
+    if kind in EmploymentType.values:
+        employees = employees.filter(employment_type=kind)
+    status = request.GET.get("status", "aktif")
+    if status == "aktif":
+        employees = employees.filter(is_active=True)
+    elif status == "nonaktif":
+        employees = employees.filter(is_active=False)
     page = Paginator(employees, 50).get_page(request.GET.get("halaman"))
-    units = Unit.objects.filter(agency=request.agency).order_by("name")
-    return render(request, "roster/employees.html", {"page": page, "units": units, "query": query, "unit_id": unit_id})
+    context = {
+        "page": page,
+        "units": Unit.objects.filter(agency=request.agency).order_by("name"),
+        "kinds": EmploymentType.choices,
+        "filters": {"q": query, "unit": unit_id, "jenis": kind, "status": status},
+        "querystring": request.GET.copy(),
+    }
+    return render(request, "roster/employees.html", context)
 
 
 @operator_required
+@require_http_methods(["GET", "POST"])
+def employee_edit(request, pk=None):
+    """Add one employee or correct one record (the import does the same in bulk)."""
+    employee = _employee_for_user(request, pk) if pk else None
+    form = EmployeeForm(request.POST or None, instance=employee, agency=request.agency)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        action = AuditEvent.Action.UPDATE if employee else AuditEvent.Action.CREATE
+        record(request, action, agency=request.agency, obj=saved, description=_("Pegawai %(name)s") % {"name": saved})
+        messages.success(request, _("Data pegawai %(name)s disimpan.") % {"name": saved.name})
+        return redirect("roster:employees")
+    return render(request, "roster/employee_form.html", {"form": form, "employee": employee})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request):
+    """Step 1: upload a roster file; it is read at once and previewed (a dry run)."""
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        discard_upload(request.session.get(PENDING_SESSION_KEY, {}).get("name"))
+        name = store_upload(form.cleaned_data["file"])
+        request.session[PENDING_SESSION_KEY] = {
+            "name": name,
+            "original": form.cleaned_data["file"].name[:200],
+            "full_roster": form.cleaned_data["full_roster"],
+        }
+        return redirect("roster:import_preview")
+    return render(request, "roster/import_upload.html", {"form": form, "columns": COLUMNS.values()})
+
+
+@operator_required
+@require_GET
+def roster_import_preview(request):
+    """Step 2: what the import would do, row by row, before anything is written."""
+    pending = request.session.get(PENDING_SESSION_KEY)
+    if not pending:
+        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
+        return redirect("roster:import")
+    try:
+        report = run_import(request.agency, pending["name"], dry_run=True, full_roster=pending["full_roster"])
+    except RosterFileError as error:
+        discard_upload(pending["name"])
+        del request.session[PENDING_SESSION_KEY]
+        messages.error(request, str(error))
+        return redirect("roster:import")
+    return render(request, "roster/import_preview.html", {"report": report, "pending": pending})
+
+
+@operator_required
+@require_POST
+def roster_import_confirm(request):
+    """Step 3: write the good rows (and deactivate the missing ones of a full roster)."""
+    pending = request.session.pop(PENDING_SESSION_KEY, None)
+    if not pending:
+        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
+        return redirect("roster:import")
+    try:
+        report = run_import(request.agency, pending["name"], dry_run=False, full_roster=pending["full_roster"])
+    except RosterFileError as error:
+        messages.error(request, str(error))
+        return redirect("roster:import")
+    finally:
+        discard_upload(pending["name"])
+    if not report.ok:
+        messages.error(request, " ".join(report.file_errors))
+        return redirect("roster:import")
+    summary = _(
+        "Impor %(file)s selesai: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, "
+        "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
+    ) % {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
+    record(request, AuditEvent.Action.IMPORT, agency=request.agency, object_type="employee", description=summary)
+    messages.success(request, summary)
+    return redirect("roster:employees")
+
+
+@operator_required
+@require_POST
+def roster_import_cancel(request):
+    pending = request.session.pop(PENDING_SESSION_KEY, None)
+    if pending:
+        discard_upload(pending["name"])
+    messages.info(request, _("Impor dibatalkan; tidak ada data yang diubah."))
+    return redirect("roster:employees")
+
+
+@operator_required
+@require_GET
+def roster_export(request, fmt):
+    """The agency's whole roster as xlsx or csv, formula-looking cells escaped."""
+    file_format = {"xlsx": XLSX, "csv": CSV}.get(fmt)
+    if file_format is None:
+        raise Http404
+    dataset = EmployeeResource(agency=request.agency).export()
+    data = file_format().export_data(dataset)
+    if isinstance(data, str):
+        data = ("\ufeff" + data).encode("utf-8")  # a BOM so that Excel reads UTF-8 names right
+    record(
+        request,
+        AuditEvent.Action.DOWNLOAD,
+        agency=request.agency,
+        object_type="employee",
+        description=_("Ekspor daftar pegawai (%(fmt)s)") % {"fmt": fmt},
+    )
+    filename = f"pegawai-{request.agency.pk}-{timezone.localdate():%Y%m%d}.{fmt}"
+    return _attachment(data, file_format().get_content_type(), filename)
+
+
+@operator_required
+@require_GET
+def roster_template(request):
+    """An empty roster workbook whose identifier columns are formatted as text, so that
+    Excel keeps all 18 digits of a typed NIP."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Pegawai"
+    headers = list(COLUMNS.values())
+    sheet.append(headers)
+    for index, header in enumerate(headers, start=1):
+        letter = openpyxl.utils.get_column_letter(index)
+        sheet.column_dimensions[letter].width = 24 if header not in ("Nama", "Jabatan") else 40
+        if header in (COLUMNS["nip"], COLUMNS["nik"]):
+            for row in range(2, 5002):
+                sheet.cell(row=row, column=index).number_format = "@"
+    sheet.append(["198001012005011001", "", "Contoh Nama, S.E.", "PNS", "Penata Muda (III/a)", "Analis", "", "Ya"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _attachment(buffer.getvalue(), XLSX().get_content_type(), "templat-daftar-pegawai.xlsx")
+
+
+def _attachment(data, content_type, filename):
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
 def units(request):
-    units = Unit.objects.filter(agency=request.agency).select_related("parent").order_by("name")
-    return render(request, "roster/units.html", {"units": units})
+    """The agency's units as a tree, with a form to add several at once."""
+    form = BulkUnitForm(request.POST or None, agency=request.agency)
+    if request.method == "POST" and form.is_valid():
+        parent = form.cleaned_data["parent"]
+        created = Unit.objects.bulk_create(
+            [Unit(agency=request.agency, name=name, parent=parent) for name in form.cleaned_data["names"]]
+        )
+        record(
+            request,
+            AuditEvent.Action.CREATE,
+            agency=request.agency,
+            object_type="unit",
+            description=_("Unit baru: %(names)s") % {"names": ", ".join(u.name for u in created)},
+        )
+        messages.success(request, _("%(count)s unit ditambahkan.") % {"count": len(created)})
+        return redirect("roster:units")
+    units = list(
+        Unit.objects.filter(agency=request.agency).annotate(
+            employee_count=Count("employees", filter=Q(employees__is_active=True))
+        )
+    )
+    return render(request, "roster/units.html", {"tree": _tree(units), "form": form})
+
+
+def _tree(units):
+    """``[(unit, depth), …]`` in tree order."""
+    children = {}
+    for unit in sorted(units, key=lambda u: u.name.casefold()):
+        children.setdefault(unit.parent_id, []).append(unit)
+    ordered, stack = [], [(unit, 0) for unit in reversed(children.get(None, []))]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(unit.pk, [])))
+    return ordered
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request, pk):
+    unit = get_object_or_404(Unit, pk=pk, agency=request.agency)
+    form = UnitForm(request.POST or None, instance=unit, agency=request.agency)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record(
+            request,
+            AuditEvent.Action.UPDATE,
+            agency=request.agency,
+            obj=unit,
+            description=_("Unit %(name)s") % {"name": unit},
+        )
+        messages.success(request, _("Unit %(name)s disimpan.") % {"name": unit.name})
+        return redirect("roster:units")
+    return render(request, "roster/unit_form.html", {"form": form, "unit": unit})

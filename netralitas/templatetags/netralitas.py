@@ -1,6 +1,7 @@
 """Template filters for dates in an agency's time zone and for identity numbers."""
 
 from django import template
+from django.http import QueryDict
 from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext as _
 
@@ -64,3 +65,17 @@ def is_operator(user):
 @register.filter
 def is_auditor(user):
     return access.is_auditor(user)
+
+
+@register.simple_tag
+def query_with(querydict, **changes):
+    """The current query string with some parameters replaced (for pagination links)."""
+    params = querydict.copy() if querydict is not None else QueryDict(mutable=True)
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -25,32 +25,41 @@ PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px (1/96 in); PDF user space is i
 
 
 class Renderer:
-    """Holds what all renders in one process share."""
+    """Holds what all renders in one process share: fonts, parsed stylesheets, images."""
 
     def __init__(self):
         self.fetcher = ProjectFilesFetcher()
         self.font_config = FontConfiguration()
         self.cache = {}
-        self.stylesheet = CSS(
-            url=static_url("pdf/pact.css"),
-            url_fetcher=self.fetcher,
-            font_config=self.font_config,
-        )
+        self._stylesheets = {}
 
-    def layout(self, html):
+    def stylesheet(self, name):
+        if name not in self._stylesheets:
+            self._stylesheets[name] = CSS(url=static_url(name), url_fetcher=self.fetcher, font_config=self.font_config)
+        return self._stylesheets[name]
+
+    def layout(self, html, stylesheet="pdf/pact.css", variant=PDF_VARIANT):
         """Lay out one document; returns the WeasyPrint document."""
         return HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
-            stylesheets=[self.stylesheet],
+            stylesheets=[self.stylesheet(stylesheet)],
             font_config=self.font_config,
             cache=self.cache,
-            pdf_variant=PDF_VARIANT,
+            pdf_variant=variant,
         )
 
-    def write(self, document, *, title, author):
+    def write(self, document, *, title, author, variant=PDF_VARIANT):
         document.metadata.title = title
         document.metadata.authors = [author]
         document.metadata.lang = "id"
-        return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+        return document.write_pdf(pdf_variant=variant)
+
+
+def render_pdf(template_name, context, *, stylesheet, title, author, variant=None):
+    """A printable (poster, link sheets, recap) from a Django template, with the
+    same safe fetcher and shared fonts as the pacts."""
+    engine = renderer()
+    document = engine.layout(render_to_string(template_name, context), stylesheet=stylesheet, variant=variant)
+    return engine.write(document, title=title, author=author, variant=variant)
 
 
 @functools.cache

@@ -1,0 +1,106 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from ceremonies.models import Ceremony
+from pledges.models import PactTemplate
+from roster.models import Employee, Unit
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A phone- and tablet-friendly date-time picker; values are in the agency's zone
+    (the operator's pages run in it, see ``roster.middleware``)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_FORMAT, **kwargs)
+
+
+class CeremonyForm(forms.ModelForm):
+    class Meta:
+        model = Ceremony
+        fields = [
+            "title",
+            "election",
+            "pact_template",
+            "starts_at",
+            "place",
+            "leader",
+            "witnesses",
+            "signing_opens_at",
+            "signing_closes_at",
+        ]
+        widgets = {
+            "starts_at": LocalDateTimeInput(),
+            "signing_opens_at": LocalDateTimeInput(),
+            "signing_closes_at": LocalDateTimeInput(),
+            "witnesses": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "signing_opens_at": _("Kosongkan untuk membuka penandatanganan dengan tombol saat apel."),
+            "signing_closes_at": _("Kosongkan untuk menutup dengan tombol."),
+        }
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.agency = agency
+        for name in ("starts_at", "signing_opens_at", "signing_closes_at"):
+            self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        # Offer the newest version of each pact, and the one already chosen.
+        newest = PactTemplate.objects.filter(code=OuterRef("code")).order_by("-version").values("version")[:1]
+        self.fields["pact_template"].queryset = PactTemplate.objects.filter(
+            Q(version=Subquery(newest)) | Q(pk=self.instance.pact_template_id)
+        )
+        if self.instance.pk and self.instance.invitations.filter(signature__isnull=False).exists():
+            # Signatures already point at this version: it may not change under them.
+            self.fields["pact_template"].disabled = True
+            self.fields["pact_template"].help_text = _("Sudah ada tanda tangan: versi pakta tidak dapat diganti.")
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("signing_opens_at"), cleaned.get("signing_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("signing_closes_at", _("Waktu tutup harus sesudah waktu buka."))
+        return cleaned
+
+
+class InviteUnitsForm(forms.Form):
+    units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label=_("Unit kerja"),
+        error_messages={"required": _("Pilih minimal satu unit.")},
+    )
+    include_subunits = forms.BooleanField(
+        label=_("Termasuk unit di bawahnya"),
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = Unit.objects.filter(agency=agency).order_by("name")
+
+
+class InviteEmployeesForm(forms.Form):
+    employees = forms.ModelMultipleChoiceField(
+        queryset=Employee.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Pegawai"),
+        error_messages={"required": _("Pilih minimal satu pegawai.")},
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employees"].queryset = Employee.objects.filter(agency=agency, is_active=True)
+
+    def clean_employees(self):
+        employees = self.cleaned_data["employees"]
+        if len(employees) > 500:
+            raise ValidationError(_("Paling banyak 500 pegawai sekaligus; undang per unit untuk jumlah besar."))
+        return employees

@@ -1,0 +1,218 @@
+"""The roster pages: list, edit, import with preview and confirm, export, units."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from roster.models import Employee, Unit
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "NIP,NIK,Nama,Jenis Kepegawaian,Pangkat/Golongan,Jabatan,Unit Kerja\n"
+
+
+def csv_rows(*rows):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return HEADER + buffer.getvalue()
+
+
+def upload(client, text, name="pegawai.csv", full_roster=False, encoding="utf-8"):
+    data = {"file": SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")}
+    if full_roster:
+        data["full_roster"] = "on"
+    return client.post(reverse("roster:import"), data)
+
+
+def test_scoping_of_roster_pages(client, world):
+    client.force_login(world.operator_a)
+    html = client.get(reverse("roster:employees")).content.decode()
+    assert world.employees_a[0].name in html
+    assert world.employees_b[0].name not in html
+    assert client.get(reverse("roster:employee_edit", args=[world.employees_b[0].pk])).status_code == 404
+    assert client.post(reverse("roster:employee_edit", args=[world.employees_b[0].pk]), {}).status_code == 404
+    assert client.get(reverse("roster:unit_edit", args=[world.unit_b.pk])).status_code == 404
+    for user in (world.auditor_a, world.nobody):
+        client.force_login(user)
+        assert client.get(reverse("roster:employees")).status_code == 403
+        assert client.get(reverse("roster:import")).status_code == 403
+
+
+def test_search_by_name_and_nip(client, world):
+    client.force_login(world.operator_a)
+    target = world.employees_a[1]
+    html = client.get(reverse("roster:employees"), {"q": target.identifier_display}).content.decode()
+    assert target.name in html
+    assert world.employees_a[2].name not in html
+
+
+def test_preview_then_confirm_with_exact_counts(client, world):
+    client.force_login(world.operator_a)
+    existing = world.employees_a[0]
+    same = world.employees_a[1]
+    text = csv_rows(
+        [existing.nip, "", existing.name, "PNS", "Pembina (IV/a)", existing.position, "Sekretariat Daerah"],  # changed
+        [same.nip, "", same.name, "PNS", same.rank, same.position, "Sekretariat Daerah"],  # unchanged
+        ["19900202 201501 2 003", "", "Baru Satu", "PNS", "", "", "Bagian Umum"],  # new
+        ["'199009132025242014", "", "Baru PPPK", "PPPK", "IX", "", "Bagian Umum"],  # new
+        ["1.99E+17", "", "Dari Excel", "PNS", "", "", ""],  # rejected: an Excel number
+        ["199002302015012003", "", "Tanggal Salah", "PNS", "", "", ""],  # rejected: 30 February
+        ["199002022015012004", "", "Unit Asing", "PNS", "", "", "Dinas Komunikasi dan Informatika"],  # B's unit
+    )
+    response = upload(client, text)
+    assert response["Location"] == reverse("roster:import_preview")
+    preview = client.get(response["Location"])
+    html = preview.content.decode()
+    counts = preview.context["report"].counts
+    assert counts == {"new": 2, "changed": 1, "unchanged": 1, "rejected": 3}
+    assert "Pangkat/Golongan: Penata Muda (III/a) → Pembina (IV/a)" in html
+    assert "Format kolom NIP sebagai Teks" in html
+    assert "bukan tanggal lahir" in html
+    assert "Dinas Komunikasi dan Informatika" in html
+    rejected = [(row.number, row.name) for row in preview.context["report"].rejected]
+    assert rejected == [(6, "Dari Excel"), (7, "Tanggal Salah"), (8, "Unit Asing")]  # the header is row 1
+    assert Employee.objects.filter(agency=world.agency_a).count() == 4  # nothing written yet
+
+    response = client.post(reverse("roster:import_confirm"), follow=True)
+    html = response.content.decode()
+    assert "2 baru, 1 diubah, 1 tetap, 3 ditolak, 0 dinonaktifkan" in html
+    existing.refresh_from_db()
+    assert existing.rank == "Pembina (IV/a)"
+    assert Employee.objects.filter(agency=world.agency_a).count() == 6
+    assert Employee.objects.get(nip="199009132025242014").unit == world.subunit_a
+    assert AuditEvent.objects.filter(action="import", agency=world.agency_a).count() == 1
+    # The stored upload is gone; confirming twice does nothing.
+    response = client.post(reverse("roster:import_confirm"), follow=True)
+    assert "Tidak ada berkas yang menunggu" in response.content.decode()
+
+
+def test_full_roster_marks_missing_employees_inactive(client, world):
+    client.force_login(world.operator_a)
+    keep = world.employees_a[0]
+    upload(client, csv_rows([keep.nip, "", keep.name, "PNS", "", "", "Sekretariat Daerah"]), full_roster=True)
+    preview = client.get(reverse("roster:import_preview"))
+    assert len(preview.context["report"].missing) == 3
+    assert "3 pegawai aktif tidak tercantum" in preview.content.decode()
+    client.post(reverse("roster:import_confirm"))
+    assert list(Employee.objects.filter(agency=world.agency_a, is_active=True)) == [keep]
+    assert Employee.objects.filter(agency=world.agency_b, is_active=True).count() == 2  # untouched
+
+
+def test_cancel_writes_nothing(client, world):
+    client.force_login(world.operator_a)
+    upload(client, HEADER + "19900202 201501 2 003,,Baru Satu,PNS,,,\n")
+    client.post(reverse("roster:import_cancel"))
+    response = client.post(reverse("roster:import_confirm"), follow=True)
+    assert "Tidak ada berkas yang menunggu" in response.content.decode()
+    assert not Employee.objects.filter(name="Baru Satu").exists()
+
+
+def test_semicolon_csv_in_windows_encoding(client, world):
+    client.force_login(world.operator_a)
+    text = "NIP;Nama;Unit Kerja\n19900202 201501 2 003;Siti Aisyah Nasution, S.Kom.;Sekretariat Daerah\n"
+    upload(client, text, encoding="cp1252")
+    report = client.get(reverse("roster:import_preview")).context["report"]
+    assert report.counts["new"] == 1
+
+
+def test_unreadable_files_get_a_clear_answer(client, world):
+    client.force_login(world.operator_a)
+    response = client.post(
+        reverse("roster:import"),
+        {"file": SimpleUploadedFile("pegawai.pdf", b"%PDF-1.7", content_type="application/pdf")},
+    )
+    assert response.status_code == 200
+    assert "Unggah berkas .xlsx (Excel) atau .csv" in response.content.decode()
+
+    client.post(reverse("roster:import"), {"file": SimpleUploadedFile("rusak.xlsx", b"not a workbook")})
+    response = client.get(reverse("roster:import_preview"), follow=True)
+    assert "tidak dapat dibaca sebagai Excel" in response.content.decode()
+
+    upload(client, "Pegawai,Kantor\nA,B\n")
+    html = client.get(reverse("roster:import_preview")).content.decode()
+    assert "Berkas harus punya kolom Nama dan NIP" in html
+    assert "Simpan" not in html.split("Berkas harus punya kolom")[1][:500]
+
+
+def test_xlsx_upload_with_excel_number(client, world):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["NIP", "Nama"])
+    workbook.active.append([1.98001012005011e17, "Angka"])
+    workbook.active.append(["198001012005011002", "Teks"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client.force_login(world.operator_a)
+    client.post(reverse("roster:import"), {"file": SimpleUploadedFile("pegawai.xlsx", buffer.getvalue())})
+    report = client.get(reverse("roster:import_preview")).context["report"]
+    assert report.counts == {"new": 1, "changed": 0, "unchanged": 0, "rejected": 1}
+
+
+def test_export_escapes_and_template_keeps_nip_as_text(client, world):
+    employee = world.employees_a[0]
+    employee.position = "=1+1"
+    employee.save()
+    client.force_login(world.operator_a)
+    csv_text = client.get(reverse("roster:export", args=["csv"])).content.decode("utf-8-sig")
+    assert "'=1+1" in csv_text
+    assert world.employees_b[0].name not in csv_text
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("roster:export", args=["xlsx"])).content))
+    assert workbook.active.cell(row=1, column=1).value == "NIP"
+    template = openpyxl.load_workbook(io.BytesIO(client.get(reverse("roster:template")).content)).active
+    assert [cell.value for cell in template[1]][:3] == ["NIP", "NIK", "Nama"]
+    assert template.cell(row=3, column=1).number_format == "@"
+    assert template.cell(row=3, column=2).number_format == "@"
+
+
+def test_edit_employee_validates_nip(client, world):
+    client.force_login(world.operator_a)
+    employee = world.employees_a[0]
+    data = {
+        "employment_type": "PNS",
+        "nip": "19800101 200501 3 001",
+        "name": employee.name,
+        "unit": employee.unit_id,
+        "is_active": "on",
+    }
+    response = client.post(reverse("roster:employee_edit", args=[employee.pk]), data)
+    assert "harus 1 (laki-laki) atau 2 (perempuan)" in response.content.decode()
+    data["nip"] = "19800101 200501 1 001"
+    response = client.post(reverse("roster:employee_edit", args=[employee.pk]), data)
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.nip == "198001012005011001"
+    data["unit"] = world.unit_b.pk
+    response = client.post(reverse("roster:employee_edit", args=[employee.pk]), data)
+    assert response.status_code == 200  # another agency's unit is not a choice
+
+
+def test_units_bulk_add_and_no_cycles(client, world):
+    client.force_login(world.operator_a)
+    client.post(reverse("roster:units"), {"names": "Dinas A\nDinas B\n\nDinas A", "parent": world.unit_a.pk})
+    assert set(Unit.objects.filter(parent=world.unit_a).values_list("name", flat=True)) == {
+        "Bagian Umum",
+        "Dinas A",
+        "Dinas B",
+    }
+    response = client.post(reverse("roster:units"), {"names": "dinas a"})
+    assert "Sudah ada: dinas a" in response.content.decode()
+    response = client.post(
+        reverse("roster:unit_edit", args=[world.unit_a.pk]), {"name": world.unit_a.name, "parent": world.subunit_a.pk}
+    )
+    assert response.status_code == 200
+    assert "induk dari dirinya sendiri" in response.content.decode()
+    assert Unit.objects.get(pk=world.unit_a.pk).parent is None
+
+
+def test_operator_pages_render_in_the_agency_time_zone(client, world):
+    world.agency_a.time_zone = "Asia/Jayapura"
+    world.agency_a.save()
+    client.force_login(world.operator_a)
+    factories.ceremony(world.agency_a, title="Apel WIT", starts_at="2024-09-26T00:00:00+00:00")
+    html = client.get(reverse("ceremonies:index")).content.decode()
+    assert "26 September 2024, 09.00" in html
