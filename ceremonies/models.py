@@ -145,7 +145,11 @@ class Ceremony(models.Model):
         """Invite a QuerySet of employees of this ceremony's agency, in bulk; inviting
         someone twice changes nothing (the database's unique pair decides). Returns
         how many invitations are new."""
-        rows = employees.filter(agency_id=self.agency_id).values_list("pk", "unit_id")
+        rows = (
+            employees.filter(agency_id=self.agency_id)
+            .exclude(invitations__ceremony=self)
+            .values_list("pk", "unit_id")
+        )
         before = self.invitations.count()
         Invitation.objects.bulk_create(
             [Invitation(ceremony=self, employee_id=pk, unit_id=unit_id) for pk, unit_id in rows],
