@@ -110,9 +110,13 @@ def main():
         report = timed("re-import as xlsx, all unchanged", lambda: run_import(agency, xlsx_name, dry_run=False))
         assert report.counts["unchanged"] == args.n, report.counts
         ceremony = factories.ceremony(agency)
-        created = timed(f"invite all {args.n} employees", lambda: ceremony.invite(Employee.objects.filter(agency=agency)))
+        created = timed(
+            f"invite all {args.n} employees", lambda: ceremony.invite(Employee.objects.filter(agency=agency))
+        )
         assert created == args.n
-        again = timed("invite them again (no duplicates)", lambda: ceremony.invite(Employee.objects.filter(agency=agency)))
+        again = timed(
+            "invite them again (no duplicates)", lambda: ceremony.invite(Employee.objects.filter(agency=agency))
+        )
         assert again == 0
         numbers = timed("live board numbers", lambda: board_numbers(ceremony))
         assert numbers["invited"] == args.n

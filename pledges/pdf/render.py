@@ -106,10 +106,15 @@ def find_box(document, element_id):
 def render_pact(signature):
     """The unsigned PDF/A of ``signature`` and the box reserved for its QR code."""
     context = pact_context(signature)
-    html = render_to_string("pledges/pdf/pact.html", context)
     engine = renderer()
-    document = engine.layout(html)
-    if len(document.pages) != 1:
+    for compact in (False, True):
+        # Names, positions and units at their longest do not fit at the normal size:
+        # then the whole page is set a little tighter, still on one page.
+        html = render_to_string("pledges/pdf/pact.html", {**context, "mode": "single", "compact": compact})
+        document = engine.layout(html)
+        if len(document.pages) == 1:
+            break
+    else:
         raise ValueError(f"pact of signature {signature.pk} takes {len(document.pages)} pages, not one")
     qr_box = find_box(document, QR_ELEMENT_ID)
     pdf = engine.write(

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -131,13 +132,56 @@ def qr_content_stream(url, box):
     return "\n".join(ops).encode("ascii")
 
 
-def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location):
-    """Draw the QR code into ``qr_box`` and sign, in one incremental update."""
+OVERLAY_NAME = "/NtlOverlay"
+
+
+def _overlay_form(writer, overlay_pdf):
+    """The first page of ``overlay_pdf`` as a form XObject imported into ``writer``."""
+    reader = PdfFileReader(io.BytesIO(overlay_pdf))
+    page = reader.root["/Pages"]["/Kids"][0].get_object()
+    contents = page["/Contents"]
+    streams = [ref.get_object() for ref in contents] if isinstance(contents, generic.ArrayObject) else [contents]
+    form_dict = {
+        generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+        generic.pdf_name("/BBox"): writer.import_object(page["/MediaBox"]),
+        generic.pdf_name("/Resources"): writer.import_object(page["/Resources"]),
+    }
+    if "/Group" in page:
+        form_dict[generic.pdf_name("/Group")] = writer.import_object(page["/Group"])
+    if len(streams) == 1 and streams[0].get("/Filter") == "/FlateDecode" and "/DecodeParms" not in streams[0]:
+        # WeasyPrint's single compressed content stream: copy it as it is.
+        form_dict[generic.pdf_name("/Filter")] = generic.pdf_name("/FlateDecode")
+        form = generic.StreamObject(form_dict, encoded_data=streams[0].encoded_data)
+    else:
+        form = generic.StreamObject(form_dict, stream_data=b"\n".join(stream.data for stream in streams))
+        form.compress()
+    return writer.add_object(form)
+
+
+def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, title=None):
+    """Draw the signer's ``overlay`` page (if any) and the QR code into ``qr_box``,
+    and sign — all in one incremental update of ``pdf``."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     # Wrap the existing page content in q … Q so that our drawing starts from the
     # default coordinate system whatever state WeasyPrint left behind.
     writer.add_stream_to_page(0, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True)
-    writer.add_stream_to_page(0, writer.add_object(generic.StreamObject(stream_data=qr_content_stream(qr_url, qr_box))))
+    resources = None
+    drawing = qr_content_stream(qr_url, qr_box)
+    if overlay is not None:
+        resources = generic.DictionaryObject(
+            {
+                generic.pdf_name("/XObject"): generic.DictionaryObject(
+                    {generic.pdf_name(OVERLAY_NAME): _overlay_form(writer, overlay)}
+                )
+            }
+        )
+        drawing = f"Q q {OVERLAY_NAME} Do".encode() + b"\n" + drawing
+    stream = generic.StreamObject(stream_data=drawing)
+    stream.compress()
+    writer.add_stream_to_page(0, writer.add_object(stream), resources=resources)
+    if title:
+        writer.document_meta.title = title
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",

@@ -86,17 +86,32 @@ def test_pdfa_markers_survive_the_signature(pdf):
     assert pdf.count(b"%%EOF") == 2
 
 
+def all_fonts(resources, seen=None):
+    """Every font reachable from a resource dictionary, form XObjects included."""
+    seen = set() if seen is None else seen
+    resources = resources.get_object()
+    font_dict = resources["/Font"].get_object() if "/Font" in resources else {}
+    xobject_dict = resources["/XObject"].get_object() if "/XObject" in resources else {}
+    fonts = [ref.get_object() for ref in font_dict.values()]
+    for ref in xobject_dict.values():
+        xobject = ref.get_object()
+        if xobject.get("/Subtype") == "/Form" and id(xobject) not in seen:
+            seen.add(id(xobject))
+            fonts += all_fonts(xobject["/Resources"], seen)
+    return fonts
+
+
 def test_every_font_is_embedded(pdf):
     reader = PdfFileReader(io.BytesIO(pdf))
     page = reader.root["/Pages"]["/Kids"][0].get_object()
-    fonts = page["/Resources"]["/Font"]
-    assert len(fonts) >= 2
-    for reference in fonts.values():
-        font = reference.get_object()
+    fonts = all_fonts(page["/Resources"])
+    assert len(fonts) >= 4  # regular and bold, in the shared text and in the signer's parts
+    for font in fonts:
         descendants = font.get("/DescendantFonts")
         descriptor_owner = descendants[0].get_object() if descendants else font
         descriptor = descriptor_owner["/FontDescriptor"].get_object()
         assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font
+        assert "/ToUnicode" in font  # PDF/A-2u: text extractable as Unicode
     # pyHanko's default visible stamp would bring a non-embedded Courier: we use none.
     assert b"/Courier" not in pdf
 
@@ -115,6 +130,38 @@ def test_changing_one_byte_breaks_the_signature(pdf, agency):
     status = validation_status(tampered, agency)
     assert not status.intact
     assert not status.bottom_line
+
+
+def words(data):
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [(w["text"], round(w["x0"], 1), round(w["top"], 1)) for w in pdf.pages[0].extract_words()]
+
+
+def test_composed_pact_reads_exactly_like_a_single_render(signature):
+    composed = build_signed_pdf(signature)
+    single = build_signed_pdf(signature, compose=False)
+    assert sorted(words(composed)) == sorted(words(single))
+    assert b"/NtlOverlay" in composed and b"/NtlOverlay" not in single
+
+
+def test_signers_of_one_ceremony_share_the_base(signature, ceremony, signature_data_url):
+    from pledges.pdf import compose
+
+    compose._cache.pdfs.clear()
+    compose._cache.geometry.clear()
+    others = []
+    for _ in range(3):
+        employee = factories.employee(ceremony.agency, name="Pegawai Pendek", position="Analis", rank="III/a")
+        invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=signature.invitation.unit)
+        others.append(
+            signature_create(invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link")[
+                0
+            ]
+        )
+    for other in others:
+        assert other.display_code in pdf_text(build_signed_pdf(other))
+    assert len(compose._cache.geometry) == 1
+    assert len(compose._cache.pdfs) == 1  # one base for three signers whose identity blocks are alike
 
 
 def test_qr_code_scans_to_the_verification_page(pdf, signature, tmp_path):
@@ -146,6 +193,33 @@ def test_longest_names_stay_on_one_page(invitation, signature_data_url):
     text = flat(pdf_text(build_signed_pdf(signature)))  # pdf_text asserts a single page
     assert "Purbaningrat Hadiningrat" in text
     assert "Keluarga Berencana" in text
+
+
+def test_longest_possible_values_fit_one_page(invitation, signature_data_url):
+    """Every field at its maximum length, with the real four-point pact: still one page."""
+    import json
+
+    from django.conf import settings
+
+    demo = json.loads((settings.BASE_DIR / "fixtures" / "demo.json").read_text())
+    real = next(o for o in demo if o["model"] == "pledges.pacttemplate")["fields"]
+    template = invitation.ceremony.pact_template
+    for field in ("title", "intro", "opening", "points", "closing"):
+        setattr(template, field, real[field])
+    template.save()
+    employee = invitation.employee
+    employee.name = ("Prof. Dr. dr. Hj. Raden Ajeng Sri Wahyuningsih Kusumaningrum " * 4)[:200]
+    employee.position = ("Kepala Bidang Pencegahan dan Pengendalian Penyakit Menular " * 6)[:300]
+    employee.rank = ("Pembina Utama Muda " * 6)[:100]
+    employee.save()
+    invitation.unit.name = ("Dinas Kesehatan Pengendalian Penduduk dan Keluarga Berencana " * 4)[:200]
+    invitation.unit.save()
+    signature, _ = signature_create(
+        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+    )
+    text = flat(pdf_text(build_signed_pdf(signature)))  # pdf_text asserts a single page
+    assert "Menolak politik uang" in text
+    assert signature.display_code in text
 
 
 class RecordingHandler(http.server.BaseHTTPRequestHandler):
