@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
 ]
 
+handler400 = "netralitas.views.bad_request"
 handler403 = "netralitas.views.permission_denied"
 handler404 = "netralitas.views.not_found"
 handler500 = "netralitas.views.server_error"

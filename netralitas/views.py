@@ -28,6 +28,15 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its security token (cookies off, or a page left open very long)."""
+    return render(request, "csrf_failure.html", status=403)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 

@@ -297,3 +297,21 @@ def test_verification_is_rate_limited(client):
     for _ in range(60):
         client.get(reverse("pledges:verify", args=["ABCDE-FGHJK"]))
     assert client.get(reverse("pledges:verify", args=["ABCDE-FGHJK"])).status_code == 429
+
+
+def test_form_without_csrf_token_gets_a_clear_page(invitation, signature_data_url):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(sign_url(invitation), {"signature": signature_data_url, "agree": "on"})
+    assert response.status_code == 403
+    assert "Formulir tidak dapat dikirim" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_oversized_post_gets_a_clear_page(client, invitation, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client.post(sign_url(invitation), {"signature": "x" * 5000, "agree": "on"})
+    assert response.status_code == 400
+    assert "Permintaan tidak dapat diproses" in response.content.decode()
+    assert not Signature.objects.exists()
