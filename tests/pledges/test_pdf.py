@@ -348,3 +348,29 @@ def test_confirmation_and_verification_link_the_stored_pdf(client, signature):
 def test_missing_pdf_download_is_a_404(client, signature):
     response = client.get(reverse("pledges:document", args=[signature.verification_code]))
     assert response.status_code == 404
+
+
+def emblem_png():
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (240, 280), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(20, 20), (220, 20), (220, 160), (120, 260), (20, 160)], fill=(196, 30, 58, 255), outline="black")
+    draw.ellipse((80, 60, 160, 140), fill=(250, 204, 21, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_letterhead_logo_comes_from_media_storage(signature, client):
+    from django.core.files.base import ContentFile
+
+    agency = signature.invitation.ceremony.agency
+    agency.logo.save("lambang.png", ContentFile(emblem_png()))
+    data = build_signed_pdf(signature)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert len(pdf.pages[0].images) == 2  # the logo and the drawn signature
+    # The signing pages show it too, through a public view.
+    response = client.get(reverse("roster:logo", args=[agency.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
