@@ -1,6 +1,12 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from audit.log import describe, record
 from audit.models import AuditEvent
+
+ADMIN_SAVED = _("Melalui admin: %(model)s “%(object)s”%(fields)s")
+ADMIN_DELETED = _("Melalui admin: menghapus %(model)s “%(object)s”")
+CHANGED_FIELDS = _(" (diubah: %(fields)s)")
 
 
 @admin.register(AuditEvent)
@@ -18,3 +24,51 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def agency_of(obj):
+    """The agency an object belongs to: its own, its ceremony's or its invitation's."""
+    for path in ("agency", "ceremony.agency", "invitation.ceremony.agency"):
+        target = obj
+        for name in path.split("."):
+            target = getattr(target, name, None)
+        if target is not None:
+            return target
+    return None
+
+
+class AuditedAdminMixin:
+    """Mix into the ``ModelAdmin`` of a ceremony, invitation, unit or employee: every
+    save and delete made in the Django admin is written to the audit trail, like
+    the same change made on the staff pages."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = form.changed_data if change else []
+        fields = describe(CHANGED_FIELDS, fields=", ".join(changed)) if changed else ""
+        record(
+            request,
+            AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
+            agency=agency_of(obj),
+            obj=obj,
+            description=describe(ADMIN_SAVED, model=obj._meta.verbose_name, object=obj, fields=fields),
+        )
+
+    def delete_model(self, request, obj):
+        # Recorded first: after the delete the object has no id to name.
+        self._record_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._record_delete(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _record_delete(self, request, obj):
+        record(
+            request,
+            AuditEvent.Action.DELETE,
+            agency=agency_of(obj),
+            obj=obj,
+            description=describe(ADMIN_DELETED, model=obj._meta.verbose_name, object=obj),
+        )

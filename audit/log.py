@@ -1,5 +1,8 @@
 """Writing the audit trail. One call per thing that happened; never updated."""
 
+from django.conf import settings
+from django.utils import translation
+
 from audit.models import AuditEvent
 from netralitas.lib.http import client_ip
 
@@ -17,3 +20,11 @@ def record(request, action, *, agency, description, obj=None, object_type=None):
         description=description[:500],
         ip_address=client_ip(request),
     )
+
+
+def describe(message, **params):
+    """A description for the trail in the site's language (Indonesian), whatever
+    language the page was in: the trail is evidence and reads the same for everyone.
+    ``message`` is a ``gettext_lazy`` string with ``%(name)s`` placeholders."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % params

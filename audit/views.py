@@ -1,23 +1,170 @@
-"""The Inspektorat's read-only pages."""
+"""The Inspektorat's read-only pages: its ceremonies, who signed each one and who
+did not, and the audit trail. Downloads are in ``audit.downloads``.
+
+Every view is for auditors (and admins) only, answers GET only, and looks its
+objects up through ``visible_to(request.user)``: another agency's id is a 404.
+"""
 
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
+from audit.forms import InvitationFilterForm, TrailFilterForm, units_in_tree_order
+from audit.log import describe, record
 from audit.models import AuditEvent
-from ceremonies.models import Ceremony
+from audit.queries import invitation_ids, invitation_rows, unit_totals
+from audit.resources import TrailResource, export_bytes
+from ceremonies.models import Ceremony, Invitation
 from roster.access import auditor_required
+from roster.models import Agency, Unit
+
+PER_PAGE = 50
+CEREMONIES_PER_PAGE = 25
+TRAIL_EXPORT_FORMATS = ("csv", "xlsx")
+
+VIEWED_CEREMONY = _("Membuka daftar penandatanganan apel “%(title)s” (#%(id)s)%(filters)s")
+EXPORTED_TRAIL = _("Mengunduh jejak audit (%(format)s, %(count)s catatan)%(filters)s")
 
 
+def ceremony_for_user(user, pk):
+    """The ceremony ``pk`` if ``user`` may see it, else 404."""
+    return get_object_or_404(
+        Ceremony.objects.visible_to(user).select_related("agency", "election", "pact_template"), pk=pk
+    )
+
+
+def agency_units(agency):
+    """The agency's units, for the unit filter and sub-unit lookups (one query)."""
+    return Unit.objects.filter(agency_id=agency.pk).only("id", "name", "parent_id", "agency_id").order_by("name")
+
+
+def filters_text(request, names):
+    """The filters of a request, for the trail: `` — unit=3, status=belum``."""
+    shown = [f"{name}={request.GET[name]}" for name in names if request.GET.get(name)]
+    return " — " + ", ".join(shown) if shown else ""
+
+
+@require_GET
 @auditor_required
 def index(request):
-    """Ceremonies of the supervised agencies, with their progress."""
-    ceremonies = Ceremony.objects.visible_to(request.user).select_related("agency", "election").with_progress()
-    return render(request, "audit/index.html", {"ceremonies": ceremonies})
+    """Ceremonies of the supervised agencies, newest first per agency, with progress."""
+    agencies = Agency.objects.visible_to(request.user).order_by("name")
+    ceremonies = (
+        Ceremony.objects.visible_to(request.user)
+        .select_related("agency", "election")
+        .with_progress()
+        .order_by("agency__name", "-starts_at", "pk")
+    )
+    agency_id = request.GET.get("instansi", "")
+    if agency_id.isdigit():
+        ceremonies = ceremonies.filter(agency_id=agency_id)
+    page = Paginator(ceremonies, CEREMONIES_PER_PAGE).get_page(request.GET.get("halaman"))
+    return render(
+        request,
+        "audit/index.html",
+        {"page": page, "agencies": agencies, "agency_id": int(agency_id) if agency_id.isdigit() else None},
+    )
 
 
+@require_GET
+@auditor_required
+def ceremony(request, pk):
+    """Who signed a ceremony (when, with which code) and who did not, per unit,
+    filtered and paginated; the totals per unit above."""
+    ceremony = ceremony_for_user(request.user, pk)
+    units = list(agency_units(ceremony.agency))
+    form = InvitationFilterForm(request.GET or None, units=units)
+    ids = invitation_ids(form.filter(Invitation.objects.filter(ceremony=ceremony)))
+    page = Paginator(ids, PER_PAGE).get_page(request.GET.get("halaman"))
+    page.object_list = invitation_rows(page.object_list)
+    totals, overall = unit_totals(ceremony, units=units)
+    _in_tree_order(totals, units)
+    ranks = (
+        Invitation.objects.filter(ceremony=ceremony)
+        .exclude(employee__rank="")
+        .values_list("employee__rank", flat=True)
+        .order_by("employee__rank")
+        .distinct()
+    )
+    record(
+        request,
+        AuditEvent.Action.VIEW,
+        agency=ceremony.agency,
+        obj=ceremony,
+        description=describe(
+            VIEWED_CEREMONY,
+            title=ceremony.title,
+            id=ceremony.pk,
+            filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat", "halaman"]),
+        ),
+    )
+    unit_ids = form.unit_ids()
+    return render(
+        request,
+        "audit/ceremony.html",
+        {
+            "ceremony": ceremony,
+            "agency": ceremony.agency,
+            "form": form,
+            "page": page,
+            "totals": totals,
+            "overall": overall,
+            "ranks": ranks,
+            "chosen_unit": form.filters().get("unit") if unit_ids is not None else None,
+            "chosen_sub": bool(form.filters().get("sub")),
+            "is_filtered": form.is_filtered(),
+        },
+    )
+
+
+@require_GET
 @auditor_required
 def trail(request):
-    """The audit trail of the supervised agencies, newest first."""
-    events = AuditEvent.objects.visible_to(request.user).select_related("agency")
-    page = Paginator(events, 50).get_page(request.GET.get("halaman"))
-    return render(request, "audit/trail.html", {"page": page})
+    """The audit trail of the supervised agencies, newest first, filtered."""
+    form, events = _trail_events(request)
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("halaman"))
+    return render(request, "audit/trail.html", {"form": form, "page": page})
+
+
+@require_GET
+@auditor_required
+def trail_export(request, file_format):
+    """The filtered trail as csv or xlsx; the export is itself recorded, once per
+    agency whose events it may contain, so each agency's trail shows it."""
+    if file_format not in TRAIL_EXPORT_FORMATS:
+        raise Http404
+    form, events = _trail_events(request)
+    events = list(events)
+    data, content_type = export_bytes(TrailResource(), events, file_format)
+    selected = form.selected_agency()
+    agencies = [selected] if selected else list(Agency.objects.visible_to(request.user))
+    description = describe(
+        EXPORTED_TRAIL,
+        format=file_format,
+        count=len(events),
+        filters=filters_text(request, ["action", "user", "agency", "q", "since", "until"]),
+    )
+    for agency in agencies:
+        record(request, AuditEvent.Action.DOWNLOAD, agency=agency, object_type="auditevent", description=description)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, f"jejak-audit.{file_format}")
+    return response
+
+
+def _in_tree_order(totals, units):
+    """Sort the per-unit totals as the unit tree reads (sub-units under their unit)
+    and give each its depth, for indenting."""
+    position = {unit.pk: (index, depth) for index, (unit, depth) in enumerate(units_in_tree_order(units))}
+    for row in totals:
+        row["depth"] = min(position.get(row["unit_id"], (0, 0))[1], 3)
+    totals.sort(key=lambda row: position.get(row["unit_id"], (len(position), 0))[0])
+
+
+def _trail_events(request):
+    agencies = Agency.objects.visible_to(request.user).order_by("name")
+    form = TrailFilterForm(request.GET or None, agencies=agencies)
+    events = form.filter(AuditEvent.objects.visible_to(request.user).select_related("agency"))
+    return form, events

@@ -1,0 +1,118 @@
+"""ZIP archives of signed pacts, streamed with zipstream-ng.
+
+The archive is laid out before the first byte is sent — one streamed query gives
+every entry's name and size (``PactDocument.size``) and the manifest — so the
+response carries an exact Content-Length. The PDFs themselves are read from
+storage in chunks only while the ZIP is being sent: memory does not grow with
+the PDFs, only with the list of entries that any ZIP's central directory needs.
+
+PDFs are stored, not deflated: they are compressed already, and deflate would
+cost CPU to save little.
+"""
+
+import csv
+import io
+
+from django.utils.text import slugify
+from zipstream import ZIP_STORED, ZipStream
+
+from audit.queries import display_code, local_timestamp
+from netralitas.lib.spreadsheet import escape_formula
+from pledges.models import PactDocument
+
+CHUNK_SIZE = 64 * 1024
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_HEADER = (
+    "NIP",
+    "Nama",
+    "Unit Kerja",
+    "Waktu tanda tangan",
+    "Kode verifikasi",
+    "SHA-256",
+    "Berkas",
+    "Catatan",
+)
+# The archive is evidence handed to BKN or Bawaslu: always in Indonesian, like the PDFs.
+NO_UNIT = "Tanpa unit kerja"
+PDF_NOT_READY = "PDF belum selesai dibuat; tidak termasuk dalam ZIP"
+FOLDER_NAME_LENGTH = 80
+SLUG_LENGTH = 60
+
+
+def _chunks(storage, name):
+    """The stored file's bytes, a chunk at a time; opened only when the ZIP gets there."""
+    with storage.open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk
+
+
+def folder_name(unit_name):
+    """A unit's name made safe as one folder: no separators, no control characters."""
+    cleaned = "".join("-" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in unit_name or "")
+    cleaned = " ".join(cleaned.split()).strip(" .")[:FOLDER_NAME_LENGTH].strip(" .")
+    return cleaned or NO_UNIT
+
+
+def identifier_for_file(signer):
+    """The NIP's digits, or ``nik`` and the NIK's last four digits (as ``pdf_response`` names files)."""
+    digits = "".join(filter(str.isdigit, signer.get("id_number", "")))
+    if signer.get("id_label") == "NIK":
+        return "nik" + digits[-4:]
+    return digits
+
+
+def identifier_for_manifest(signer):
+    """The NIP grouped as printed on the pact (Excel keeps it as text); a NIK masked."""
+    number = signer.get("id_number", "")
+    if signer.get("id_label") == "NIK":
+        return "NIK …" + number[-4:]
+    return number
+
+
+def entry_name(folder, signer, taken):
+    """``<unit>/pakta-<NIP>-<name>.pdf``, made unique within the archive."""
+    slug = slugify(signer.get("name", ""))[:SLUG_LENGTH].strip("-") or "tanpa-nama"
+    stem = f"{folder}/pakta-{identifier_for_file(signer)}-{slug}"
+    name, number = f"{stem}.pdf", 1
+    while name in taken:
+        number += 1
+        name = f"{stem}-{number}.pdf"
+    taken.add(name)
+    return name
+
+
+def pact_archive(signatures, agency, storage=None):
+    """A sized ``ZipStream`` holding ``manifest.csv`` and one PDF per signature.
+
+    ``signatures`` comes from ``audit.queries.archive_signatures``. A signature
+    whose PDF is not made yet is listed in the manifest with an empty hash and a
+    note. Returns ``(stream, count of PDFs, count without PDF)``."""
+    storage = storage or PactDocument._meta.get_field("file").storage
+    manifest = io.StringIO()
+    manifest.write("\ufeff")  # so that Excel reads the UTF-8 names right
+    writer = csv.writer(manifest, lineterminator="\r\n")
+    writer.writerow(MANIFEST_HEADER)
+    entries, taken, missing, folders = [], set(), 0, {}
+    for signer, signed_at, code, unit_id, unit_name, file_name, sha256, size in signatures.iterator(chunk_size=2000):
+        if unit_id not in folders:
+            folders[unit_id] = folder_name(unit_name)
+        row = [
+            identifier_for_manifest(signer),
+            escape_formula(signer.get("name", "")),
+            escape_formula(unit_name or ""),
+            local_timestamp(signed_at, agency.time_zone),
+            display_code(code),
+        ]
+        if not file_name:
+            missing += 1
+            writer.writerow([*row, "", "", PDF_NOT_READY])
+            continue
+        name = entry_name(folders[unit_id], signer, taken)
+        writer.writerow([*row, sha256, name, ""])
+        entries.append((file_name, name, size))
+
+    stream = ZipStream(compress_type=ZIP_STORED, sized=True)
+    stream.add(manifest.getvalue().encode("utf-8"), MANIFEST_NAME)
+    for file_name, name, size in entries:
+        stream.add(_chunks(storage, file_name), name, size=size)
+    return stream, len(entries), missing

@@ -1,0 +1,160 @@
+"""The filter forms of the Inspektorat's lists (GET forms: auditors change nothing)."""
+
+import datetime
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AuditEvent
+from audit.queries import search_condition
+from roster.models import Agency, EmploymentType, Unit
+
+TRAIL_TIME_ZONE = "Asia/Jakarta"
+
+
+class Status:
+    SIGNED = "sudah"
+    UNSIGNED = "belum"
+    CHOICES = [("", _("Semua")), (SIGNED, _("Sudah")), (UNSIGNED, _("Belum"))]
+
+
+def units_in_tree_order(units):
+    """``(unit, depth)`` pairs: each unit followed by its sub-units, by name."""
+    ordered_by_name = sorted(units, key=lambda u: u.name.casefold())
+    known = {unit.pk for unit in ordered_by_name}
+    children = {}
+    for unit in ordered_by_name:
+        if unit.parent_id in known:
+            children.setdefault(unit.parent_id, []).append(unit)
+    # A unit whose parent is not in the list is shown as a root.
+    roots = [unit for unit in ordered_by_name if unit.parent_id not in known]
+    ordered, stack = [], [(unit, 0) for unit in reversed(roots)]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(unit.pk, [])))
+    # Units caught in a parent cycle (the database cannot forbid one) are still listed.
+    listed = {unit.pk for unit, _depth in ordered}
+    ordered += [(unit, 0) for unit in ordered_by_name if unit.pk not in listed]
+    return ordered
+
+
+class InvitationFilterForm(forms.Form):
+    """Who signed a ceremony and who did not: search, unit (with its sub-units),
+    status, employment type and rank."""
+
+    q = forms.CharField(label=_("Nama atau NIP"), required=False, max_length=100)
+    unit = forms.TypedChoiceField(label=_("Unit kerja"), required=False, coerce=int, empty_value=None)
+    sub = forms.BooleanField(label=_("Termasuk sub-unit"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=Status.CHOICES)
+    jenis = forms.ChoiceField(
+        label=_("Jenis kepegawaian"), required=False, choices=[("", _("Semua")), *EmploymentType.choices]
+    )
+    pangkat = forms.CharField(label=_("Pangkat/golongan"), required=False, max_length=100)
+
+    def __init__(self, data=None, *, units, **kwargs):
+        super().__init__(data, **kwargs)
+        self.units = list(units)
+        self.fields["unit"].choices = [("", _("Semua unit"))] + [
+            (unit.pk, "— " * depth + unit.name) for unit, depth in units_in_tree_order(self.units)
+        ]
+        self.fields["q"].widget.attrs.update({"placeholder": _("mis. Budi atau 19800101"), "autocomplete": "off"})
+        self.fields["pangkat"].widget.attrs.update({"list": "pangkat-pilihan", "autocomplete": "off"})
+
+    def filters(self):
+        """The valid filters only: an invalid field is reported and ignored."""
+        if self.is_bound:
+            self.is_valid()
+            return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
+        return {}
+
+    def unit_ids(self):
+        """The chosen unit's id, with its sub-units' ids when asked; ``None`` for all."""
+        chosen = self.filters()
+        if "unit" not in chosen:
+            return None
+        if chosen.get("sub"):
+            return Unit.descendant_ids(self.units, [chosen["unit"]])
+        return {chosen["unit"]}
+
+    def filter(self, invitations):
+        chosen = self.filters()
+        if chosen.get("q"):
+            invitations = invitations.filter(search_condition(chosen["q"]))
+        unit_ids = self.unit_ids()
+        if unit_ids is not None:
+            invitations = invitations.filter(unit_id__in=unit_ids)
+        if chosen.get("status") == Status.SIGNED:
+            invitations = invitations.filter(signature__isnull=False)
+        elif chosen.get("status") == Status.UNSIGNED:
+            invitations = invitations.filter(signature__isnull=True)
+        if chosen.get("jenis"):
+            invitations = invitations.filter(employee__employment_type=chosen["jenis"])
+        if chosen.get("pangkat"):
+            invitations = invitations.filter(employee__rank__icontains=chosen["pangkat"])
+        return invitations
+
+    def is_filtered(self):
+        return bool(self.filters())
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TrailFilterForm(forms.Form):
+    """The audit trail: action, user, agency, words of the description, dates (WIB)."""
+
+    action = forms.ChoiceField(
+        label=_("Tindakan"), required=False, choices=[("", _("Semua")), *AuditEvent.Action.choices]
+    )
+    user = forms.CharField(label=_("Pengguna"), required=False, max_length=150)
+    agency = forms.ModelChoiceField(label=_("Instansi"), required=False, queryset=Agency.objects.none())
+    q = forms.CharField(label=_("Keterangan memuat"), required=False, max_length=100)
+    since = forms.DateField(label=_("Dari tanggal"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Sampai tanggal"), required=False, widget=DateInput())
+
+    def __init__(self, data=None, *, agencies, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].empty_label = _("Semua instansi")
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("Tanggal akhir tidak boleh sebelum tanggal awal."))
+            cleaned.pop("until", None)
+        return cleaned
+
+    def filters(self):
+        if self.is_bound:
+            self.is_valid()
+            return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return {}
+
+    def filter(self, events):
+        chosen = self.filters()
+        if chosen.get("action"):
+            events = events.filter(action=chosen["action"])
+        if chosen.get("user"):
+            events = events.filter(username__icontains=chosen["user"])
+        if chosen.get("agency"):
+            events = events.filter(agency=chosen["agency"])
+        if chosen.get("q"):
+            events = events.filter(description__icontains=chosen["q"])
+        # Days are the auditor's days in WIB, whatever the server's zone: [since 00:00, until+1 00:00).
+        zone = zoneinfo.ZoneInfo(TRAIL_TIME_ZONE)
+        if chosen.get("since"):
+            events = events.filter(at__gte=datetime.datetime.combine(chosen["since"], datetime.time(), zone))
+        if chosen.get("until"):
+            end = chosen["until"] + datetime.timedelta(days=1)
+            events = events.filter(at__lt=datetime.datetime.combine(end, datetime.time(), zone))
+        return events
+
+    def selected_agency(self):
+        return self.filters().get("agency")

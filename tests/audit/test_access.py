@@ -1,0 +1,143 @@
+"""Who may open each Inspektorat page: auditors for the agencies they supervise,
+admins for all; another agency's id is a 404; operators and others never."""
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from audit.log import record
+from audit.models import AuditEvent
+from pledges.pdf.certificates import create_dev_certificate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_world(world, sign):
+    """The two-agency world with one signed pact (and its PDF) in each ceremony."""
+    for agency in (world.agency_a, world.agency_b):
+        create_dev_certificate(agency)
+    world.signature_a = sign(world.invitations_a[0], pdf=True)
+    world.signature_b = sign(world.invitations_b[0], pdf=True)
+    return world
+
+
+def urls_for(world, side):
+    """Every URL of the audit app that names an object, for agency ``side`` ("a" or "b")."""
+    ceremony = getattr(world, f"ceremony_{side}")
+    unit = getattr(world, f"unit_{side}")
+    signature = getattr(world, f"signature_{side}")
+    return {
+        "ceremony": reverse("audit:ceremony", args=[ceremony.pk]),
+        "ceremony_zip": reverse("audit:ceremony_zip", args=[ceremony.pk]),
+        "unit_zip": reverse("audit:unit_zip", args=[ceremony.pk, unit.pk]),
+        "recap_pdf": reverse("audit:recap_pdf", args=[ceremony.pk]),
+        "recap_xlsx": reverse("audit:recap_table", args=[ceremony.pk, "xlsx"]),
+        "recap_csv": reverse("audit:recap_table", args=[ceremony.pk, "csv"]),
+        "pact_pdf": reverse("audit:pact_pdf", args=[signature.pk]),
+    }
+
+
+OBJECT_VIEWS = ["ceremony", "ceremony_zip", "unit_zip", "recap_pdf", "recap_xlsx", "recap_csv", "pact_pdf"]
+
+
+def get(client, url):
+    response = client.get(url)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)  # finish a streamed download, as a browser would
+    return response.status_code
+
+
+@pytest.mark.parametrize("view", OBJECT_VIEWS)
+def test_object_views_are_scoped_to_supervised_agencies(client, signed_world, view):
+    world = signed_world
+    url_a, url_b = urls_for(world, "a")[view], urls_for(world, "b")[view]
+    expected = {
+        world.auditor_a: (200, 404),
+        world.auditor_ab: (200, 200),
+        world.admin: (200, 200),
+        world.operator_a: (403, 403),
+        world.operator_b: (403, 403),
+        world.nobody: (403, 403),
+    }
+    for user, (status_a, status_b) in expected.items():
+        client.force_login(user)
+        assert (get(client, url_a), get(client, url_b)) == (status_a, status_b), user.username
+    client.logout()
+    for url in (url_a, url_b):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("view", ["index", "trail", "trail_csv", "trail_xlsx"])
+def test_list_views_are_for_auditors_and_admins(client, world, view):
+    url = {
+        "index": reverse("audit:index"),
+        "trail": reverse("audit:trail"),
+        "trail_csv": reverse("audit:trail_export", args=["csv"]),
+        "trail_xlsx": reverse("audit:trail_export", args=["xlsx"]),
+    }[view]
+    for user, status in [
+        (world.auditor_a, 200),
+        (world.auditor_ab, 200),
+        (world.admin, 200),
+        (world.operator_a, 403),
+        (world.nobody, 403),
+    ]:
+        client.force_login(user)
+        assert client.get(url).status_code == status, user.username
+    client.logout()
+    assert client.get(url)["Location"].startswith(reverse("login"))
+
+
+def test_unit_of_another_agency_is_a_404_even_for_an_auditor_of_both(client, signed_world):
+    world = signed_world
+    client.force_login(world.auditor_ab)
+    url = reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.unit_b.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_index_lists_only_supervised_ceremonies(client, world):
+    client.force_login(world.auditor_a)
+    page = client.get(reverse("audit:index")).content.decode()
+    assert world.ceremony_a.title in page
+    assert world.ceremony_b.title not in page
+    client.force_login(world.auditor_ab)
+    page = client.get(reverse("audit:index")).content.decode()
+    assert world.ceremony_a.title in page and world.ceremony_b.title in page
+    # Filter by one agency.
+    page = client.get(reverse("audit:index"), {"instansi": world.agency_b.pk}).content.decode()
+    assert world.ceremony_b.title in page and world.ceremony_a.title not in page
+
+
+def test_auditors_change_nothing(client, signed_world):
+    """Every audit URL answers GET only; a POST is refused and writes nothing."""
+    world = signed_world
+    client.force_login(world.auditor_a)
+    before = AuditEvent.objects.count()
+    for url in [
+        reverse("audit:index"),
+        reverse("audit:trail"),
+        reverse("audit:trail_export", args=["csv"]),
+        *urls_for(world, "a").values(),
+    ]:
+        assert client.post(url).status_code == 405, url
+    assert AuditEvent.objects.count() == before
+
+
+def test_trail_shows_only_supervised_agencies(client, world):
+    request = RequestFactory().get("/")
+    request.user = world.operator_a
+    record(request, AuditEvent.Action.UPDATE, agency=world.agency_a, description="Perubahan di Bukittinggi")
+    request.user = world.operator_b
+    record(request, AuditEvent.Action.UPDATE, agency=world.agency_b, description="Perubahan di Bandung")
+    client.force_login(world.auditor_a)
+    page = client.get(reverse("audit:trail")).content.decode()
+    assert "Perubahan di Bukittinggi" in page and "Perubahan di Bandung" not in page
+    # Choosing another agency in the filter is refused, not obeyed.
+    page = client.get(reverse("audit:trail"), {"agency": world.agency_b.pk}).content.decode()
+    assert "Perubahan di Bandung" not in page
+    client.force_login(world.auditor_ab)
+    page = client.get(reverse("audit:trail")).content.decode()
+    assert "Perubahan di Bukittinggi" in page and "Perubahan di Bandung" in page

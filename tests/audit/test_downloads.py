@@ -1,0 +1,210 @@
+"""Downloads: one pact, the ZIP of a ceremony or a unit (entries, manifest and
+hashes against the stored PDFs), each recorded in the audit trail."""
+
+import csv
+import hashlib
+import io
+import zipfile
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from pledges.models import PactDocument
+from pledges.pdf.certificates import create_dev_certificate
+from tests import factories
+from tests.audit.conftest import invite_employees
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed(world, sign):
+    """Agency A: three pacts with PDFs (two in the unit, one in its sub-unit) and one
+    signature whose PDF is not made yet."""
+    create_dev_certificate(world.agency_a)
+    invitations = world.invitations_a
+    world.with_pdf = [sign(invitations[0], pdf=True), sign(invitations[1], pdf=True), sign(invitations[3], pdf=True)]
+    world.without_pdf = sign(invitations[2])
+    return world
+
+
+def download(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body
+
+
+def read_zip(body):
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.testzip() is None
+    manifest = archive.read("manifest.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(manifest)))
+    return archive, rows
+
+
+def stored_sha256(signature):
+    with default_storage.open(signature.document.file.name, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_ceremony_zip_holds_every_pdf_and_a_true_manifest(client, signed):
+    world = signed
+    client.force_login(world.auditor_a)
+    response, body = download(client, reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    assert response["Content-Type"] == "application/zip"
+    assert int(response["Content-Length"]) == len(body)
+    assert f'filename="pakta-apel{world.ceremony_a.pk}.zip"' in response["Content-Disposition"]
+
+    archive, rows = read_zip(body)
+    pdfs = [info for info in archive.infolist() if info.filename != "manifest.csv"]
+    assert len(pdfs) == 3
+    assert all(info.compress_type == zipfile.ZIP_STORED for info in pdfs)
+
+    by_file = {row["Berkas"]: row for row in rows if row["Berkas"]}
+    assert set(by_file) == {info.filename for info in pdfs}
+    for signature in world.with_pdf:
+        document = PactDocument.objects.get(signature=signature)
+        nip = signature.signer["id_number"].replace(" ", "")
+        (name,) = [n for n in by_file if f"pakta-{nip}-" in n]
+        unit = signature.invitation.unit.name
+        assert name.startswith(f"{unit}/pakta-{nip}-pegawai-uji-")
+        entry_hash = hashlib.sha256(archive.read(name)).hexdigest()
+        # The bytes in the ZIP are the stored PDF, and the manifest says so.
+        assert entry_hash == document.sha256 == stored_sha256(signature) == by_file[name]["SHA-256"]
+        row = by_file[name]
+        assert row["NIP"] == signature.signer["id_number"]
+        assert row["Nama"] == signature.signer["name"]
+        assert row["Unit Kerja"] == unit
+        assert row["Kode verifikasi"] == signature.display_code
+        local = signature.signed_at.astimezone(world.agency_a.tzinfo)
+        assert row["Waktu tanda tangan"] == f"{local:%Y-%m-%d %H:%M:%S} WIB"
+        assert row["Catatan"] == ""
+
+    # The signature whose PDF is still being made is listed, without hash or file.
+    (pending,) = [row for row in rows if not row["Berkas"]]
+    assert pending["Nama"] == world.without_pdf.signer["name"]
+    assert pending["SHA-256"] == ""
+    assert "belum" in pending["Catatan"]
+    assert len(rows) == 4  # the non-signer is not in an archive of signed pacts
+    assert list(rows[0]) == [
+        "NIP",
+        "Nama",
+        "Unit Kerja",
+        "Waktu tanda tangan",
+        "Kode verifikasi",
+        "SHA-256",
+        "Berkas",
+        "Catatan",
+    ]
+
+
+def test_unit_zip_with_and_without_sub_units(client, signed):
+    world = signed
+    client.force_login(world.auditor_a)
+    url = reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk])
+    response, body = download(client, url)
+    assert f'filename="pakta-apel{world.ceremony_a.pk}-unit{world.unit_a.pk}.zip"' in response["Content-Disposition"]
+    archive, rows = read_zip(body)
+    assert {n.split("/")[0] for n in archive.namelist() if n != "manifest.csv"} == {"Sekretariat Daerah"}
+    assert len(rows) == 3 and len(archive.namelist()) == 3  # two PDFs, one pending, the manifest
+
+    _, body = download(client, url, sub="1")
+    archive, rows = read_zip(body)
+    assert {n.split("/")[0] for n in archive.namelist() if n != "manifest.csv"} == {
+        "Sekretariat Daerah",
+        "Bagian Umum",
+    }
+    assert len(rows) == 4
+
+    _, body = download(client, reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.subunit_a.pk]))
+    archive, rows = read_zip(body)
+    assert [n.split("/")[0] for n in archive.namelist() if n != "manifest.csv"] == ["Bagian Umum"]
+
+
+def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
+    """The view lays out the archive from the database; files are opened one by
+    one as the ZIP is sent, never all up front."""
+    world = signed
+    opened = []
+    original_open = default_storage.open
+
+    def counting_open(name, mode="rb"):
+        opened.append(name)
+        return original_open(name, mode)
+
+    monkeypatch.setattr(default_storage, "open", counting_open)
+    client.force_login(world.auditor_a)
+    response = client.get(reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    assert response.streaming and opened == []
+    chunks = iter(response.streaming_content)
+    next(chunks)
+    assert len(opened) <= 1
+    b"".join(chunks)
+    assert len(opened) == 3
+
+
+def test_empty_ceremony_gives_a_zip_with_the_manifest_only(client, world):
+    client.force_login(world.auditor_a)
+    _, body = download(client, reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    archive, rows = read_zip(body)
+    assert archive.namelist() == ["manifest.csv"] and rows == []
+
+
+def test_non_asn_entry_is_named_by_the_niks_last_digits(client, world, sign):
+    create_dev_certificate(world.agency_a)
+    honorer = factories.employee(
+        world.agency_a, unit=world.unit_a, employment_type="NON_ASN", nip=None, nik="1371010101907777", name="=Ani"
+    )
+    (invitation,) = invite_employees(world.ceremony_a, [honorer])
+    sign(invitation, pdf=True)
+    client.force_login(world.auditor_a)
+    _, body = download(client, reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    archive, rows = read_zip(body)
+    assert [n for n in archive.namelist() if n != "manifest.csv"] == ["Sekretariat Daerah/pakta-nik7777-ani.pdf"]
+    assert rows[0]["NIP"] == "NIK …7777"  # the full NIK is not spread further
+    assert rows[0]["Nama"] == "'=Ani"  # formula-escaped for Excel
+
+
+def test_one_pact_pdf(client, signed):
+    world = signed
+    signature = world.with_pdf[0]
+    client.force_login(world.auditor_a)
+    response, body = download(client, reverse("audit:pact_pdf", args=[signature.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    nip = signature.signer["id_number"].replace(" ", "")
+    assert f'filename="pakta-{nip}-apel{world.ceremony_a.pk}.pdf"' in response["Content-Disposition"]
+    assert hashlib.sha256(body).hexdigest() == signature.document.sha256
+    # Not made yet: a 404, not a crash.
+    assert client.get(reverse("audit:pact_pdf", args=[world.without_pdf.pk])).status_code == 404
+
+
+def test_each_download_is_recorded(client, signed):
+    world = signed
+    client.force_login(world.auditor_a)
+    signature = world.with_pdf[0]
+    downloads = [
+        (reverse("audit:pact_pdf", args=[signature.pk]), "signature", signature.signer["name"]),
+        (reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]), "ceremony", "3 PDF, 1 belum ada PDF"),
+        (
+            reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk]),
+            "ceremony",
+            "unit Sekretariat Daerah: 2 PDF",
+        ),
+        (reverse("audit:recap_pdf", args=[world.ceremony_a.pk]), "ceremony", "rekap PDF"),
+        (reverse("audit:recap_table", args=[world.ceremony_a.pk, "xlsx"]), "ceremony", "rekap XLSX"),
+        (reverse("audit:recap_table", args=[world.ceremony_a.pk, "csv"]), "ceremony", "rekap CSV"),
+        (reverse("audit:trail_export", args=["csv"]), "auditevent", "jejak audit (csv"),
+    ]
+    for url, object_type, words in downloads:
+        before = AuditEvent.objects.count()
+        download(client, url)
+        assert AuditEvent.objects.count() == before + 1, url
+        event = AuditEvent.objects.order_by("-id").first()
+        assert event.action == AuditEvent.Action.DOWNLOAD
+        assert (event.username, event.user, event.agency) == ("auditor_a", world.auditor_a, world.agency_a)
+        assert event.object_type == object_type
+        assert words in event.description, event.description
+        assert event.ip_address == "127.0.0.1"

@@ -1,0 +1,205 @@
+"""The recap (rekapitulasi / daftar hadir): the PDF read back for 1,000 invitees,
+and the xlsx and csv exports with formula-looking cells escaped."""
+
+import csv
+import io
+import re
+
+import openpyxl
+import pdfplumber
+import pypdfium2
+import pytest
+from django.urls import reverse
+
+from pledges.models import Signature
+from tests import factories
+from tests.audit.conftest import bulk_sign, invite, invite_employees
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "No Nama NIP Unit Kerja Status Waktu tanda tangan"
+
+
+def flat(text):
+    return re.sub(r"\s+", " ", text or "")
+
+
+@pytest.fixture
+def thousand(world):
+    """Agency A's ceremony with 1,000 invitees in three units, 600 of them signed."""
+    world.ceremony_a.witnesses = "KPU Kota Bukittinggi\nBawaslu Kota Bukittinggi"
+    world.ceremony_a.save()
+    units = [factories.unit(world.agency_a, name) for name in ("Dinas Kesehatan", "Dinas Pendidikan")]
+    invitations = invite(world.ceremony_a, 500, unit=units[0], name="Pegawai Kesehatan")
+    invitations += invite(world.ceremony_a, 496, unit=units[1], name="Pegawai Pendidikan")
+    bulk_sign(invitations[:300] + invitations[500:800])
+    assert world.ceremony_a.invitations.count() == 1000
+    return world
+
+
+def read_pdf(data):
+    """The text of every page (pdfium: fast) and of the first and last pages as
+    pdfplumber reads them (slow on 30 pages of table, so only those two)."""
+    document = pypdfium2.PdfDocument(data)
+    pages = [flat(document[i].get_textpage().get_text_range()) for i in range(len(document))]
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert len(pdf.pages) == len(pages)
+        first, last = flat(pdf.pages[0].extract_text()), flat(pdf.pages[-1].extract_text())
+    return pages, first, last
+
+
+def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand):
+    world = thousand
+    client.force_login(world.auditor_a)
+    response = client.get(reverse("audit:recap_pdf", args=[world.ceremony_a.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert f'filename="rekap-apel{world.ceremony_a.pk}.pdf"' in response["Content-Disposition"]
+
+    pages, first, last = read_pdf(response.content)
+    count = len(pages)
+    assert count > 10  # 1,000 rows run over many pages
+    assert f"Halaman 1 dari {count}" in first
+    assert f"Halaman {count} dari {count}" in last
+    for number, text in enumerate(pages, start=1):
+        assert f"Halaman {number} dari {count}" in text
+        assert "Dicetak pada" in text and "oleh auditor_a" in text
+
+    # The first page: letterhead, title, the apel, the totals per unit.
+    assert "PEMERINTAH KOTA UJI" in first
+    assert "REKAPITULASI PENANDATANGANAN PAKTA INTEGRITAS NETRALITAS ASN" in first
+    ceremony = world.ceremony_a
+    for expected in [
+        ceremony.title,
+        ceremony.place,
+        ceremony.leader,
+        "KPU Kota Bukittinggi; Bawaslu Kota Bukittinggi",
+        "Pemilihan Kepala Daerah Tahun 2024",
+    ]:
+        assert expected in first, expected
+    assert "Dinas Kesehatan 500 300 200 60,0" in first
+    assert "Dinas Pendidikan 496 300 196 60,5" in first
+    assert "Sekretariat Daerah 3 0 3 0,0" in first
+    assert "Jumlah 1000 600 400 60,0" in first
+
+    # The list of invitees: its header row on every page after the first, too.
+    assert HEADER in first
+    for text in pages[1:]:
+        assert text.startswith(HEADER) or f" {HEADER} " in text, text[:200]
+    everything = " ".join(pages)
+    for number in (1, 250, 500):
+        assert f"Pegawai Kesehatan {number:05d}" in everything
+    assert "Pegawai Pendidikan 00496" in everything
+    assert " 1000 Pegawai Uji" in everything  # numbered to the last invitee
+    # A signer's row: number, name, NIP, unit, status and time (agency zone), in one line.
+    signature = Signature.objects.get(signer__name="Pegawai Pendidikan 00123")
+    local = signature.signed_at.astimezone(world.agency_a.tzinfo)
+    nip = signature.signer["id_number"]
+    assert f"Pegawai Pendidikan 00123 {nip} Dinas Pendidikan Sudah {local:%Y-%m-%d %H:%M:%S} WIB" in everything
+    # A non-signer's row.
+    assert re.search(r"Pegawai Kesehatan 00450 \d{8} \d{6} \d \d{3} Dinas Kesehatan Belum -", everything)
+    assert everything.count(" Sudah ") == 600 + 1  # each signer, and the totals' header
+    assert "Bukittinggi, " in last
+
+
+def test_recap_pdf_of_one_unit(client, world, sign):
+    sign(world.invitations_a[3])  # in the sub-unit "Bagian Umum"
+    client.force_login(world.auditor_a)
+    url = reverse("audit:recap_pdf", args=[world.ceremony_a.pk])
+    response = client.get(url, {"unit": world.subunit_a.pk})
+    assert f'filename="rekap-apel{world.ceremony_a.pk}-unit{world.subunit_a.pk}.pdf"' in response["Content-Disposition"]
+    pages, first, _ = read_pdf(response.content)
+    assert len(pages) == 1
+    assert "Unit kerja : Bagian Umum" in first
+    assert world.employees_a[3].name in first
+    assert world.employees_a[0].name not in first
+    assert "Jumlah 1 1 0 100,0" in first
+
+    _, first, _ = read_pdf(client.get(url, {"unit": world.unit_a.pk, "sub": "on"}).content)
+    assert "Bagian Umum beserta sub-unitnya" not in first and "Sekretariat Daerah beserta sub-unitnya" in first
+    assert "Jumlah 4 1 3 25,0" in first
+    # Another agency's unit is not quietly replaced by the whole ceremony.
+    assert client.get(url, {"unit": world.unit_b.pk}).status_code == 404
+
+
+def test_above_the_list_limit_the_recap_keeps_the_totals_and_says_where_the_names_are(client, world, monkeypatch):
+    """A province-sized list would take minutes and gigabytes in one request: above
+    the limit the PDF holds the apel and the totals, and points to the unit recaps."""
+    monkeypatch.setattr("audit.recap.RECAP_LIST_LIMIT", 3)
+    client.force_login(world.auditor_a)
+    url = reverse("audit:recap_pdf", args=[world.ceremony_a.pk])
+    _, first, _ = read_pdf(client.get(url).content)
+    assert "Sekretariat Daerah 3 0 3 0,0" in first and "Jumlah 4 0 4 0,0" in first
+    assert "Daftar nama tidak dimuat" in first and "melebihi 3" in first
+    assert "rekapitulasi PDF per unit kerja" in first
+    assert world.employees_a[0].name not in first
+    # A unit within the limit lists its people.
+    _, first, _ = read_pdf(client.get(url, {"unit": world.unit_a.pk}).content)
+    assert world.employees_a[0].name in first and "Daftar nama tidak dimuat" not in first
+
+
+@pytest.fixture
+def hostile(world):
+    """An employee whose name and rank would run as formulas in Excel."""
+    employee = factories.employee(
+        world.agency_a, unit=world.unit_a, name='=HYPERLINK("http://x","klik")', rank="+Penata"
+    )
+    invite_employees(world.ceremony_a, [employee])
+    other = factories.employee(world.agency_a, unit=world.unit_a, name="@SUM(A1)", rank="-1+1")
+    invite_employees(world.ceremony_a, [other])
+    return employee
+
+
+def test_recap_xlsx_escapes_formulas_and_keeps_the_nip_as_text(client, world, hostile):
+    bulk_sign(world.invitations_a[:2])
+    client.force_login(world.auditor_a)
+    response = client.get(reverse("audit:recap_table", args=[world.ceremony_a.pk, "xlsx"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "No",
+        "Nama",
+        "NIP",
+        "Unit Kerja",
+        "Jenis Kepegawaian",
+        "Pangkat/Golongan",
+        "Status",
+        "Waktu tanda tangan",
+        "Kode verifikasi",
+    )
+    assert len(rows) == 1 + 6
+    names = [row[1] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://x","klik")' in names and "'@SUM(A1)" in names
+    ranks = [row[5] for row in rows[1:]]
+    assert "'+Penata" in ranks and "'-1+1" in ranks
+    # No cell is a formula.
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.value
+    # The NIP is text with every digit, as printed.
+    nips = {row[2] for row in rows[1:]}
+    assert "19850312 200401 1 001"[:8] in next(iter(nips))
+    for row in sheet.iter_rows(min_row=2):
+        assert row[2].data_type == "s"
+    signed = [row for row in rows[1:] if row[6] == "Sudah"]
+    assert len(signed) == 2 and all(row[7].endswith(" WIB") and row[8] for row in signed)
+
+
+def test_recap_csv_escapes_formulas_and_follows_the_filters(client, world, hostile):
+    bulk_sign(world.invitations_a[:1])
+    client.force_login(world.auditor_a)
+    url = reverse("audit:recap_table", args=[world.ceremony_a.pk, "csv"])
+    response = client.get(url)
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["No", "Nama", "NIP"]
+    cells = [cell for row in rows for cell in row]
+    assert '\'=HYPERLINK("http://x","klik")' in cells and "'@SUM(A1)" in cells and "'-1+1" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+    # With the page's filter "Belum": only the five non-signers.
+    rows = list(csv.reader(io.StringIO(client.get(url, {"status": "belum"}).content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 5 and {row[6] for row in rows[1:]} == {"Belum"}
