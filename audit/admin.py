@@ -27,7 +27,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 def agency_of(obj):
-    """The agency an object belongs to: its own, its ceremony's or its invitation's."""
+    """The agency an object belongs to: itself, its own, its ceremony's or its invitation's."""
+    from roster.models import Agency
+
+    if isinstance(obj, Agency):
+        return obj if obj.pk else None
     for path in ("agency", "ceremony.agency", "invitation.ceremony.agency"):
         target = obj
         for name in path.split("."):

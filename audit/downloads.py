@@ -14,9 +14,10 @@ from audit.log import describe, record
 from audit.models import AuditEvent
 from audit.queries import archive_signatures, recap_rows
 from audit.recap import render_recap
-from audit.resources import RecapResource, export_bytes
+from audit.resources import RecapResource
 from audit.views import agency_units, ceremony_for_user, filters_text
 from ceremonies.models import Invitation
+from netralitas.lib.spreadsheet import export_bytes
 from pledges.models import PactDocument, Signature
 from pledges.views import pdf_response
 from roster.access import auditor_required
@@ -59,9 +60,8 @@ def pact_pdf(request, pk):
             code=signature.display_code,
         ),
     )
-    response = pdf_response(document)
+    response = pdf_response(document, as_attachment=True)
     # A download for the auditor's files, under the same name the signer's copy has.
-    response["Content-Disposition"] = response["Content-Disposition"].replace("inline", "attachment", 1)
     return response
 
 

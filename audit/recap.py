@@ -12,46 +12,19 @@ minutes and 4.7 GB. So the list of names is printed only up to
 per unit and says where the names are (the recap of each unit, the Excel recap).
 """
 
-import functools
-
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from audit.queries import recap_rows, unit_totals
 from ceremonies.models import Invitation
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
-from pledges.pdf.fetcher import BASE_URL, ProjectFilesFetcher, media_url, static_url
+from pledges.pdf.fetcher import media_url
+from pledges.pdf.render import render_pdf
 
 TITLE = "REKAPITULASI PENANDATANGANAN PAKTA INTEGRITAS NETRALITAS ASN"
 PDF_VARIANT = "pdf/a-2u"
 # About 20 s and 330 MB on a 2-core machine: inside gunicorn's default 30 s worker timeout.
 RECAP_LIST_LIMIT = 2000
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-
-
-class RecapRenderer:
-    """Fonts and the parsed stylesheet, prepared once per process."""
-
-    def __init__(self):
-        self.fetcher = ProjectFilesFetcher()
-        self.font_config = FontConfiguration()
-        self.stylesheet = CSS(url=static_url("pdf/recap.css"), url_fetcher=self.fetcher, font_config=self.font_config)
-
-    def render(self, html, *, title, author):
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
-            stylesheets=[self.stylesheet], font_config=self.font_config, pdf_variant=PDF_VARIANT
-        )
-        document.metadata.title = title
-        document.metadata.authors = [author]
-        document.metadata.lang = "id"
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
-
-
-@functools.cache
-def renderer():
-    return RecapRenderer()
 
 
 def day_and_date(moment, tz_name):
@@ -98,5 +71,11 @@ def render_recap(ceremony, *, printed_by, unit=None, with_subunits=False, unit_i
     )
     # Numbers and dates as Indonesian documents write them, whatever the page language.
     with translation.override("id"):
-        html = render_to_string("audit/pdf/recap.html", context)
-    return renderer().render(html, title=f"Rekapitulasi — {ceremony.title}", author=ceremony.agency.name)
+        return render_pdf(
+            "audit/pdf/recap.html",
+            context,
+            stylesheet="pdf/recap.css",
+            title=f"Rekapitulasi — {ceremony.title}",
+            author=ceremony.agency.name,
+            variant=PDF_VARIANT,
+        )

@@ -6,16 +6,12 @@ must never run in the auditor's Excel. Column titles are fixed Indonesian, like
 the recap PDF, so that a file reads the same for everyone who receives it.
 """
 
-from django.conf import settings
-from django.utils import translation
 from import_export import fields, resources
-from import_export.formats.base_formats import CSV, XLSX
 
 from audit.queries import local_timestamp
 from netralitas.lib.spreadsheet import FormulaSafeExportMixin
 
 TRAIL_TIME_ZONE = "Asia/Jakarta"
-FORMATS = {"xlsx": XLSX, "csv": CSV}
 
 
 class RecapResource(FormulaSafeExportMixin, resources.Resource):
@@ -71,17 +67,3 @@ class TrailResource(FormulaSafeExportMixin, resources.Resource):
 
     def dehydrate_agency(self, event):
         return event.agency.name if event.agency_id else ""
-
-
-def export_bytes(resource, rows, file_format):
-    """``rows`` exported by ``resource`` as the bytes of an xlsx or csv file."""
-    export_format = FORMATS[file_format]()
-    # Labels (employment type, action) in Indonesian, like the fixed column titles.
-    with translation.override(settings.LANGUAGE_CODE):
-        data = export_format.export_data(resource.export(rows))
-    content_type = export_format.get_content_type()
-    if isinstance(data, str):
-        # CSV: UTF-8 with a byte-order mark, so that Excel reads names with accents right.
-        data = ("\ufeff" + data).encode("utf-8")
-        content_type += "; charset=utf-8"
-    return data, content_type

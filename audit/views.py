@@ -16,8 +16,9 @@ from audit.forms import InvitationFilterForm, TrailFilterForm, units_in_tree_ord
 from audit.log import describe, record
 from audit.models import AuditEvent
 from audit.queries import invitation_ids, invitation_rows, unit_totals
-from audit.resources import TrailResource, export_bytes
+from audit.resources import TrailResource
 from ceremonies.models import Ceremony, Invitation
+from netralitas.lib.spreadsheet import export_bytes
 from roster.access import auditor_required
 from roster.models import Agency, Unit
 

@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from audit.admin import AuditedAdminMixin
 from ceremonies.models import Ceremony, Election, Invitation
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
+class ElectionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("short_name", "name", "kind", "voting_date")
 
 
 @admin.register(Ceremony)
-class CeremonyAdmin(admin.ModelAdmin):
+class CeremonyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "agency", "election", "starts_at", "status")
     list_filter = ("agency", "election", "status")
     search_fields = ("title", "place")
@@ -18,7 +19,7 @@ class CeremonyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("employee", "ceremony", "unit", "created_at")
     list_filter = ("ceremony__agency", "ceremony")
     search_fields = ("employee__name", "employee__nip")

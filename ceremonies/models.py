@@ -146,9 +146,7 @@ class Ceremony(models.Model):
         someone twice changes nothing (the database's unique pair decides). Returns
         how many invitations are new."""
         rows = (
-            employees.filter(agency_id=self.agency_id)
-            .exclude(invitations__ceremony=self)
-            .values_list("pk", "unit_id")
+            employees.filter(agency_id=self.agency_id).exclude(invitations__ceremony=self).values_list("pk", "unit_id")
         )
         before = self.invitations.count()
         Invitation.objects.bulk_create(

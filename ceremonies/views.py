@@ -8,21 +8,32 @@ another agency's id is a 404.
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from import_export.formats.base_formats import CSV, XLSX
 
-from audit.log import record
+from audit.log import describe, record
 from audit.models import AuditEvent
 from ceremonies import printables
 from ceremonies.forms import CeremonyForm, InviteEmployeesForm, InviteUnitsForm
 from ceremonies.models import Ceremony, Invitation
 from ceremonies.resources import InvitationResource
+from netralitas.lib.http import attachment
+from netralitas.lib.spreadsheet import FORMATS, export_bytes
 from roster.access import operator_required
 from roster.models import Employee, Unit
+
+# Audit trail descriptions: stored in Indonesian whatever the page language (audit.log.describe).
+SAVED = gettext_lazy("Apel “%(title)s”")
+INVITED = gettext_lazy("Mengundang %(what)s ke apel “%(title)s”: %(created)s undangan baru, %(already)s sudah diundang")
+PICKED = gettext_lazy("%(count)s pegawai pilihan")
+POSTER = gettext_lazy("Poster QR apel “%(title)s”")
+SHEETS = gettext_lazy("Lembar tautan pribadi apel “%(title)s”, %(unit)s")
+ALL_UNITS = gettext_lazy("semua unit")
+EXPORTED = gettext_lazy("Ekspor daftar undangan apel “%(title)s” (%(fmt)s)")
 
 
 def _get_ceremony_for_user(request, pk):
@@ -99,22 +110,23 @@ def invite(request, pk):
             what = ", ".join(unit.name for unit in chosen)
         elif "invite_employees" in request.POST and employee_form.is_valid():
             employees = employee_form.cleaned_data["employees"]
-            what = _("%(count)s pegawai pilihan") % {"count": len(employees)}
+            what = describe(PICKED, count=len(employees))
         if employees is not None:
             count = employees.count()
             created = ceremony.invite(employees)
-            message = _("%(created)s undangan baru (%(already)s sudah diundang sebelumnya).") % {
-                "created": created,
-                "already": count - created,
-            }
+            already = count - created
             record(
                 request,
                 AuditEvent.Action.INVITE,
                 agency=request.agency,
                 obj=ceremony,
-                description=_("Mengundang %(what)s: %(message)s") % {"what": what, "message": message},
+                description=describe(INVITED, what=what, title=ceremony.title, created=created, already=already),
             )
-            messages.success(request, message)
+            messages.success(
+                request,
+                _("%(created)s undangan baru (%(already)s sudah diundang sebelumnya).")
+                % {"created": created, "already": already},
+            )
             return redirect(ceremony)
     query = request.GET.get("q", "").strip()
     candidates = Employee.objects.none()
@@ -247,7 +259,13 @@ def poster(request, pk):
     """The A4 apel QR poster to hang at the assembly."""
     ceremony = _get_ceremony_for_user(request, pk)
     data = printables.poster_pdf(ceremony)
-    record(request, AuditEvent.Action.DOWNLOAD, agency=request.agency, obj=ceremony, description=_("Poster QR apel"))
+    record(
+        request,
+        AuditEvent.Action.DOWNLOAD,
+        agency=request.agency,
+        obj=ceremony,
+        description=describe(POSTER, title=ceremony.title),
+    )
     return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
 
 
@@ -265,7 +283,7 @@ def link_sheets(request, pk):
     if request.GET.get("belum"):
         invitations = invitations.filter(signature__isnull=True)
     data = printables.link_sheets_pdf(ceremony, invitations, unit)
-    what = _("Lembar tautan pribadi %(unit)s") % {"unit": unit.name if unit else _("semua unit")}
+    what = describe(SHEETS, title=ceremony.title, unit=unit.name if unit else describe(ALL_UNITS))
     record(request, AuditEvent.Action.DOWNLOAD, agency=request.agency, obj=ceremony, description=what)
     return _pdf(data, f"tautan-apel-{ceremony.pk}{f'-unit{unit.pk}' if unit else ''}.pdf")
 
@@ -275,26 +293,18 @@ def link_sheets(request, pk):
 def invitations_export(request, pk, fmt):
     """The invitation list with status, as xlsx or csv (formula-looking cells escaped)."""
     ceremony = _get_ceremony_for_user(request, pk)
-    file_format = {"xlsx": XLSX, "csv": CSV}.get(fmt)
-    if file_format is None:
+    if fmt not in FORMATS:
         raise Http404
-    dataset = InvitationResource(ceremony=ceremony).export()
-    data = file_format().export_data(dataset)
-    if isinstance(data, str):
-        data = ("\ufeff" + data).encode("utf-8")
+    data, content_type = export_bytes(InvitationResource(ceremony=ceremony), None, fmt)
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
         agency=request.agency,
         obj=ceremony,
-        description=_("Ekspor daftar undangan (%(fmt)s)") % {"fmt": fmt},
+        description=describe(EXPORTED, title=ceremony.title, fmt=fmt),
     )
-    response = HttpResponse(data, content_type=file_format().get_content_type())
-    response["Content-Disposition"] = f'attachment; filename="undangan-apel-{ceremony.pk}.{fmt}"'
-    return response
+    return attachment(data, content_type, f"undangan-apel-{ceremony.pk}.{fmt}")
 
 
 def _pdf(data, filename):
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return attachment(data, "application/pdf", filename, inline=True)

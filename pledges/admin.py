@@ -3,11 +3,16 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditedAdminMixin
+from audit.log import describe, record
+from audit.models import AuditEvent
 from pledges.models import PactDocument, PactTemplate, Signature
+
+NEW_VERSION = _("Melalui admin: versi pakta baru %(template)s")
 
 
 @admin.register(PactTemplate)
-class PactTemplateAdmin(admin.ModelAdmin):
+class PactTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "code", "version", "frozen", "created_at")
     list_filter = ("code",)
     actions = ["make_new_version"]
@@ -42,6 +47,13 @@ class PactTemplateAdmin(admin.ModelAdmin):
         for template in queryset:
             created = template.new_version()
             created.save()
+            record(
+                request,
+                AuditEvent.Action.CREATE,
+                agency=None,
+                obj=created,
+                description=describe(NEW_VERSION, template=created),
+            )
         if created is not None and queryset.count() == 1:
             return redirect(reverse("admin:pledges_pacttemplate_change", args=[created.pk]))
         return None

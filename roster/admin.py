@@ -3,9 +3,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import RowResult
 
+from audit.admin import AuditedAdminMixin
+from audit.log import describe, record
+from audit.models import AuditEvent
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
+
+ADMIN_IMPORTED = _("Impor pegawai melalui admin: %(new)s baru, %(changed)s diubah, %(rejected)s ditolak")
 
 
 class UnitInline(admin.TabularInline):
@@ -16,7 +22,7 @@ class UnitInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "short_name", "kind", "place_name", "time_zone")
     list_filter = ("kind", "time_zone")
     search_fields = ("name", "short_name", "place_name")
@@ -24,7 +30,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "agency", "parent", "code")
     list_filter = ("agency",)
     search_fields = ("name", "code")
@@ -40,7 +46,7 @@ class EmployeeConfirmImportForm(ConfirmImportForm):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(ImportExportModelAdmin):
+class EmployeeAdmin(AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [EmployeeResource]
     import_form_class = EmployeeImportForm
     confirm_form_class = EmployeeConfirmImportForm
@@ -57,14 +63,32 @@ class EmployeeAdmin(ImportExportModelAdmin):
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
 
+    def process_dataset(self, dataset, form, request, **kwargs):
+        result = super().process_dataset(dataset, form, request, **kwargs)
+        totals = result.totals
+        record(
+            request,
+            AuditEvent.Action.IMPORT,
+            agency=form.cleaned_data["agency"],
+            object_type="employee",
+            description=describe(
+                ADMIN_IMPORTED,
+                new=totals[RowResult.IMPORT_TYPE_NEW],
+                changed=totals[RowResult.IMPORT_TYPE_UPDATE],
+                rejected=totals[RowResult.IMPORT_TYPE_INVALID] + totals[RowResult.IMPORT_TYPE_ERROR],
+            ),
+        )
+        return result
+
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
-        initial["agency"] = import_form.cleaned_data["agency"].pk
+        if import_form is not None:  # None when the confirmed import is processed
+            initial["agency"] = import_form.cleaned_data["agency"].pk
         return initial
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("user", "role", "agency")
     list_filter = ("role", "agency")
     filter_horizontal = ("supervised_agencies",)

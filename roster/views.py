@@ -6,15 +6,18 @@ import openpyxl
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 
-from audit.log import record
+from audit.log import describe, record
 from audit.models import AuditEvent
+from netralitas.lib.http import attachment
+from netralitas.lib.spreadsheet import FORMATS, export_bytes
 from roster.access import operator_required
 from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
 from roster.imports import RosterFileError, discard_upload, run_import, store_upload
@@ -22,6 +25,16 @@ from roster.models import Agency, Employee, EmploymentType, Unit
 from roster.resources import COLUMNS, EmployeeResource
 
 PENDING_SESSION_KEY = "roster_import"
+
+# Audit trail descriptions: stored in Indonesian whatever the page language (audit.log.describe).
+EMPLOYEE_SAVED = gettext_lazy("Pegawai %(name)s")
+IMPORTED = gettext_lazy(
+    "Impor %(file)s: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, %(rejected)s ditolak, "
+    "%(deactivated)s dinonaktifkan"
+)
+EXPORTED = gettext_lazy("Ekspor daftar pegawai (%(fmt)s)")
+UNITS_ADDED = gettext_lazy("Unit baru: %(names)s")
+UNIT_SAVED = gettext_lazy("Unit %(name)s")
 
 
 @require_GET
@@ -81,7 +94,7 @@ def employee_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         action = AuditEvent.Action.UPDATE if employee else AuditEvent.Action.CREATE
-        record(request, action, agency=request.agency, obj=saved, description=_("Pegawai %(name)s") % {"name": saved})
+        record(request, action, agency=request.agency, obj=saved, description=describe(EMPLOYEE_SAVED, name=saved))
         messages.success(request, _("Data pegawai %(name)s disimpan.") % {"name": saved.name})
         return redirect("roster:employees")
     return render(request, "roster/employee_form.html", {"form": form, "employee": employee})
@@ -144,7 +157,14 @@ def roster_import_confirm(request):
         "Impor %(file)s selesai: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, "
         "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
     ) % {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
-    record(request, AuditEvent.Action.IMPORT, agency=request.agency, object_type="employee", description=summary)
+    numbers = {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
+    record(
+        request,
+        AuditEvent.Action.IMPORT,
+        agency=request.agency,
+        object_type="employee",
+        description=describe(IMPORTED, **numbers),
+    )
     messages.success(request, summary)
     return redirect("roster:employees")
 
@@ -163,22 +183,17 @@ def roster_import_cancel(request):
 @require_GET
 def roster_export(request, fmt):
     """The agency's whole roster as xlsx or csv, formula-looking cells escaped."""
-    file_format = {"xlsx": XLSX, "csv": CSV}.get(fmt)
-    if file_format is None:
+    if fmt not in FORMATS:
         raise Http404
-    dataset = EmployeeResource(agency=request.agency).export()
-    data = file_format().export_data(dataset)
-    if isinstance(data, str):
-        data = ("\ufeff" + data).encode("utf-8")  # a BOM so that Excel reads UTF-8 names right
+    data, content_type = export_bytes(EmployeeResource(agency=request.agency), None, fmt)
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
         agency=request.agency,
         object_type="employee",
-        description=_("Ekspor daftar pegawai (%(fmt)s)") % {"fmt": fmt},
+        description=describe(EXPORTED, fmt=fmt),
     )
-    filename = f"pegawai-{request.agency.pk}-{timezone.localdate():%Y%m%d}.{fmt}"
-    return _attachment(data, file_format().get_content_type(), filename)
+    return attachment(data, content_type, f"pegawai-{request.agency.pk}-{timezone.localdate():%Y%m%d}.{fmt}")
 
 
 @operator_required
@@ -200,13 +215,7 @@ def roster_template(request):
     sheet.append(["198001012005011001", "", "Contoh Nama, S.E.", "PNS", "Penata Muda (III/a)", "Analis", "", "Ya"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _attachment(buffer.getvalue(), XLSX().get_content_type(), "templat-daftar-pegawai.xlsx")
-
-
-def _attachment(data, content_type, filename):
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(buffer.getvalue(), XLSX().get_content_type(), "templat-daftar-pegawai.xlsx")
 
 
 @operator_required
@@ -224,7 +233,7 @@ def units(request):
             AuditEvent.Action.CREATE,
             agency=request.agency,
             object_type="unit",
-            description=_("Unit baru: %(names)s") % {"names": ", ".join(u.name for u in created)},
+            description=describe(UNITS_ADDED, names=", ".join(u.name for u in created)),
         )
         messages.success(request, _("%(count)s unit ditambahkan.") % {"count": len(created)})
         return redirect("roster:units")

@@ -1,6 +1,8 @@
 """Request helpers shared by the public pages."""
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 
 def client_ip(request):
@@ -18,3 +20,10 @@ def client_ip(request):
 def ratelimit_ip(request):
     """For django-ratelimit (``RATELIMIT_IP_META_KEY``): the same address, never empty."""
     return client_ip(request) or "0.0.0.0"
+
+
+def attachment(data, content_type, filename, inline=False):
+    """A download response with a proper (RFC 6266) file name."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    return response

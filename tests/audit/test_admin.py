@@ -66,3 +66,57 @@ def test_bulk_delete_records_each_object(world, model_admin):
     deleted = AuditEvent.objects.filter(action=AuditEvent.Action.DELETE)
     assert sorted(e.object_id for e in deleted) == sorted(str(u.pk) for u in units)
     assert {e.agency for e in deleted} == {world.agency_b}
+
+
+def test_real_admins_record_their_changes(client, world):
+    """The project's own admin pages (not only the mixin): a ceremony change and a
+    roster import through the admin reach the trail."""
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(world.admin)
+    ceremony = world.ceremony_a
+    response = client.get(reverse("admin:ceremonies_ceremony_change", args=[ceremony.pk]))
+    data = {
+        key: value
+        for key, value in response.context["adminform"].form.initial.items()
+        if value is not None and not isinstance(value, list)
+    }
+    data.update(
+        {
+            "agency": ceremony.agency_id,
+            "election": ceremony.election_id,
+            "pact_template": ceremony.pact_template_id,
+            "title": "Apel diubah lewat admin",
+            "starts_at_0": "2024-09-26",
+            "starts_at_1": "08:00:00",
+            "status": "open",
+        }
+    )
+    response = client.post(reverse("admin:ceremonies_ceremony_change", args=[ceremony.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(object_type="ceremony", action=AuditEvent.Action.UPDATE)
+    assert event.agency == world.agency_a and "Apel diubah lewat admin" in event.description
+
+    upload = SimpleUploadedFile("pegawai.csv", b"NIP,Nama\n19900202 201501 2 003,Baru Lewat Admin\n")
+    response = client.post(
+        reverse("admin:roster_employee_import"),
+        {"import_file": upload, "format": "0", "resource": "0", "agency": world.agency_a.pk},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    confirm = {
+        name: value
+        for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', html)
+        if name in {"import_file_name", "original_file_name", "format", "resource", "agency"}
+    }
+    response = client.post(reverse("admin:roster_employee_process_import"), confirm)
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert event.agency == world.agency_a
+    assert "1 baru" in event.description
+    from roster.models import Employee
+
+    assert Employee.objects.get(nip="199002022015012003").agency == world.agency_a
