@@ -60,9 +60,8 @@ def pact_pdf(request, pk):
             code=signature.display_code,
         ),
     )
-    response = pdf_response(document, as_attachment=True)
     # A download for the auditor's files, under the same name the signer's copy has.
-    return response
+    return pdf_response(document, as_attachment=True)
 
 
 @require_GET
