@@ -25,7 +25,10 @@ from pledges.models import Signature
 from pledges.services import SigningClosed, signature_create
 
 APEL_SESSION_KEY = "apel_invitations"
-APEL_CLIENT_RATE = "120/m"  # all attempts from one address
+# Hundreds of phones at one apel may share one public address (office Wi-Fi, carrier
+# NAT): limits on all requests are loose, limits on failures are tight.
+SIGN_CLIENT_RATE = "600/m"  # submits from one address; the link itself is a 256-bit secret
+APEL_CLIENT_RATE = "600/m"  # all attempts from one address
 APEL_CLIENT_FAILURE_RATE = "20/m"  # wrong NIP/code from one address
 APEL_CEREMONY_FAILURE_RATE = "120/m"  # wrong NIP/code on one ceremony, all clients together
 
@@ -67,7 +70,7 @@ def _closed(request, ceremony, state):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate="30/m", method="POST", block=True)
+@ratelimit(key="ip", rate=SIGN_CLIENT_RATE, method="POST", block=True)
 def sign(request, token):
     """The personal signing page; after signing, the same link shows the confirmation."""
     invitation = _invitation_for_token(token)
@@ -128,8 +131,7 @@ def apel(request, apel_token):
 
     form = ApelLoginForm(request.POST or None)
     if request.method == "POST":
-        # Phones at one apel often share one public address (office Wi-Fi, carrier NAT),
-        # so failures are what is limited, per address and per ceremony.
+        # Failures are what is limited, per address and per ceremony (see the rates above).
         ceremony_key = lambda group, req: apel_token  # noqa: E731
         _limit(request, group="apel-client", key="ip", rate=APEL_CLIENT_RATE, increment=True)
         _limit_failures(request, group="apel-client-failure", key="ip", rate=APEL_CLIENT_FAILURE_RATE)

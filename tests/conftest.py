@@ -1,5 +1,7 @@
 """Shared fixtures: two agencies with every role, and the database plumbing tests need."""
 
+import time
+
 import pytest
 from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 
@@ -24,6 +26,20 @@ def _sqlite_flush_lifting_guards(self, style, tables, *, reset_sequences=False, 
 
 
 SQLiteOperations.sql_flush = _sqlite_flush_lifting_guards
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_fresh(monkeypatch):
+    """Every test starts with empty rate-limit counters, all in one time window:
+    django-ratelimit's windows follow the clock, and a test that crossed a minute
+    boundary would see its counters reset halfway."""
+    from django.core.cache import cache
+
+    cache.clear()
+    window_end = int(time.time()) + 3600
+    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: window_end)
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
