@@ -218,3 +218,14 @@ class PactDocument(models.Model):
 
     def __str__(self):
         return self.file.name
+
+    def is_intact(self):
+        """True when the stored file still has the SHA-256 recorded when it was made."""
+        try:
+            with self.file.open("rb") as handle:
+                digest = hashlib.sha256()
+                for chunk in iter(lambda: handle.read(65536), b""):
+                    digest.update(chunk)
+        except OSError:
+            return False
+        return digest.hexdigest() == self.sha256

@@ -184,6 +184,7 @@ def verify(request, code):
             request,
             _("Kode verifikasi %(code)s tidak ditemukan. Periksa kembali kode pada dokumen.") % {"code": code},
         )
+    document = getattr(signature, "document", None)
     return render(
         request,
         "pledges/verify.html",
@@ -191,7 +192,7 @@ def verify(request, code):
             "signature": signature,
             "ceremony": signature.invitation.ceremony,
             "agency": signature.invitation.ceremony.agency,
-            "intact": signature.is_intact(),
+            "intact": signature.is_intact() and (document is None or document.is_intact()),
         },
     )
 

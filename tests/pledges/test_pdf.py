@@ -374,3 +374,16 @@ def test_letterhead_logo_comes_from_media_storage(signature, client):
     response = client.get(reverse("roster:logo", args=[agency.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+def test_verification_reports_a_pdf_changed_on_disk(client, signature):
+    document = pact_document_create(signature.pk)
+    url = reverse("pledges:verify", args=[signature.verification_code])
+    assert "Asli dan utuh" in client.get(url).content.decode()
+    path = document.file.path
+    with open(path, "r+b") as handle:
+        handle.seek(100)
+        byte = handle.read(1)
+        handle.seek(100)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    assert "Data tidak utuh" in client.get(url).content.decode()
