@@ -85,7 +85,7 @@ def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tm
     assert page.locator("#board-invited").inner_text() == "2"
 
     invitation = ceremony.invitations.get(employee__nip="198001012005011001")
-    signer = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    signer = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     phone = signer.new_page()
     phone.goto(live_server.url + reverse("pledges:sign", args=[invitation.token]))
     draw_signature(phone)
