@@ -178,6 +178,29 @@ class Signature(models.Model):
     def get_absolute_url(self):
         return reverse("pledges:verify", args=[self.verification_code])
 
+    @classmethod
+    def for_invitation(cls, invitation, *, image_png, method, signed_at, ip_address=None, user_agent=""):
+        """An unsaved signature of ``invitation``: the identity block and the pact
+        text frozen as the signer sees them now, with their hashes."""
+        ceremony = invitation.ceremony
+        signer = signer_snapshot(invitation.employee, invitation.unit)
+        pact = ceremony.pact_template.render(ceremony.election)
+        text = canonical_text(signer, pact)
+        return cls(
+            invitation=invitation,
+            pact_template=ceremony.pact_template,
+            signer=signer,
+            pact=pact,
+            text=text,
+            text_sha256=sha256_hex(text),
+            image=image_png,
+            image_sha256=sha256_hex(image_png),
+            signed_at=signed_at,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            method=method,
+        )
+
     @property
     def public_url(self):
         return settings.PUBLIC_BASE_URL + self.get_absolute_url()

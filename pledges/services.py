@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
-from pledges.models import Signature, canonical_text, sha256_hex, signer_snapshot
+from pledges.models import Signature
 
 USER_AGENT_LENGTH = 500
 
@@ -40,23 +40,14 @@ def signature_create(*, invitation, image_png, method, ip_address=None, user_age
     if state != Ceremony.SigningState.OPEN:
         raise SigningClosed(state)
 
-    signer = signer_snapshot(invitation.employee, invitation.unit)
-    pact = ceremony.pact_template.render(ceremony.election)
-    text = canonical_text(signer, pact)
     for _attempt in range(3):
-        signature = Signature(
-            invitation=invitation,
-            pact_template=ceremony.pact_template,
-            signer=signer,
-            pact=pact,
-            text=text,
-            text_sha256=sha256_hex(text),
-            image=image_png,
-            image_sha256=sha256_hex(image_png),
+        signature = Signature.for_invitation(
+            invitation,
+            image_png=image_png,
+            method=method,
             signed_at=now,
             ip_address=ip_address,
             user_agent=(user_agent or "")[:USER_AGENT_LENGTH],
-            method=method,
         )
         try:
             with transaction.atomic():

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ceremonies.models import Invitation
 from pledges.documents import pact_document_create
-from pledges.models import Signature, canonical_text, sha256_hex, signer_snapshot
+from pledges.models import Signature
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
 from roster.models import Employee
@@ -36,26 +36,15 @@ def bulk_sign(invitations, *, start=None):
     invitations = Invitation.objects.filter(pk__in=[i.pk for i in invitations]).select_related(
         "employee__agency", "unit", "ceremony__election", "ceremony__pact_template"
     )
-    rows = []
-    for number, invitation in enumerate(invitations):
-        ceremony = invitation.ceremony
-        signer = signer_snapshot(invitation.employee, invitation.unit)
-        pact = ceremony.pact_template.render(ceremony.election)
-        text = canonical_text(signer, pact)
-        rows.append(
-            Signature(
-                invitation=invitation,
-                pact_template=ceremony.pact_template,
-                signer=signer,
-                pact=pact,
-                text=text,
-                text_sha256=sha256_hex(text),
-                image=image,
-                image_sha256=sha256_hex(image),
-                signed_at=start + datetime.timedelta(seconds=number),
-                method=Signature.Method.APEL,
-            )
+    rows = [
+        Signature.for_invitation(
+            invitation,
+            image_png=image,
+            method=Signature.Method.APEL,
+            signed_at=start + datetime.timedelta(seconds=number),
         )
+        for number, invitation in enumerate(invitations)
+    ]
     return Signature.objects.bulk_create(rows, batch_size=500)
 
 
