@@ -66,7 +66,7 @@ def ceremony_edit(request, pk=None):
             action,
             agency=request.agency,
             obj=saved,
-            description=_("Apel “%(title)s”") % {"title": saved.title},
+            description=describe(SAVED, title=saved.title),
         )
         messages.success(request, _("Apel disimpan."))
         return redirect(saved)
@@ -172,7 +172,7 @@ def set_status(request, pk, status):
         action,
         agency=request.agency,
         obj=ceremony,
-        description=_("Apel “%(title)s”") % {"title": ceremony.title},
+        description=describe(SAVED, title=ceremony.title),
     )
     if status == Ceremony.Status.OPEN:
         messages.success(request, _("Penandatanganan dibuka."))

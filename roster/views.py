@@ -270,7 +270,7 @@ def unit_edit(request, pk):
             AuditEvent.Action.UPDATE,
             agency=request.agency,
             obj=unit,
-            description=_("Unit %(name)s") % {"name": unit},
+            description=describe(UNIT_SAVED, name=unit),
         )
         messages.success(request, _("Unit %(name)s disimpan.") % {"name": unit.name})
         return redirect("roster:units")

@@ -336,3 +336,17 @@ def test_invitation_export_escapes_formulas(client, world, signature_data_url):
     assert signed_row[6] == "Sudah"
     assert signed_row[7].endswith("WIB")
     assert client.get(reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "pdf"])).status_code == 404
+
+
+def test_trail_descriptions_stay_indonesian_whatever_the_page_language(client, world):
+    client.force_login(world.operator_a)
+    client.post(reverse("ceremonies:set_status", args=[world.ceremony_a.pk, "closed"]), HTTP_ACCEPT_LANGUAGE="en")
+    client.post(reverse("roster:units"), {"names": "Dinas Baru"}, HTTP_ACCEPT_LANGUAGE="en")
+    unit = world.agency_a.units.get(name="Dinas Baru")
+    client.post(reverse("roster:unit_edit", args=[unit.pk]), {"name": "Dinas Baru Sekali"}, HTTP_ACCEPT_LANGUAGE="en")
+    descriptions = list(AuditEvent.objects.order_by("id").values_list("description", flat=True))
+    assert descriptions == [
+        "Apel “Apel Netralitas Bukittinggi”",
+        "Unit baru: Dinas Baru",
+        "Unit Dinas Baru Sekali",
+    ]
