@@ -17,8 +17,7 @@ from django.utils import timezone, translation
 from audit.queries import recap_rows, unit_totals
 from ceremonies.models import Invitation
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
-from pledges.pdf.fetcher import media_url
-from pledges.pdf.render import render_pdf
+from pledges.pdf.render import letterhead_context, render_pdf
 
 TITLE = "REKAPITULASI PENANDATANGANAN PAKTA INTEGRITAS NETRALITAS ASN"
 PDF_VARIANT = "pdf/a-2u"
@@ -44,9 +43,7 @@ def recap_context(ceremony, *, printed_by, unit=None, with_subunits=False, unit_
         invitations = invitations.filter(unit_id__in=unit_ids)
     return {
         "title": TITLE,
-        "agency": agency,
-        "letterhead": agency.letterhead() or [agency.name.upper()],
-        "logo_url": media_url(agency.logo.name) if agency.logo else "",
+        **letterhead_context(agency),
         "ceremony": ceremony,
         "day_and_date": day_and_date(ceremony.starts_at, tz_name),
         "time": pukul(ceremony.starts_at, tz_name),

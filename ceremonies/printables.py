@@ -7,7 +7,7 @@ import io
 import segno
 
 from netralitas.lib.dates import pukul, tanggal
-from pledges.pdf.render import render_pdf
+from pledges.pdf.render import letterhead_context, render_pdf
 
 CARDS_PER_PAGE = 8
 
@@ -32,8 +32,8 @@ def _when(ceremony):
 
 def poster_pdf(ceremony):
     context = {
+        **letterhead_context(ceremony.agency),
         "ceremony": ceremony,
-        "agency": ceremony.agency,
         "when": _when(ceremony),
         "qr": qr_svg(ceremony.apel_url),
         "url": ceremony.apel_url,

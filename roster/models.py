@@ -98,7 +98,9 @@ class Agency(models.Model):
         return {TimeZone.WIB: "WIB", TimeZone.WITA: "WITA", TimeZone.WIT: "WIT"}[self.time_zone]
 
     def letterhead(self):
-        return [line.strip() for line in self.letterhead_lines.splitlines() if line.strip()]
+        """The lines of the letterhead (*kop surat*); the agency's name when none are set."""
+        lines = [line.strip() for line in self.letterhead_lines.splitlines() if line.strip()]
+        return lines or [self.name.upper()]
 
 
 class Unit(models.Model):

@@ -67,14 +67,21 @@ def renderer():
     return Renderer()
 
 
+def letterhead_context(agency):
+    """What ``pledges/pdf/kop.html`` needs: the agency, its letterhead lines, its logo."""
+    return {
+        "agency": agency,
+        "letterhead": agency.letterhead(),
+        "logo_url": media_url(agency.logo.name) if agency.logo else "",
+    }
+
+
 def pact_context(signature):
     """Everything the pact template shows, from the signature's frozen record."""
     ceremony = signature.invitation.ceremony
     agency = ceremony.agency
     return {
-        "agency": agency,
-        "letterhead": agency.letterhead() or [agency.name.upper()],
-        "logo_url": media_url(agency.logo.name) if agency.logo else "",
+        **letterhead_context(agency),
         "pact": signature.pact,
         "signer": signature.signer,
         "date_line": date_line(agency.place_name, signature.signed_at, agency.time_zone),
