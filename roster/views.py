@@ -117,13 +117,21 @@ def roster_import(request):
     return render(request, "roster/import_upload.html", {"form": form, "columns": COLUMNS.values()})
 
 
+def _pending_upload(request, take=False):
+    """The upload waiting for the operator's confirmation (removed from the session when
+    ``take``), or ``None`` with a message saying to upload one."""
+    pending = request.session.pop(PENDING_SESSION_KEY, None) if take else request.session.get(PENDING_SESSION_KEY)
+    if not pending:
+        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
+    return pending
+
+
 @operator_required
 @require_GET
 def roster_import_preview(request):
     """Step 2: what the import would do, row by row, before anything is written."""
-    pending = request.session.get(PENDING_SESSION_KEY)
+    pending = _pending_upload(request)
     if not pending:
-        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
         return redirect("roster:import")
     try:
         report = run_import(request.agency, pending["name"], dry_run=True, full_roster=pending["full_roster"])
@@ -139,9 +147,8 @@ def roster_import_preview(request):
 @require_POST
 def roster_import_confirm(request):
     """Step 3: write the good rows (and deactivate the missing ones of a full roster)."""
-    pending = request.session.pop(PENDING_SESSION_KEY, None)
+    pending = _pending_upload(request, take=True)
     if not pending:
-        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
         return redirect("roster:import")
     try:
         report = run_import(request.agency, pending["name"], dry_run=False, full_roster=pending["full_roster"])
