@@ -86,9 +86,9 @@ class InvitationFilterForm(forms.Form):
         if unit_ids is not None:
             invitations = invitations.filter(unit_id__in=unit_ids)
         if chosen.get("status") == Status.SIGNED:
-            invitations = invitations.filter(signature__isnull=False)
+            invitations = invitations.signed()
         elif chosen.get("status") == Status.UNSIGNED:
-            invitations = invitations.filter(signature__isnull=True)
+            invitations = invitations.unsigned()
         if chosen.get("jenis"):
             invitations = invitations.filter(employee__employment_type=chosen["jenis"])
         if chosen.get("pangkat"):

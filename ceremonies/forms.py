@@ -55,7 +55,7 @@ class CeremonyForm(forms.ModelForm):
         self.fields["pact_template"].queryset = PactTemplate.objects.filter(
             Q(version=Subquery(newest)) | Q(pk=self.instance.pact_template_id)
         )
-        if self.instance.pk and self.instance.invitations.filter(signature__isnull=False).exists():
+        if self.instance.pk and self.instance.invitations.signed().exists():
             # Signatures already point at this version: it may not change under them.
             self.fields["pact_template"].disabled = True
             self.fields["pact_template"].help_text = _("Sudah ada tanda tangan: versi pakta tidak dapat diganti.")
@@ -97,7 +97,7 @@ class InviteEmployeesForm(forms.Form):
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["employees"].queryset = Employee.objects.filter(agency=agency, is_active=True)
+        self.fields["employees"].queryset = Employee.objects.filter(agency=agency).active()
 
     def clean_employees(self):
         employees = self.cleaned_data["employees"]

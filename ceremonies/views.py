@@ -106,7 +106,7 @@ def invite(request, pk):
                 unit_ids = Unit.descendant_ids(Unit.objects.filter(agency=request.agency).only("id", "parent"), chosen)
             else:
                 unit_ids = {unit.pk for unit in chosen}
-            employees = Employee.objects.filter(agency=request.agency, is_active=True, unit_id__in=unit_ids)
+            employees = Employee.objects.filter(agency=request.agency, unit_id__in=unit_ids).active()
             what = ", ".join(unit.name for unit in chosen)
         elif "invite_employees" in request.POST and employee_form.is_valid():
             employees = employee_form.cleaned_data["employees"]
@@ -134,14 +134,15 @@ def invite(request, pk):
         digits = "".join(ch for ch in query if ch.isdigit())
         condition = Q(name__icontains=query) | (Q(nip__contains=digits) if len(digits) >= 4 else Q(pk__in=[]))
         candidates = (
-            Employee.objects.filter(agency=request.agency, is_active=True)
+            Employee.objects.filter(agency=request.agency)
+            .active()
             .filter(condition)
             .exclude(invitations__ceremony=ceremony)
             .select_related("unit")
             .order_by("name")[:100]
         )
     unit_counts = dict(
-        Employee.objects.filter(agency=request.agency, is_active=True).values_list("unit").annotate(count=Count("id"))
+        Employee.objects.filter(agency=request.agency).active().values_list("unit").annotate(count=Count("id"))
     )
     context = {
         "ceremony": ceremony,
@@ -212,7 +213,8 @@ def board_numbers(ceremony):
     for row in rows:
         row["percent"] = round(100 * row["signed"] / row["invited"]) if row["invited"] else 0
     latest = list(
-        Invitation.objects.filter(ceremony=ceremony, signature__isnull=False)
+        Invitation.objects.filter(ceremony=ceremony)
+        .signed()
         .select_related("employee", "unit", "signature")
         .only("employee__name", "unit__name", "signature__signed_at")
         .order_by("-signature__signed_at")[:8]
@@ -234,9 +236,7 @@ def unsigned(request, pk):
     """Who has not signed yet, per unit."""
     ceremony = _get_ceremony_for_user(request, pk)
     invitations = (
-        ceremony.invitations.filter(signature__isnull=True)
-        .select_related("employee", "unit")
-        .order_by("unit__name", "employee__name")
+        ceremony.invitations.unsigned().select_related("employee", "unit").order_by("unit__name", "employee__name")
     )
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
@@ -281,7 +281,7 @@ def link_sheets(request, pk):
         unit = get_object_or_404(Unit, pk=unit_id if unit_id.isdigit() else 0, agency=request.agency)
         invitations = invitations.filter(unit=unit)
     if request.GET.get("belum"):
-        invitations = invitations.filter(signature__isnull=True)
+        invitations = invitations.unsigned()
     data = printables.link_sheets_pdf(ceremony, invitations, unit)
     what = describe(SHEETS, title=ceremony.title, unit=unit.name if unit else describe(ALL_UNITS))
     record(request, AuditEvent.Action.DOWNLOAD, agency=request.agency, obj=ceremony, description=what)

@@ -388,6 +388,6 @@ class EmployeeResource(FormulaSafeExportMixin, resources.ModelResource):
         seen_niks = {value for kind, value in self._seen_ids if kind == "nik"}
         return [
             employee
-            for employee in Employee.objects.filter(agency=self.agency, is_active=True).only("id", "nip", "nik", "name")
+            for employee in Employee.objects.filter(agency=self.agency).active().only("id", "nip", "nik", "name")
             if not (employee.nip in seen_nips or employee.nik in seen_niks)
         ]

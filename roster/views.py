@@ -71,7 +71,7 @@ def employees(request):
         employees = employees.filter(employment_type=kind)
     status = request.GET.get("status", "aktif")
     if status == "aktif":
-        employees = employees.filter(is_active=True)
+        employees = employees.active()
     elif status == "nonaktif":
         employees = employees.filter(is_active=False)
     page = Paginator(employees, 50).get_page(request.GET.get("halaman"))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from pledges.pdf.render import QR_ELEMENT_ID, find_box, pact_context, renderer
+from pledges.pdf.render import QR_ELEMENT_ID, element_box, find_box, pact_context, renderer
 
 TEMPLATE = "pledges/pdf/pact.html"
 BASE_CACHE_SIZE = 64
@@ -68,15 +68,9 @@ _cache = BaseCache()
 
 
 def _box_of(document, element_id):
-    """Border box ``(y, height)`` in CSS px of the element on the first page."""
-    stack = [document.pages[0]._page_box]
-    while stack:
-        box = stack.pop()
-        element = getattr(box, "element", None)
-        if element is not None and element.get("id") == element_id and hasattr(box, "border_box_y"):
-            return box.border_box_y(), box.border_height()
-        stack.extend(getattr(box, "children", []))
-    raise LookupError(f"no element #{element_id}")
+    """``(y, height)`` in CSS px of the element on the first page."""
+    _, y, _, height = element_box(document, element_id)
+    return y, height
 
 
 def _render_base(context, identity_height):

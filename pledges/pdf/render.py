@@ -94,20 +94,25 @@ def pact_context(signature):
     }
 
 
-def find_box(document, element_id):
-    """The page box of the element with ``element_id`` on the first page, in PDF
-    points measured from the bottom-left corner: ``(x, y, width, height)``."""
-    page = document.pages[0]
-    page_height = page.height
-    stack = [page._page_box]
+def element_box(document, element_id):
+    """The border box of the element with ``element_id`` on the first page, in CSS px
+    from the page's top-left corner: ``(x, y, width, height)``."""
+    stack = [document.pages[0]._page_box]
     while stack:
         box = stack.pop()
         element = getattr(box, "element", None)
         if element is not None and element.get("id") == element_id and hasattr(box, "border_box_x"):
-            x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
-            return (x * PT_PER_PX, (page_height - y - height) * PT_PER_PX, width * PT_PER_PX, height * PT_PER_PX)
+            return box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
         stack.extend(getattr(box, "children", []))
-    raise LookupError(f"no element #{element_id} in the laid-out pact")
+    raise LookupError(f"no element #{element_id} in the laid-out document")
+
+
+def find_box(document, element_id):
+    """The same box in PDF points measured from the bottom-left corner, as the QR
+    drawing in ``seal`` wants it."""
+    x, y, width, height = element_box(document, element_id)
+    page_height = document.pages[0].height
+    return (x * PT_PER_PX, (page_height - y - height) * PT_PER_PX, width * PT_PER_PX, height * PT_PER_PX)
 
 
 def render_pact(signature):

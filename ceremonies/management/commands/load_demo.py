@@ -26,7 +26,7 @@ class Command(BaseCommand):
             call_command("loaddata", FIXTURE, verbosity=0)
             invited = 0
             for ceremony in Ceremony.objects.all():
-                invited += ceremony.invite(Employee.objects.filter(agency=ceremony.agency, is_active=True))
+                invited += ceremony.invite(Employee.objects.filter(agency=ceremony.agency).active())
         for agency in Agency.objects.all():
             create_dev_certificate(agency)
         self.stdout.write(
