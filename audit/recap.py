@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from audit.queries import recap_rows, unit_totals
 from ceremonies.models import Invitation
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
-from pledges.pdf.render import letterhead_context, render_pdf
+from netralitas.lib.pdf.engine import letterhead_context, render_pdf
 
 TITLE = "REKAPITULASI PENANDATANGANAN PAKTA INTEGRITAS NETRALITAS ASN"
 PDF_VARIANT = "pdf/a-2u"

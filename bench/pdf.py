@@ -6,7 +6,7 @@
 For N signatures it times, in one run and one process:
 
 * signed — what the worker does per signature: layout with the shared renderer,
-  PDF/A, vector QR and the agency's PAdES seal (``pledges.documents.build_signed_pdf``);
+  PDF/A, vector QR and the agency's PAdES seal (``pledges.pdf.pact.build_signed_pdf``);
 * plain  — the same pact written the straightforward way: one ``HTML(...).write_pdf()``
   with its stylesheet linked and the QR code as segno SVG, no signature.
 
@@ -105,8 +105,8 @@ def plain_render(signature):
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    from pledges.pdf.fetcher import BASE_URL, static_url
-    from pledges.pdf.render import pact_context
+    from netralitas.lib.pdf.fetcher import BASE_URL, static_url
+    from pledges.pdf.pact import pact_context
 
     context = pact_context(signature)
     svg = io.BytesIO()
@@ -126,7 +126,7 @@ class PlainFetcher:
     def __new__(cls):
         from weasyprint.urls import URLFetcherResponse
 
-        from pledges.pdf.fetcher import ProjectFilesFetcher
+        from netralitas.lib.pdf.fetcher import ProjectFilesFetcher
 
         class Fetcher(ProjectFilesFetcher):
             def fetch(self, url, headers=None):
@@ -143,7 +143,7 @@ def check_signed(data, agency):
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    from pledges.pdf.seal import signer_for
+    from pledges.pdf.certificates import signer_for
 
     reader = PdfFileReader(io.BytesIO(data))
     assert len(reader.embedded_signatures) == 1
@@ -160,7 +160,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="netralitas-bench-") as tmp:
         setup_django(Path(tmp))
-        from pledges.documents import build_signed_pdf
+        from pledges.pdf.pact import build_signed_pdf
 
         signatures = make_signatures(args.n)
         agency = signatures[0].invitation.ceremony.agency

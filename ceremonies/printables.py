@@ -1,5 +1,5 @@
 """PDFs the secretariat prints for an apel: the QR poster and the sheets of
-personal links. Rendered by WeasyPrint with the pacts' safe fetcher."""
+personal links. Rendered by WeasyPrint with the shared PDF engine."""
 
 import base64
 import io
@@ -7,7 +7,7 @@ import io
 import segno
 
 from netralitas.lib.dates import pukul, tanggal
-from pledges.pdf.render import letterhead_context, render_pdf
+from netralitas.lib.pdf.engine import letterhead_context, render_pdf
 
 CARDS_PER_PAGE = 8
 

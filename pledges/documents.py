@@ -12,38 +12,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from pledges.models import PactDocument, Signature, sha256_hex
-from pledges.pdf.compose import compose_pact
-from pledges.pdf.render import render_pact
-from pledges.pdf.seal import seal_pdf
+from pledges.pdf.pact import build_signed_pdf
 
 logger = logging.getLogger(__name__)
-
-
-def build_signed_pdf(signature, *, compose=True):
-    """The sealed PDF/A bytes of ``signature`` (nothing stored).
-
-    Normally the shared text comes from a per-ceremony base and only the signer's
-    parts are laid out (``pledges.pdf.compose``); ``compose=False``, or parts that
-    would not fit, render the whole page in one piece. Both read the same."""
-    agency = signature.invitation.ceremony.agency
-    overlay = None
-    try:
-        if not compose:
-            raise OverflowError("single render requested")
-        composed = compose_pact(signature)
-        pdf, overlay, qr_box = composed.base, composed.overlay, composed.qr_box
-    except OverflowError:
-        pdf, qr_box = render_pact(signature)
-    return seal_pdf(
-        pdf,
-        agency=agency,
-        qr_url=signature.public_url,
-        qr_box=qr_box,
-        overlay=overlay,
-        title=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
-        reason=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
-        location=agency.place_name,
-    )
 
 
 def pact_document_create(signature_id):

@@ -1,2 +1,3 @@
-"""The signed pact PDF: WeasyPrint layout (``render``), a vector QR code and the
-agency's PAdES seal (``seal``), stored once (``pledges.documents``)."""
+"""The pact's PDF: ``pact`` makes it (layout, composition, QR code, seal),
+``certificates`` holds the agency certificates that seal it. The general PDF
+engine shared with the other printables is ``netralitas.lib.pdf``."""

@@ -18,10 +18,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from ceremonies.models import Invitation
 from netralitas.lib.dates import MONTHS
-from pledges.documents import build_signed_pdf, pact_document_create
+from netralitas.lib.pdf.fetcher import ProjectFilesFetcher, RefusedURL
+from pledges.documents import pact_document_create
 from pledges.models import PactDocument, sha256_hex
-from pledges.pdf.fetcher import ProjectFilesFetcher, RefusedURL
-from pledges.pdf.seal import signer_for
+from pledges.pdf.certificates import signer_for
+from pledges.pdf.pact import build_signed_pdf
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
 from tests import factories
@@ -145,7 +146,7 @@ def test_composed_pact_reads_exactly_like_a_single_render(signature):
 
 
 def test_signers_of_one_ceremony_share_the_base(signature, ceremony, signature_data_url):
-    from pledges.pdf import compose
+    from pledges.pdf import pact as compose
 
     compose._cache.pdfs.clear()
     compose._cache.geometry.clear()

@@ -1,4 +1,4 @@
-"""WeasyPrint's only way to the outside world while rendering a pact.
+"""WeasyPrint's only way to the outside world while rendering a PDF.
 
 Pages are laid out with the base URL ``https://netralitas.invalid/`` (a reserved
 name that never resolves). This fetcher serves ``/static/…`` from the project's

@@ -1,0 +1,301 @@
+"""The signed pact PDF: where it is made, from a signature's frozen record.
+
+``build_signed_pdf(signature)`` is the one entry point (the background task and the
+sweeper reach it through ``pledges.documents.pact_document_create``, which stores
+the result once). It
+
+1. lays out the pact from ``pledges/templates/pledges/pdf/pact.html`` and
+   ``static/pdf/pact.css`` with the shared engine (``netralitas.lib.pdf``);
+2. composes: most of a pact — the letterhead, the title, the points, the closing — is
+   the same for every signer of a ceremony and most of WeasyPrint's work, so a
+   process lays out that **base** once per (text, identity-block height) and keeps
+   it in memory, and per signer only the **overlay** (identity block, signature
+   block, footer). Both come from the same template in different modes, so they
+   land exactly where a single render puts them (a test compares every word);
+   anything that does not fit falls back to a single render;
+3. draws the overlay onto the base page as a form XObject and the verification QR
+   code as vector rectangles (far cheaper than WeasyPrint parsing an SVG), and seals
+   with the agency's certificate (PAdES, pyHanko) — all in one incremental update of
+   the PDF/A, so the original bytes, the output intent and the XMP ``pdfaid`` stay.
+   The seal is an invisible signature field: pyHanko's visible stamp uses a
+   non-embedded Courier, which PDF/A forbids.
+
+Certificates (which one, its password, loading it once) are ``pledges.pdf.certificates``.
+"""
+
+import base64
+import hashlib
+import io
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+
+from netralitas.lib.dates import date_line
+from netralitas.lib.pdf.engine import element_box, find_box, letterhead_context, renderer
+from pledges.pdf.certificates import signer_for
+
+TEMPLATE = "pledges/pdf/pact.html"
+QR_ELEMENT_ID = "qr"
+QR_MASK = 2
+BASE_CACHE_SIZE = 64
+SIGNATURE_FIELD = "SegelInstansi"
+BYTES_RESERVED = 12_288  # room for the CMS: certificate chain plus an RSA-4096 signature
+OVERLAY_NAME = "/NtlOverlay"
+
+
+def build_signed_pdf(signature, *, compose=True):
+    """The sealed PDF/A bytes of ``signature`` (nothing stored).
+
+    Normally the shared text comes from a per-ceremony base and only the signer's
+    parts are laid out (``compose_pact``); ``compose=False``, or parts that
+    would not fit, render the whole page in one piece. Both read the same."""
+    agency = signature.invitation.ceremony.agency
+    overlay = None
+    try:
+        if not compose:
+            raise OverflowError("single render requested")
+        composed = compose_pact(signature)
+        pdf, overlay, qr_box = composed.base, composed.overlay, composed.qr_box
+    except OverflowError:
+        pdf, qr_box = render_pact(signature)
+    return seal_pdf(
+        pdf,
+        agency=agency,
+        qr_url=signature.public_url,
+        qr_box=qr_box,
+        overlay=overlay,
+        title=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        reason=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        location=agency.place_name,
+    )
+
+
+def pact_context(signature):
+    """Everything the pact template shows, from the signature's frozen record."""
+    ceremony = signature.invitation.ceremony
+    agency = ceremony.agency
+    return {
+        **letterhead_context(agency),
+        "pact": signature.pact,
+        "signer": signature.signer,
+        "date_line": date_line(agency.place_name, signature.signed_at, agency.time_zone),
+        "signature_url": "data:image/png;base64," + base64.b64encode(bytes(signature.image)).decode("ascii"),
+        "verification_code": signature.display_code,
+        "verification_url": signature.public_url,
+        "text_sha256": signature.text_sha256,
+        "site": settings.PUBLIC_BASE_URL,
+        "qr_id": QR_ELEMENT_ID,
+    }
+
+
+def render_pact(signature):
+    """The unsigned PDF/A of ``signature`` and the box reserved for its QR code."""
+    context = pact_context(signature)
+    engine = renderer()
+    for compact in (False, True):
+        # Names, positions and units at their longest do not fit at the normal size:
+        # then the whole page is set a little tighter, still on one page.
+        html = render_to_string(TEMPLATE, {**context, "mode": "single", "compact": compact})
+        document = engine.layout(html)
+        if len(document.pages) == 1:
+            break
+    else:
+        raise ValueError(f"pact of signature {signature.pk} takes {len(document.pages)} pages, not one")
+    qr_box = find_box(document, QR_ELEMENT_ID)
+    pdf = engine.write(
+        document,
+        title=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        author=context["agency"].name,
+    )
+    return pdf, qr_box
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the shared text leaves room for the signer's parts, in CSS px."""
+
+    identity_top: float  # from the top of the page area to the identity block
+    middle_height: float  # the opening, the points and the closing
+
+
+@dataclass
+class Composed:
+    base: bytes  # PDF/A of the shared text
+    overlay: bytes  # PDF of the signer's parts, same page size
+    qr_box: tuple  # where the QR code goes, in pt from the bottom-left corner
+
+
+class BaseCache:
+    """Base PDFs and their geometry, per process, least recently used out first."""
+
+    def __init__(self, size=BASE_CACHE_SIZE):
+        self.size = size
+        self.pdfs = OrderedDict()
+        self.geometry = {}
+
+    def get(self, key):
+        if key in self.pdfs:
+            self.pdfs.move_to_end(key)
+            return self.pdfs[key]
+        return None
+
+    def put(self, key, value):
+        self.pdfs[key] = value
+        self.pdfs.move_to_end(key)
+        while len(self.pdfs) > self.size:
+            self.pdfs.popitem(last=False)
+
+
+_cache = BaseCache()
+
+
+def _box_of(document, element_id):
+    """``(y, height)`` in CSS px of the element on the first page."""
+    _, y, _, height = element_box(document, element_id)
+    return y, height
+
+
+def _render_base(context, identity_height):
+    engine = renderer()
+    html = render_to_string(TEMPLATE, {**context, "mode": "base", "identity_height": identity_height})
+    document = engine.layout(html)
+    if len(document.pages) != 1:
+        raise OverflowError("the shared text does not fit on one page")
+    top, _ = _box_of(document, "top")
+    identity_top, _ = _box_of(document, "identity")
+    _, middle_height = _box_of(document, "middle")
+    geometry = Geometry(identity_top=identity_top - top, middle_height=middle_height)
+    pdf = engine.write(document, title=context["pact"]["title"], author=context["agency"].name)
+    return pdf, geometry
+
+
+def compose_pact(signature):
+    """The shared base (cached) and the signer's overlay of ``signature``.
+
+    Raises ``OverflowError`` when the parts would not fit one page; the caller then
+    renders the pact in one piece."""
+    engine = renderer()
+    context = pact_context(signature)
+    # The key is the shared text itself, as laid out: any change to the letterhead,
+    # the logo or the pact's wording makes a new base.
+    shared = render_to_string(TEMPLATE, {**context, "mode": "base", "identity_height": 0})
+    key = hashlib.sha256(shared.encode()).hexdigest()
+    geometry = _cache.geometry.get(key)
+    if geometry is None:
+        _, geometry = _render_base(context, 0)
+        _cache.geometry[key] = geometry
+
+    overlay_html = render_to_string(TEMPLATE, {**context, "mode": "overlay", "geometry": geometry})
+    # The overlay is never a document of its own: only its page content and
+    # resources are copied into the PDF/A base, so it needs no PDF/A apparatus.
+    overlay = engine.layout(overlay_html, variant=None)
+    if len(overlay.pages) != 1:
+        raise OverflowError("the signer's parts do not fit on one page")
+    _, identity_height = _box_of(overlay, "identity")
+    identity_height = round(identity_height, 3)
+    qr_box = find_box(overlay, QR_ELEMENT_ID)
+
+    variant = (key, identity_height)
+    base = _cache.get(variant)
+    if base is None:
+        base, _ = _render_base(context, identity_height)
+        _cache.put(variant, base)
+    overlay_pdf = engine.write(overlay, title="", author="", variant=None)
+    return Composed(base=base, overlay=overlay_pdf, qr_box=qr_box)
+
+
+def qr_content_stream(url, box):
+    """PDF drawing operators for a QR code of ``url`` filling ``box`` (x, y, w, h in pt)."""
+    # A fixed mask: every mask gives a valid code, and choosing the "best" one
+    # costs segno ~6 ms of pure Python per pact.
+    qr = segno.make(url, error="m", micro=False, mask=QR_MASK)
+    matrix = qr.matrix
+    size = len(matrix)
+    x0, y0, width, height = box
+    module = min(width, height) / size
+    top = y0 + height
+    ops = ["Q q 0 0 0 rg"]
+    for row_index, row in enumerate(matrix):
+        y = top - (row_index + 1) * module
+        column = 0
+        while column < size:
+            if row[column]:
+                start = column
+                while column < size and row[column]:
+                    column += 1
+                ops.append(f"{x0 + start * module:.3f} {y:.3f} {(column - start) * module:.3f} {module:.3f} re")
+            else:
+                column += 1
+    ops.append("f Q")
+    return "\n".join(ops).encode("ascii")
+
+
+def _overlay_form(writer, overlay_pdf):
+    """The first page of ``overlay_pdf`` as a form XObject imported into ``writer``."""
+    reader = PdfFileReader(io.BytesIO(overlay_pdf))
+    page = reader.root["/Pages"]["/Kids"][0].get_object()
+    contents = page["/Contents"]
+    streams = [ref.get_object() for ref in contents] if isinstance(contents, generic.ArrayObject) else [contents]
+    form_dict = {
+        generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+        generic.pdf_name("/BBox"): writer.import_object(page["/MediaBox"]),
+        generic.pdf_name("/Resources"): writer.import_object(page["/Resources"]),
+    }
+    if "/Group" in page:
+        form_dict[generic.pdf_name("/Group")] = writer.import_object(page["/Group"])
+    if len(streams) == 1 and streams[0].get("/Filter") == "/FlateDecode" and "/DecodeParms" not in streams[0]:
+        # WeasyPrint's single compressed content stream: copy it as it is.
+        form_dict[generic.pdf_name("/Filter")] = generic.pdf_name("/FlateDecode")
+        form = generic.StreamObject(form_dict, encoded_data=streams[0].encoded_data)
+    else:
+        form = generic.StreamObject(form_dict, stream_data=b"\n".join(stream.data for stream in streams))
+        form.compress()
+    return writer.add_object(form)
+
+
+def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, title=None):
+    """Draw the signer's ``overlay`` page (if any) and the QR code into ``qr_box``,
+    and sign — all in one incremental update of ``pdf``."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    # Wrap the existing page content in q … Q so that our drawing starts from the
+    # default coordinate system whatever state WeasyPrint left behind.
+    writer.add_stream_to_page(0, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True)
+    resources = None
+    drawing = qr_content_stream(qr_url, qr_box)
+    if overlay is not None:
+        resources = generic.DictionaryObject(
+            {
+                generic.pdf_name("/XObject"): generic.DictionaryObject(
+                    {generic.pdf_name(OVERLAY_NAME): _overlay_form(writer, overlay)}
+                )
+            }
+        )
+        drawing = f"Q q {OVERLAY_NAME} Do".encode() + b"\n" + drawing
+    stream = generic.StreamObject(stream_data=drawing)
+    stream.compress()
+    writer.add_stream_to_page(0, writer.add_object(stream), resources=resources)
+    if title:
+        writer.document_meta.title = title
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+    )
+    output = signers.sign_pdf(
+        writer,
+        metadata,
+        signer=signer_for(agency),
+        new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, box=None),
+        bytes_reserved=BYTES_RESERVED,
+    )
+    return output.getvalue()
