@@ -26,21 +26,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-def agency_of(obj):
-    """The agency an object belongs to: itself, its own, its ceremony's or its invitation's."""
-    from roster.models import Agency
-
-    if isinstance(obj, Agency):
-        return obj if obj.pk else None
-    for path in ("agency", "ceremony.agency", "invitation.ceremony.agency"):
-        target = obj
-        for name in path.split("."):
-            target = getattr(target, name, None)
-        if target is not None:
-            return target
-    return None
-
-
 class AuditedAdminMixin:
     """Mix into the ``ModelAdmin`` of a ceremony, invitation, unit or employee: every
     save and delete made in the Django admin is written to the audit trail, like
@@ -50,13 +35,8 @@ class AuditedAdminMixin:
         super().save_model(request, obj, form, change)
         changed = form.changed_data if change else []
         fields = describe(CHANGED_FIELDS, fields=", ".join(changed)) if changed else ""
-        record(
-            request,
-            AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
-            agency=agency_of(obj),
-            obj=obj,
-            description=describe(ADMIN_SAVED, model=obj._meta.verbose_name, object=obj, fields=fields),
-        )
+        action = AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE
+        record(request, action, obj, ADMIN_SAVED, model=obj._meta.verbose_name, object=obj, fields=fields)
 
     def delete_model(self, request, obj):
         # Recorded first: after the delete the object has no id to name.
@@ -69,10 +49,4 @@ class AuditedAdminMixin:
         super().delete_queryset(request, queryset)
 
     def _record_delete(self, request, obj):
-        record(
-            request,
-            AuditEvent.Action.DELETE,
-            agency=agency_of(obj),
-            obj=obj,
-            description=describe(ADMIN_DELETED, model=obj._meta.verbose_name, object=obj),
-        )
+        record(request, AuditEvent.Action.DELETE, obj, ADMIN_DELETED, model=obj._meta.verbose_name, object=obj)

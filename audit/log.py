@@ -1,4 +1,15 @@
-"""Writing the audit trail. One call per thing that happened; never updated."""
+"""Writing the audit trail: one call per thing that happened; never updated.
+
+Every view, admin action and job that shows, hands out or changes personal data
+calls :func:`record` once::
+
+    record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
+
+The trail sits below the apps that write to it: it knows models only by their
+attributes (``agency_id``, ``ceremony``, ``invitation``), never by import.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import translation
@@ -6,25 +17,74 @@ from django.utils import translation
 from audit.models import AuditEvent
 from netralitas.lib.http import client_ip
 
+DESCRIPTION_LENGTH = 500
+# How an object reaches its agency: directly, through its ceremony, or through its invitation.
+AGENCY_PATHS = (
+    "agency_id",
+    "ceremony.agency_id",
+    "invitation.ceremony.agency_id",
+    "signature.invitation.ceremony.agency_id",
+)
 
-def record(request, action, *, agency, description, obj=None, object_type=None):
-    """Append an event: who (``request.user``) did ``action`` on ``obj`` of ``agency``."""
+
+@dataclass(frozen=True)
+class Bulk:
+    """What an action on many objects of one kind is about (an import, an export,
+    units added at once): the agency and the model."""
+
+    agency: object
+    model: type
+
+
+def record(request, action, target, message, /, **params):
+    """Append an event: ``request.user`` did ``action`` on ``target``.
+
+    ``target`` is a model instance (its type and id are recorded and its agency
+    worked out), a :class:`Bulk`, or ``None`` for an action about nothing in
+    particular. ``message`` is a ``gettext_lazy`` string whose ``%(name)s``
+    placeholders are filled from ``params``; it is stored in Indonesian whatever
+    the page language (:func:`describe`)."""
     user = request.user if request.user.is_authenticated else None
+    if isinstance(target, Bulk):
+        agency_id, object_type, object_id = _pk(target.agency), target.model._meta.model_name, ""
+    elif target is not None:
+        agency_id, object_type = agency_id_of(target), target._meta.model_name
+        object_id = "" if target.pk is None else str(target.pk)
+    else:
+        agency_id, object_type, object_id = None, "", ""
     return AuditEvent.objects.create(
         user=user,
         username=user.get_username() if user else "",
-        agency=agency,
+        agency_id=agency_id,
         action=action,
-        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        description=description[:500],
+        object_type=object_type,
+        object_id=object_id,
+        description=describe(message, **params)[:DESCRIPTION_LENGTH],
         ip_address=client_ip(request),
     )
 
 
 def describe(message, **params):
-    """A description for the trail in the site's language (Indonesian), whatever
-    language the page was in: the trail is evidence and reads the same for everyone.
-    ``message`` is a ``gettext_lazy`` string with ``%(name)s`` placeholders."""
+    """``message % params`` in the site's language (Indonesian), whatever language
+    the page was in: the trail is evidence and reads the same for everyone."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(message) % params
+
+
+def agency_id_of(obj):
+    """The id of the agency ``obj`` belongs to (an agency is its own), or ``None``."""
+    if obj._meta.label_lower == AuditEvent._meta.get_field("agency").related_model._meta.label_lower:
+        return obj.pk
+    for path in AGENCY_PATHS:
+        target = obj
+        for name in path.split("."):
+            target = getattr(target, name, None)
+            if target is None:
+                break
+        if target is not None:
+            return target
+    return None
+
+
+def _pk(agency):
+    return getattr(agency, "pk", agency)

@@ -5,14 +5,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from roster.models import Agency
-
 
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user.is_superuser:
             return self.all()
-        return self.filter(agency__in=Agency.objects.visible_to(user))
+        agencies = self.model._meta.get_field("agency").related_model.objects.visible_to(user)
+        return self.filter(agency__in=agencies)
 
 
 class AuditEvent(models.Model):
@@ -38,7 +37,7 @@ class AuditEvent(models.Model):
     )
     username = models.CharField(_("nama pengguna"), max_length=150, blank=True)
     agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("instansi")
+        "roster.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("instansi")
     )
     action = models.CharField(_("tindakan"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("jenis objek"), max_length=60)

@@ -51,7 +51,7 @@ def link_sheets_pdf(ceremony, invitations, unit=None):
     cards = [
         {
             "name": invitation.employee.name,
-            "identifier": invitation.employee.identifier_display,
+            "identifier": str(invitation.employee.identifier),
             "unit": invitation.unit.name if invitation.unit else "",
             "code": invitation.code,
             "url": invitation.public_url,

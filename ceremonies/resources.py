@@ -52,7 +52,7 @@ class InvitationResource(FormulaSafeExportMixin, resources.ModelResource):
         )
 
     def dehydrate_identifier(self, invitation):
-        return invitation.employee.nip or invitation.employee.nik or ""
+        return invitation.employee.identifier.number
 
     def dehydrate_employment_type(self, invitation):
         return invitation.employee.get_employment_type_display()

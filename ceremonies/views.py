@@ -61,13 +61,7 @@ def ceremony_edit(request, pk=None):
             saved.created_by = request.user
         saved.save()
         action = AuditEvent.Action.UPDATE if ceremony else AuditEvent.Action.CREATE
-        record(
-            request,
-            action,
-            agency=request.agency,
-            obj=saved,
-            description=describe(SAVED, title=saved.title),
-        )
+        record(request, action, saved, SAVED, title=saved.title)
         messages.success(request, _("Apel disimpan."))
         return redirect(saved)
     return render(request, "ceremonies/ceremony_form.html", {"form": form, "ceremony": ceremony})
@@ -118,9 +112,12 @@ def invite(request, pk):
             record(
                 request,
                 AuditEvent.Action.INVITE,
-                agency=request.agency,
-                obj=ceremony,
-                description=describe(INVITED, what=what, title=ceremony.title, created=created, already=already),
+                ceremony,
+                INVITED,
+                what=what,
+                title=ceremony.title,
+                created=created,
+                already=already,
             )
             messages.success(
                 request,
@@ -168,13 +165,7 @@ def set_status(request, pk, status):
         ceremony.signing_closes_at = None
     ceremony.save(update_fields=["status", "signing_closes_at"])
     action = AuditEvent.Action.OPEN if status == Ceremony.Status.OPEN else AuditEvent.Action.CLOSE
-    record(
-        request,
-        action,
-        agency=request.agency,
-        obj=ceremony,
-        description=describe(SAVED, title=ceremony.title),
-    )
+    record(request, action, ceremony, SAVED, title=ceremony.title)
     if status == Ceremony.Status.OPEN:
         messages.success(request, _("Penandatanganan dibuka."))
     else:
@@ -248,7 +239,6 @@ def unsigned(request, pk):
         "page": page,
         "units": units,
         "unit_id": unit_id,
-        "querystring": request.GET.copy(),
     }
     return render(request, "ceremonies/unsigned.html", context)
 
@@ -259,13 +249,7 @@ def poster(request, pk):
     """The A4 apel QR poster to hang at the assembly."""
     ceremony = _get_ceremony_for_user(request, pk)
     data = printables.poster_pdf(ceremony)
-    record(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        agency=request.agency,
-        obj=ceremony,
-        description=describe(POSTER, title=ceremony.title),
-    )
+    record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
     return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
 
 
@@ -283,8 +267,7 @@ def link_sheets(request, pk):
     if request.GET.get("belum"):
         invitations = invitations.unsigned()
     data = printables.link_sheets_pdf(ceremony, invitations, unit)
-    what = describe(SHEETS, title=ceremony.title, unit=unit.name if unit else describe(ALL_UNITS))
-    record(request, AuditEvent.Action.DOWNLOAD, agency=request.agency, obj=ceremony, description=what)
+    record(request, AuditEvent.Action.DOWNLOAD, ceremony, SHEETS, title=ceremony.title, unit=unit or ALL_UNITS)
     return _pdf(data, f"tautan-apel-{ceremony.pk}{f'-unit{unit.pk}' if unit else ''}.pdf")
 
 
@@ -296,13 +279,7 @@ def invitations_export(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404
     data, content_type = export_bytes(InvitationResource(ceremony=ceremony), None, fmt)
-    record(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        agency=request.agency,
-        obj=ceremony,
-        description=describe(EXPORTED, title=ceremony.title, fmt=fmt),
-    )
+    record(request, AuditEvent.Action.DOWNLOAD, ceremony, EXPORTED, title=ceremony.title, fmt=fmt)
     return attachment(data, content_type, f"undangan-apel-{ceremony.pk}.{fmt}")
 
 

@@ -8,7 +8,6 @@ admin.site.site_header = _("Netralitas — administrasi")
 admin.site.site_title = _("Netralitas")
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("akun/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
@@ -16,7 +15,7 @@ urlpatterns = [
     path("", include("pledges.urls")),
     path("", include("roster.urls")),
     path("apel/", include("ceremonies.urls")),
-    path("audit/", include("audit.urls")),
+    path("inspektorat/", include("inspektorat.urls")),
 ]
 
 handler400 = "netralitas.views.bad_request"

@@ -1,17 +1,8 @@
+"""Pages of the project itself: errors, the rate-limit answer, the health check."""
+
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-
-from roster.access import is_auditor, is_operator
-
-
-def home(request):
-    """Staff land on their work: operators on their apel list, auditors on theirs."""
-    if is_operator(request.user):
-        return redirect("ceremonies:index")
-    if is_auditor(request.user):
-        return redirect("audit:index")
-    return render(request, "home.html")
 
 
 def ratelimited(request, exception):

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin
-from audit.log import describe, record
+from audit.log import record
 from audit.models import AuditEvent
 from pledges.models import PactDocument, PactTemplate, Signature
 
@@ -47,13 +47,7 @@ class PactTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
         for template in queryset:
             created = template.new_version()
             created.save()
-            record(
-                request,
-                AuditEvent.Action.CREATE,
-                agency=None,
-                obj=created,
-                description=describe(NEW_VERSION, template=created),
-            )
+            record(request, AuditEvent.Action.CREATE, created, NEW_VERSION, template=created)
         if created is not None and queryset.count() == 1:
             return redirect(reverse("admin:pledges_pacttemplate_change", args=[created.pk]))
         return None

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.tokens import new_code
-from roster.nip import format_nip
+from roster.identity import NIK, NIP, Identifier, format_nip
 
 ELECTION_PLACEHOLDER = "{pemilihan}"
 VERIFICATION_CODE_LENGTH = 10
@@ -85,9 +85,9 @@ class PactTemplate(models.Model):
 def signer_snapshot(employee, unit):
     """The identity block printed on the pact, frozen at the moment of signing."""
     if employee.nip:
-        label, number = "NIP", format_nip(employee.nip)
+        label, number = NIP, format_nip(employee.nip)
     else:
-        label, number = "NIK", employee.nik
+        label, number = NIK, employee.nik
     return {
         "name": employee.name,
         "id_label": label,
@@ -204,6 +204,10 @@ class Signature(models.Model):
     @property
     def public_url(self):
         return settings.PUBLIC_BASE_URL + self.get_absolute_url()
+
+    @property
+    def identifier(self):
+        return Identifier.of_signer(self.signer)
 
     @property
     def display_code(self):

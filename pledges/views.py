@@ -213,10 +213,7 @@ def document(request, code):
 def pdf_response(document, as_attachment=False):
     """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf."""
     signature = document.signature
-    identifier = "".join(ch for ch in signature.signer.get("id_number", "") if ch.isdigit())
-    if signature.signer.get("id_label") == "NIK":
-        identifier = "nik" + identifier[-4:]
-    filename = f"pakta-{identifier}-apel{signature.invitation.ceremony_id}.pdf"
+    filename = f"pakta-{signature.identifier.for_file}-apel{signature.invitation.ceremony_id}.pdf"
     response = FileResponse(
         document.file.open("rb"), content_type="application/pdf", filename=filename, as_attachment=as_attachment
     )

@@ -6,7 +6,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
 from audit.admin import AuditedAdminMixin
-from audit.log import describe, record
+from audit.log import Bulk, record
 from audit.models import AuditEvent
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
@@ -69,14 +69,11 @@ class EmployeeAdmin(AuditedAdminMixin, ImportExportModelAdmin):
         record(
             request,
             AuditEvent.Action.IMPORT,
-            agency=form.cleaned_data["agency"],
-            object_type="employee",
-            description=describe(
-                ADMIN_IMPORTED,
-                new=totals[RowResult.IMPORT_TYPE_NEW],
-                changed=totals[RowResult.IMPORT_TYPE_UPDATE],
-                rejected=totals[RowResult.IMPORT_TYPE_INVALID] + totals[RowResult.IMPORT_TYPE_ERROR],
-            ),
+            Bulk(form.cleaned_data["agency"], Employee),
+            ADMIN_IMPORTED,
+            new=totals[RowResult.IMPORT_TYPE_NEW],
+            changed=totals[RowResult.IMPORT_TYPE_UPDATE],
+            rejected=totals[RowResult.IMPORT_TYPE_INVALID] + totals[RowResult.IMPORT_TYPE_ERROR],
         )
         return result
 

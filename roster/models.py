@@ -13,7 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from roster.nip import format_nip, validate_nip
+from roster.identity import Identifier
+from roster.nip import validate_nip
 
 
 class TimeZone(models.TextChoices):
@@ -213,11 +214,12 @@ class Employee(models.Model):
         indexes = [models.Index(fields=["agency", "unit", "is_active"], name="employee_agency_unit")]
 
     def __str__(self):
-        return f"{self.name} ({self.identifier_display})"
+        return f"{self.name} ({self.identifier})"
 
     @property
-    def identifier_display(self):
-        return format_nip(self.nip) if self.nip else _("NIK …%(tail)s") % {"tail": (self.nik or "")[-4:]}
+    def identifier(self):
+        kind = "NI PPPK" if self.employment_type == EmploymentType.PPPK else "NIP"
+        return Identifier.of(self.nip, self.nik, kind)
 
     def clean(self):
         errors = {}

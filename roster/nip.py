@@ -6,8 +6,9 @@ Both numbers have 18 digits laid out alike::
     PNS      YYYYMMDD  YYYYMM      S  NNN    birth date, CPNS appointment, sex, sequence
     PPPK     YYYYMMDD  YYYY  XX    S  NNN    birth date, appointment year, two digits, sex, sequence
 
-(see ``../shared/docs/domain.md``). The two digits after a PPPK appointment year
-are not documented publicly, so they are accepted as they are.
+The two digits after a PPPK appointment year are not documented publicly, so
+they are accepted as they are. How the numbers are written (grouped, masked, in
+file names) is ``roster.identity``.
 
 Excel mangles NIPs in three ways that we see in real rosters: spaces between the
 groups, a leading apostrophe (Excel's "treat as text" marker) and — the dangerous
@@ -140,17 +141,3 @@ def validate_nip(nip, employment_type="PNS"):
             params={"nip": nip},
         )
     return nip
-
-
-def format_nip(nip):
-    """Group an NIP as it is printed on documents: ``19800101 200501 1 001``."""
-    if not nip or len(nip) != NIP_LENGTH:
-        return nip or ""
-    return f"{nip[0:8]} {nip[8:14]} {nip[14]} {nip[15:18]}"
-
-
-def mask_nip(nip):
-    """Hide the birth date and sequence for public pages: ``1980**** 200501 * ***``."""
-    if not nip or len(nip) != NIP_LENGTH:
-        return ""
-    return f"{nip[0:4]}**** {nip[8:14]} * **{nip[17]}"

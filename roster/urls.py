@@ -5,6 +5,7 @@ from roster import views
 app_name = "roster"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("instansi/<int:pk>/logo", views.logo, name="logo"),
     path("pegawai/", views.employees, name="employees"),
     path("pegawai/baru/", views.employee_edit, name="employee_add"),

@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from import_export.formats.base_formats import XLSX
 
-from audit.log import describe, record
+from audit.log import Bulk, record
 from audit.models import AuditEvent
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS, export_bytes
-from roster.access import operator_required
+from roster.access import is_auditor, is_operator, operator_required
 from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
 from roster.imports import RosterFileError, discard_upload, run_import, store_upload
 from roster.models import Agency, Employee, EmploymentType, Unit
@@ -35,6 +35,15 @@ IMPORTED = gettext_lazy(
 EXPORTED = gettext_lazy("Ekspor daftar pegawai (%(fmt)s)")
 UNITS_ADDED = gettext_lazy("Unit baru: %(names)s")
 UNIT_SAVED = gettext_lazy("Unit %(name)s")
+
+
+def home(request):
+    """Staff land on their work: operators on their apel list, auditors on theirs."""
+    if is_operator(request.user):
+        return redirect("ceremonies:index")
+    if is_auditor(request.user):
+        return redirect("inspektorat:index")
+    return render(request, "home.html")
 
 
 @require_GET
@@ -80,7 +89,6 @@ def employees(request):
         "units": Unit.objects.filter(agency=request.agency).order_by("name"),
         "kinds": EmploymentType.choices,
         "filters": {"q": query, "unit": unit_id, "jenis": kind, "status": status},
-        "querystring": request.GET.copy(),
     }
     return render(request, "roster/employees.html", context)
 
@@ -94,7 +102,7 @@ def employee_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         action = AuditEvent.Action.UPDATE if employee else AuditEvent.Action.CREATE
-        record(request, action, agency=request.agency, obj=saved, description=describe(EMPLOYEE_SAVED, name=saved))
+        record(request, action, saved, EMPLOYEE_SAVED, name=saved)
         messages.success(request, _("Data pegawai %(name)s disimpan.") % {"name": saved.name})
         return redirect("roster:employees")
     return render(request, "roster/employee_form.html", {"form": form, "employee": employee})
@@ -165,13 +173,7 @@ def roster_import_confirm(request):
         "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
     ) % {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
     numbers = {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
-    record(
-        request,
-        AuditEvent.Action.IMPORT,
-        agency=request.agency,
-        object_type="employee",
-        description=describe(IMPORTED, **numbers),
-    )
+    record(request, AuditEvent.Action.IMPORT, Bulk(request.agency, Employee), IMPORTED, **numbers)
     messages.success(request, summary)
     return redirect("roster:employees")
 
@@ -193,13 +195,7 @@ def roster_export(request, fmt):
     if fmt not in FORMATS:
         raise Http404
     data, content_type = export_bytes(EmployeeResource(agency=request.agency), None, fmt)
-    record(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        agency=request.agency,
-        object_type="employee",
-        description=describe(EXPORTED, fmt=fmt),
-    )
+    record(request, AuditEvent.Action.DOWNLOAD, Bulk(request.agency, Employee), EXPORTED, fmt=fmt)
     return attachment(data, content_type, f"pegawai-{request.agency.pk}-{timezone.localdate():%Y%m%d}.{fmt}")
 
 
@@ -235,13 +231,8 @@ def units(request):
         created = Unit.objects.bulk_create(
             [Unit(agency=request.agency, name=name, parent=parent) for name in form.cleaned_data["names"]]
         )
-        record(
-            request,
-            AuditEvent.Action.CREATE,
-            agency=request.agency,
-            object_type="unit",
-            description=describe(UNITS_ADDED, names=", ".join(u.name for u in created)),
-        )
+        names = ", ".join(unit.name for unit in created)
+        record(request, AuditEvent.Action.CREATE, Bulk(request.agency, Unit), UNITS_ADDED, names=names)
         messages.success(request, _("%(count)s unit ditambahkan.") % {"count": len(created)})
         return redirect("roster:units")
     units = list(
@@ -272,13 +263,7 @@ def unit_edit(request, pk):
     form = UnitForm(request.POST or None, instance=unit, agency=request.agency)
     if request.method == "POST" and form.is_valid():
         form.save()
-        record(
-            request,
-            AuditEvent.Action.UPDATE,
-            agency=request.agency,
-            obj=unit,
-            description=describe(UNIT_SAVED, name=unit),
-        )
+        record(request, AuditEvent.Action.UPDATE, unit, UNIT_SAVED, name=unit)
         messages.success(request, _("Unit %(name)s disimpan.") % {"name": unit.name})
         return redirect("roster:units")
     return render(request, "roster/unit_form.html", {"form": form, "unit": unit})

@@ -75,10 +75,10 @@ def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server,
 
     log_in(page, live_server, "auditor_a")
     # Auditors land on their ceremonies; only the supervised agency's.
-    page.wait_for_url(re.compile(r"/audit/$"))
+    page.wait_for_url(re.compile(r"/inspektorat/$"))
     assert page.get_by_text(world.ceremony_b.title).count() == 0
     page.get_by_role("link", name=re.compile(world.ceremony_a.title)).click()
-    page.wait_for_url(re.compile(rf"/audit/apel/{world.ceremony_a.pk}/"))
+    page.wait_for_url(re.compile(rf"/inspektorat/apel/{world.ceremony_a.pk}/"))
     totals = page.locator("details").inner_text()
     assert re.search(r"Sekretariat Daerah\s+2 / 3", totals)
     assert re.search(r"Bagian Umum\s+0 / 1", totals)
@@ -106,7 +106,7 @@ def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server,
     assert hashlib.sha256(data).hexdigest() == world.signatures[0].document.sha256
 
     # The unit's ZIP, from the totals per unit: two PDFs and a manifest that matches them.
-    page.goto(live_server.url + reverse("audit:ceremony", args=[world.ceremony_a.pk]))
+    page.goto(live_server.url + reverse("inspektorat:ceremony", args=[world.ceremony_a.pk]))
     row = page.locator("details tr", has_text="Sekretariat Daerah")
     name, data = download(page, lambda: row.get_by_role("link", name="ZIP").click())
     assert name == f"pakta-apel{world.ceremony_a.pk}-unit{world.unit_a.pk}.zip"

@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from roster.nip import format_nip, mask_nip, normalise_nip, validate_nip
+from roster.identity import format_nip, mask_nip
+from roster.nip import normalise_nip, validate_nip
 
 VALID_PNS = "198001012005011001"
 VALID_PPPK = "199009132025242014"  # the NI PPPK example in domain.md

@@ -1,5 +1,5 @@
 """The Inspektorat's read-only pages: its ceremonies, who signed each one and who
-did not, and the audit trail. Downloads are in ``audit.downloads``.
+did not, and the audit trail. Downloads are in ``inspektorat.downloads``.
 
 Every view is for auditors (and admins) only, answers GET only, and looks its
 objects up through ``visible_to(request.user)``: another agency's id is a 404.
@@ -12,12 +12,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from audit.forms import InvitationFilterForm, TrailFilterForm, units_in_tree_order
-from audit.log import describe, record
+from audit.log import Bulk, record
 from audit.models import AuditEvent
-from audit.queries import invitation_ids, invitation_rows, unit_totals
-from audit.resources import TrailResource
 from ceremonies.models import Ceremony, Invitation
+from inspektorat.forms import InvitationFilterForm, TrailFilterForm, units_in_tree_order
+from inspektorat.queries import invitation_ids, invitation_rows, unit_totals
+from inspektorat.resources import TrailResource
 from netralitas.lib.spreadsheet import export_bytes
 from roster.access import auditor_required
 from roster.models import Agency, Unit
@@ -65,7 +65,7 @@ def index(request):
     page = Paginator(ceremonies, CEREMONIES_PER_PAGE).get_page(request.GET.get("halaman"))
     return render(
         request,
-        "audit/index.html",
+        "inspektorat/index.html",
         {"page": page, "agencies": agencies, "agency_id": int(agency_id) if agency_id.isdigit() else None},
     )
 
@@ -93,19 +93,16 @@ def ceremony(request, pk):
     record(
         request,
         AuditEvent.Action.VIEW,
-        agency=ceremony.agency,
-        obj=ceremony,
-        description=describe(
-            VIEWED_CEREMONY,
-            title=ceremony.title,
-            id=ceremony.pk,
-            filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat", "halaman"]),
-        ),
+        ceremony,
+        VIEWED_CEREMONY,
+        title=ceremony.title,
+        id=ceremony.pk,
+        filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat", "halaman"]),
     )
     unit_ids = form.unit_ids()
     return render(
         request,
-        "audit/ceremony.html",
+        "inspektorat/ceremony.html",
         {
             "ceremony": ceremony,
             "agency": ceremony.agency,
@@ -127,7 +124,7 @@ def trail(request):
     """The audit trail of the supervised agencies, newest first, filtered."""
     form, events = _trail_events(request)
     page = Paginator(events, PER_PAGE).get_page(request.GET.get("halaman"))
-    return render(request, "audit/trail.html", {"form": form, "page": page})
+    return render(request, "inspektorat/trail.html", {"form": form, "page": page})
 
 
 @require_GET
@@ -142,14 +139,17 @@ def trail_export(request, file_format):
     data, content_type = export_bytes(TrailResource(), events, file_format)
     selected = form.selected_agency()
     agencies = [selected] if selected else list(Agency.objects.visible_to(request.user))
-    description = describe(
-        EXPORTED_TRAIL,
-        format=file_format,
-        count=len(events),
-        filters=filters_text(request, ["action", "user", "agency", "q", "since", "until"]),
-    )
+    filters = filters_text(request, ["action", "user", "agency", "q", "since", "until"])
     for agency in agencies:
-        record(request, AuditEvent.Action.DOWNLOAD, agency=agency, object_type="auditevent", description=description)
+        record(
+            request,
+            AuditEvent.Action.DOWNLOAD,
+            Bulk(agency, AuditEvent),
+            EXPORTED_TRAIL,
+            format=file_format,
+            count=len(events),
+            filters=filters,
+        )
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"jejak-audit.{file_format}")
     return response

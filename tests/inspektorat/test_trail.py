@@ -25,7 +25,7 @@ def event_at(monkeypatch, moment, *, user, agency, action=AuditEvent.Action.VIEW
     monkeypatch.setattr(timezone, "now", lambda: moment)
     request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
     request.user = user
-    event = record(request, action, agency=agency, description=description)
+    event = record(request, action, agency, description)
     monkeypatch.undo()
     return event
 
@@ -69,7 +69,7 @@ def events(world, monkeypatch):
 
 
 def shown(client, **params):
-    response = client.get(reverse("audit:trail"), params)
+    response = client.get(reverse("inspektorat:trail"), params)
     assert response.status_code == 200
     return [event.pk for event in response.context["page"]]
 
@@ -90,7 +90,7 @@ def test_filters(client, world, events):
 
 def test_times_are_shown_in_wib(client, world, events):
     client.force_login(world.auditor_a)
-    page = client.get(reverse("audit:trail")).content.decode()
+    page = client.get(reverse("inspektorat:trail")).content.decode()
     assert "2024-09-26 00:30:00" in page  # 17:30 UTC
     assert "2024-09-25 23:59:00" in page
     assert "10.1.2.3" in page
@@ -106,14 +106,14 @@ def test_paginated(client, world, monkeypatch):
             description=f"Catatan {number}",
         )
     client.force_login(world.auditor_a)
-    first = client.get(reverse("audit:trail"))
+    first = client.get(reverse("inspektorat:trail"))
     assert len(first.context["page"]) == 50
-    assert len(client.get(reverse("audit:trail"), {"halaman": 2}).context["page"]) == 5
+    assert len(client.get(reverse("inspektorat:trail"), {"halaman": 2}).context["page"]) == 5
 
 
 def test_csv_export_is_filtered_escaped_and_recorded(client, world, events):
     client.force_login(world.auditor_a)
-    response = client.get(reverse("audit:trail_export", args=["csv"]), {"since": "2024-09-26"})
+    response = client.get(reverse("inspektorat:trail_export", args=["csv"]), {"since": "2024-09-26"})
     assert response.status_code == 200
     assert 'filename="jejak-audit.csv"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -128,7 +128,7 @@ def test_csv_export_is_filtered_escaped_and_recorded(client, world, events):
 
 def test_export_by_an_auditor_of_two_agencies_is_recorded_for_both(client, world, events):
     client.force_login(world.auditor_ab)
-    response = client.get(reverse("audit:trail_export", args=["xlsx"]))
+    response = client.get(reverse("inspektorat:trail_export", args=["xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet.max_row == 1 + 4
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
@@ -146,7 +146,7 @@ def test_nobody_can_change_or_delete_the_trail(client, world, events):
     assert event.description == "Mengunduh ZIP pakta apel"
     # Not from the pages either: they answer GET only, even for an admin.
     client.force_login(world.admin)
-    assert client.post(reverse("audit:trail"), {"description": "x"}).status_code == 405
+    assert client.post(reverse("inspektorat:trail"), {"description": "x"}).status_code == 405
     # And the admin site offers no change or delete.
     change = reverse("admin:audit_auditevent_change", args=[event.pk])
     assert client.post(change, {"description": "x"}).status_code == 403

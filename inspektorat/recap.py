@@ -1,6 +1,6 @@
 """The recap of a ceremony (*rekapitulasi* / *daftar hadir*) as a PDF.
 
-Rendered by WeasyPrint from ``audit/pdf/recap.html`` with the same safe fetcher
+Rendered by WeasyPrint from ``inspektorat/pdf/recap.html`` with the same safe fetcher
 as the pacts: only our own static and media files, never the network. Like the
 pacts it is an official document and always in Indonesian, whatever the page
 language; dates are in the agency's time zone.
@@ -14,8 +14,8 @@ per unit and says where the names are (the recap of each unit, the Excel recap).
 
 from django.utils import timezone, translation
 
-from audit.queries import recap_rows, unit_totals
 from ceremonies.models import Invitation
+from inspektorat.queries import recap_rows, unit_totals
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
 from netralitas.lib.pdf.engine import letterhead_context, render_pdf
 
@@ -69,7 +69,7 @@ def render_recap(ceremony, *, printed_by, unit=None, with_subunits=False, unit_i
     # Numbers and dates as Indonesian documents write them, whatever the page language.
     with translation.override("id"):
         return render_pdf(
-            "audit/pdf/recap.html",
+            "inspektorat/pdf/recap.html",
             context,
             stylesheet="pdf/recap.css",
             title=f"Rekapitulasi — {ceremony.title}",

@@ -1,8 +1,8 @@
 from django.urls import path, re_path
 
-from audit import downloads, views
+from inspektorat import downloads, views
 
-app_name = "audit"
+app_name = "inspektorat"
 
 urlpatterns = [
     path("", views.index, name="index"),

@@ -28,13 +28,13 @@ def urls_for(world, side):
     unit = getattr(world, f"unit_{side}")
     signature = getattr(world, f"signature_{side}")
     return {
-        "ceremony": reverse("audit:ceremony", args=[ceremony.pk]),
-        "ceremony_zip": reverse("audit:ceremony_zip", args=[ceremony.pk]),
-        "unit_zip": reverse("audit:unit_zip", args=[ceremony.pk, unit.pk]),
-        "recap_pdf": reverse("audit:recap_pdf", args=[ceremony.pk]),
-        "recap_xlsx": reverse("audit:recap_table", args=[ceremony.pk, "xlsx"]),
-        "recap_csv": reverse("audit:recap_table", args=[ceremony.pk, "csv"]),
-        "pact_pdf": reverse("audit:pact_pdf", args=[signature.pk]),
+        "ceremony": reverse("inspektorat:ceremony", args=[ceremony.pk]),
+        "ceremony_zip": reverse("inspektorat:ceremony_zip", args=[ceremony.pk]),
+        "unit_zip": reverse("inspektorat:unit_zip", args=[ceremony.pk, unit.pk]),
+        "recap_pdf": reverse("inspektorat:recap_pdf", args=[ceremony.pk]),
+        "recap_xlsx": reverse("inspektorat:recap_table", args=[ceremony.pk, "xlsx"]),
+        "recap_csv": reverse("inspektorat:recap_table", args=[ceremony.pk, "csv"]),
+        "pact_pdf": reverse("inspektorat:pact_pdf", args=[signature.pk]),
     }
 
 
@@ -73,10 +73,10 @@ def test_object_views_are_scoped_to_supervised_agencies(client, signed_world, vi
 @pytest.mark.parametrize("view", ["index", "trail", "trail_csv", "trail_xlsx"])
 def test_list_views_are_for_auditors_and_admins(client, world, view):
     url = {
-        "index": reverse("audit:index"),
-        "trail": reverse("audit:trail"),
-        "trail_csv": reverse("audit:trail_export", args=["csv"]),
-        "trail_xlsx": reverse("audit:trail_export", args=["xlsx"]),
+        "index": reverse("inspektorat:index"),
+        "trail": reverse("inspektorat:trail"),
+        "trail_csv": reverse("inspektorat:trail_export", args=["csv"]),
+        "trail_xlsx": reverse("inspektorat:trail_export", args=["xlsx"]),
     }[view]
     for user, status in [
         (world.auditor_a, 200),
@@ -94,20 +94,20 @@ def test_list_views_are_for_auditors_and_admins(client, world, view):
 def test_unit_of_another_agency_is_a_404_even_for_an_auditor_of_both(client, signed_world):
     world = signed_world
     client.force_login(world.auditor_ab)
-    url = reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.unit_b.pk])
+    url = reverse("inspektorat:unit_zip", args=[world.ceremony_a.pk, world.unit_b.pk])
     assert client.get(url).status_code == 404
 
 
 def test_index_lists_only_supervised_ceremonies(client, world):
     client.force_login(world.auditor_a)
-    page = client.get(reverse("audit:index")).content.decode()
+    page = client.get(reverse("inspektorat:index")).content.decode()
     assert world.ceremony_a.title in page
     assert world.ceremony_b.title not in page
     client.force_login(world.auditor_ab)
-    page = client.get(reverse("audit:index")).content.decode()
+    page = client.get(reverse("inspektorat:index")).content.decode()
     assert world.ceremony_a.title in page and world.ceremony_b.title in page
     # Filter by one agency.
-    page = client.get(reverse("audit:index"), {"instansi": world.agency_b.pk}).content.decode()
+    page = client.get(reverse("inspektorat:index"), {"instansi": world.agency_b.pk}).content.decode()
     assert world.ceremony_b.title in page and world.ceremony_a.title not in page
 
 
@@ -117,9 +117,9 @@ def test_auditors_change_nothing(client, signed_world):
     client.force_login(world.auditor_a)
     before = AuditEvent.objects.count()
     for url in [
-        reverse("audit:index"),
-        reverse("audit:trail"),
-        reverse("audit:trail_export", args=["csv"]),
+        reverse("inspektorat:index"),
+        reverse("inspektorat:trail"),
+        reverse("inspektorat:trail_export", args=["csv"]),
         *urls_for(world, "a").values(),
     ]:
         assert client.post(url).status_code == 405, url
@@ -129,15 +129,15 @@ def test_auditors_change_nothing(client, signed_world):
 def test_trail_shows_only_supervised_agencies(client, world):
     request = RequestFactory().get("/")
     request.user = world.operator_a
-    record(request, AuditEvent.Action.UPDATE, agency=world.agency_a, description="Perubahan di Bukittinggi")
+    record(request, AuditEvent.Action.UPDATE, world.agency_a, "Perubahan di Bukittinggi")
     request.user = world.operator_b
-    record(request, AuditEvent.Action.UPDATE, agency=world.agency_b, description="Perubahan di Bandung")
+    record(request, AuditEvent.Action.UPDATE, world.agency_b, "Perubahan di Bandung")
     client.force_login(world.auditor_a)
-    page = client.get(reverse("audit:trail")).content.decode()
+    page = client.get(reverse("inspektorat:trail")).content.decode()
     assert "Perubahan di Bukittinggi" in page and "Perubahan di Bandung" not in page
     # Choosing another agency in the filter is refused, not obeyed.
-    page = client.get(reverse("audit:trail"), {"agency": world.agency_b.pk}).content.decode()
+    page = client.get(reverse("inspektorat:trail"), {"agency": world.agency_b.pk}).content.decode()
     assert "Perubahan di Bandung" not in page
     client.force_login(world.auditor_ab)
-    page = client.get(reverse("audit:trail")).content.decode()
+    page = client.get(reverse("inspektorat:trail")).content.decode()
     assert "Perubahan di Bukittinggi" in page and "Perubahan di Bandung" in page

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from pledges.models import PactDocument
 from pledges.pdf.certificates import create_dev_certificate
 from tests import factories
-from tests.audit.conftest import invite_employees
+from tests.inspektorat.conftest import invite_employees
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def stored_sha256(signature):
 def test_ceremony_zip_holds_every_pdf_and_a_true_manifest(client, signed):
     world = signed
     client.force_login(world.auditor_a)
-    response, body = download(client, reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    response, body = download(client, reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     assert response["Content-Type"] == "application/zip"
     assert int(response["Content-Length"]) == len(body)
     assert f'filename="pakta-apel{world.ceremony_a.pk}.zip"' in response["Content-Disposition"]
@@ -104,7 +104,7 @@ def test_ceremony_zip_holds_every_pdf_and_a_true_manifest(client, signed):
 def test_unit_zip_with_and_without_sub_units(client, signed):
     world = signed
     client.force_login(world.auditor_a)
-    url = reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk])
+    url = reverse("inspektorat:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk])
     response, body = download(client, url)
     assert f'filename="pakta-apel{world.ceremony_a.pk}-unit{world.unit_a.pk}.zip"' in response["Content-Disposition"]
     archive, rows = read_zip(body)
@@ -119,7 +119,7 @@ def test_unit_zip_with_and_without_sub_units(client, signed):
     }
     assert len(rows) == 4
 
-    _, body = download(client, reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.subunit_a.pk]))
+    _, body = download(client, reverse("inspektorat:unit_zip", args=[world.ceremony_a.pk, world.subunit_a.pk]))
     archive, rows = read_zip(body)
     assert [n.split("/")[0] for n in archive.namelist() if n != "manifest.csv"] == ["Bagian Umum"]
 
@@ -137,7 +137,7 @@ def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
 
     monkeypatch.setattr(default_storage, "open", counting_open)
     client.force_login(world.auditor_a)
-    response = client.get(reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    response = client.get(reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     assert response.streaming and opened == []
     chunks = iter(response.streaming_content)
     next(chunks)
@@ -148,7 +148,7 @@ def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
 
 def test_empty_ceremony_gives_a_zip_with_the_manifest_only(client, world):
     client.force_login(world.auditor_a)
-    _, body = download(client, reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    _, body = download(client, reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     archive, rows = read_zip(body)
     assert archive.namelist() == ["manifest.csv"] and rows == []
 
@@ -161,7 +161,7 @@ def test_non_asn_entry_is_named_by_the_niks_last_digits(client, world, sign):
     (invitation,) = invite_employees(world.ceremony_a, [honorer])
     sign(invitation, pdf=True)
     client.force_login(world.auditor_a)
-    _, body = download(client, reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]))
+    _, body = download(client, reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     archive, rows = read_zip(body)
     assert [n for n in archive.namelist() if n != "manifest.csv"] == ["Sekretariat Daerah/pakta-nik7777-ani.pdf"]
     assert rows[0]["NIP"] == "NIK …7777"  # the full NIK is not spread further
@@ -172,13 +172,13 @@ def test_one_pact_pdf(client, signed):
     world = signed
     signature = world.with_pdf[0]
     client.force_login(world.auditor_a)
-    response, body = download(client, reverse("audit:pact_pdf", args=[signature.pk]))
+    response, body = download(client, reverse("inspektorat:pact_pdf", args=[signature.pk]))
     assert response["Content-Type"] == "application/pdf"
     nip = signature.signer["id_number"].replace(" ", "")
     assert f'filename="pakta-{nip}-apel{world.ceremony_a.pk}.pdf"' in response["Content-Disposition"]
     assert hashlib.sha256(body).hexdigest() == signature.document.sha256
     # Not made yet: a 404, not a crash.
-    assert client.get(reverse("audit:pact_pdf", args=[world.without_pdf.pk])).status_code == 404
+    assert client.get(reverse("inspektorat:pact_pdf", args=[world.without_pdf.pk])).status_code == 404
 
 
 def test_each_download_is_recorded(client, signed):
@@ -186,17 +186,17 @@ def test_each_download_is_recorded(client, signed):
     client.force_login(world.auditor_a)
     signature = world.with_pdf[0]
     downloads = [
-        (reverse("audit:pact_pdf", args=[signature.pk]), "signature", signature.signer["name"]),
-        (reverse("audit:ceremony_zip", args=[world.ceremony_a.pk]), "ceremony", "3 PDF, 1 belum ada PDF"),
+        (reverse("inspektorat:pact_pdf", args=[signature.pk]), "signature", signature.signer["name"]),
+        (reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]), "ceremony", "3 PDF, 1 belum ada PDF"),
         (
-            reverse("audit:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk]),
+            reverse("inspektorat:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk]),
             "ceremony",
             "unit Sekretariat Daerah: 2 PDF",
         ),
-        (reverse("audit:recap_pdf", args=[world.ceremony_a.pk]), "ceremony", "rekap PDF"),
-        (reverse("audit:recap_table", args=[world.ceremony_a.pk, "xlsx"]), "ceremony", "rekap XLSX"),
-        (reverse("audit:recap_table", args=[world.ceremony_a.pk, "csv"]), "ceremony", "rekap CSV"),
-        (reverse("audit:trail_export", args=["csv"]), "auditevent", "jejak audit (csv"),
+        (reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk]), "ceremony", "rekap PDF"),
+        (reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "xlsx"]), "ceremony", "rekap XLSX"),
+        (reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "csv"]), "ceremony", "rekap CSV"),
+        (reverse("inspektorat:trail_export", args=["csv"]), "auditevent", "jejak audit (csv"),
     ]
     for url, object_type, words in downloads:
         before = AuditEvent.objects.count()

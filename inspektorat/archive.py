@@ -16,9 +16,10 @@ import io
 from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
 
-from audit.queries import display_code, local_timestamp
+from inspektorat.queries import display_code, local_timestamp
 from netralitas.lib.spreadsheet import escape_formula
 from pledges.models import PactDocument
+from roster.identity import Identifier
 
 CHUNK_SIZE = 64 * 1024
 MANIFEST_NAME = "manifest.csv"
@@ -53,26 +54,10 @@ def folder_name(unit_name):
     return cleaned or NO_UNIT
 
 
-def identifier_for_file(signer):
-    """The NIP's digits, or ``nik`` and the NIK's last four digits (as ``pdf_response`` names files)."""
-    digits = "".join(filter(str.isdigit, signer.get("id_number", "")))
-    if signer.get("id_label") == "NIK":
-        return "nik" + digits[-4:]
-    return digits
-
-
-def identifier_for_manifest(signer):
-    """The NIP grouped as printed on the pact (Excel keeps it as text); a NIK masked."""
-    number = signer.get("id_number", "")
-    if signer.get("id_label") == "NIK":
-        return "NIK …" + number[-4:]
-    return number
-
-
 def entry_name(folder, signer, taken):
     """``<unit>/pakta-<NIP>-<name>.pdf``, made unique within the archive."""
     slug = slugify(signer.get("name", ""))[:SLUG_LENGTH].strip("-") or "tanpa-nama"
-    stem = f"{folder}/pakta-{identifier_for_file(signer)}-{slug}"
+    stem = f"{folder}/pakta-{Identifier.of_signer(signer).for_file}-{slug}"
     name, number = f"{stem}.pdf", 1
     while name in taken:
         number += 1
@@ -84,7 +69,7 @@ def entry_name(folder, signer, taken):
 def pact_archive(signatures, agency, storage=None):
     """A sized ``ZipStream`` holding ``manifest.csv`` and one PDF per signature.
 
-    ``signatures`` comes from ``audit.queries.archive_signatures``. A signature
+    ``signatures`` comes from ``inspektorat.queries.archive_signatures``. A signature
     whose PDF is not made yet is listed in the manifest with an empty hash and a
     note. Returns ``(stream, count of PDFs, count without PDF)``."""
     storage = storage or PactDocument._meta.get_field("file").storage
@@ -97,7 +82,7 @@ def pact_archive(signatures, agency, storage=None):
         if unit_id not in folders:
             folders[unit_id] = folder_name(unit_name)
         row = [
-            identifier_for_manifest(signer),
+            str(Identifier.of_signer(signer)),
             escape_formula(signer.get("name", "")),
             escape_formula(unit_name or ""),
             local_timestamp(signed_at, agency.time_zone),

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from pledges.pdf.certificates import create_dev_certificate
-from roster.nip import format_nip
+from roster.identity import format_nip
 from tests import factories
-from tests.audit.conftest import bulk_sign, invite, invite_employees
+from tests.inspektorat.conftest import bulk_sign, invite, invite_employees
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def auditor_client(client, world):
 
 
 def url(world, **params):
-    return reverse("audit:ceremony", args=[world.ceremony_a.pk]), params
+    return reverse("inspektorat:ceremony", args=[world.ceremony_a.pk]), params
 
 
 def test_signer_and_non_signer_with_time_code_and_pdf(auditor_client, world, sign):
@@ -42,7 +42,7 @@ def test_signer_and_non_signer_with_time_code_and_pdf(auditor_client, world, sig
     assert signer.name in page and non_signer.name in page
     assert format_nip(signer.nip) in page
     assert signed.display_code in page
-    assert reverse("audit:pact_pdf", args=[signed.pk]) in page
+    assert reverse("inspektorat:pact_pdf", args=[signed.pk]) in page
     assert response.context["overall"] == {"invited": 4, "signed": 1, "unsigned": 3, "percent": 25.0}
     # The signing time in the agency's zone (WIB here).
     local = signed.signed_at.astimezone(world.agency_a.tzinfo)

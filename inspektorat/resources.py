@@ -8,14 +8,14 @@ the recap PDF, so that a file reads the same for everyone who receives it.
 
 from import_export import fields, resources
 
-from audit.queries import local_timestamp
+from inspektorat.queries import local_timestamp
 from netralitas.lib.spreadsheet import FormulaSafeExportMixin
 
 TRAIL_TIME_ZONE = "Asia/Jakarta"
 
 
 class RecapResource(FormulaSafeExportMixin, resources.Resource):
-    """The recap's table: one row per invitee, from ``audit.queries.recap_rows``."""
+    """The recap's table: one row per invitee, from ``inspektorat.queries.recap_rows``."""
 
     no = fields.Field(attribute="no", column_name="No")
     name = fields.Field(attribute="name", column_name="Nama")

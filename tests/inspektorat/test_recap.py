@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from pledges.models import Signature
 from tests import factories
-from tests.audit.conftest import bulk_sign, invite, invite_employees
+from tests.inspektorat.conftest import bulk_sign, invite, invite_employees
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def read_pdf(data):
 def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand):
     world = thousand
     client.force_login(world.auditor_a)
-    response = client.get(reverse("audit:recap_pdf", args=[world.ceremony_a.pk]))
+    response = client.get(reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert f'filename="rekap-apel{world.ceremony_a.pk}.pdf"' in response["Content-Disposition"]
@@ -105,7 +105,7 @@ def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand):
 def test_recap_pdf_of_one_unit(client, world, sign):
     sign(world.invitations_a[3])  # in the sub-unit "Bagian Umum"
     client.force_login(world.auditor_a)
-    url = reverse("audit:recap_pdf", args=[world.ceremony_a.pk])
+    url = reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk])
     response = client.get(url, {"unit": world.subunit_a.pk})
     assert f'filename="rekap-apel{world.ceremony_a.pk}-unit{world.subunit_a.pk}.pdf"' in response["Content-Disposition"]
     pages, first, _ = read_pdf(response.content)
@@ -125,9 +125,9 @@ def test_recap_pdf_of_one_unit(client, world, sign):
 def test_above_the_list_limit_the_recap_keeps_the_totals_and_says_where_the_names_are(client, world, monkeypatch):
     """A province-sized list would take minutes and gigabytes in one request: above
     the limit the PDF holds the apel and the totals, and points to the unit recaps."""
-    monkeypatch.setattr("audit.recap.RECAP_LIST_LIMIT", 3)
+    monkeypatch.setattr("inspektorat.recap.RECAP_LIST_LIMIT", 3)
     client.force_login(world.auditor_a)
-    url = reverse("audit:recap_pdf", args=[world.ceremony_a.pk])
+    url = reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk])
     _, first, _ = read_pdf(client.get(url).content)
     assert "Sekretariat Daerah 3 0 3 0,0" in first and "Jumlah 4 0 4 0,0" in first
     assert "Daftar nama tidak dimuat" in first and "melebihi 3" in first
@@ -153,7 +153,7 @@ def hostile(world):
 def test_recap_xlsx_escapes_formulas_and_keeps_the_nip_as_text(client, world, hostile):
     bulk_sign(world.invitations_a[:2])
     client.force_login(world.auditor_a)
-    response = client.get(reverse("audit:recap_table", args=[world.ceremony_a.pk, "xlsx"]))
+    response = client.get(reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "xlsx"]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -190,7 +190,7 @@ def test_recap_xlsx_escapes_formulas_and_keeps_the_nip_as_text(client, world, ho
 def test_recap_csv_escapes_formulas_and_follows_the_filters(client, world, hostile):
     bulk_sign(world.invitations_a[:1])
     client.force_login(world.auditor_a)
-    url = reverse("audit:recap_table", args=[world.ceremony_a.pk, "csv"])
+    url = reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "csv"])
     response = client.get(url)
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")

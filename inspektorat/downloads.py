@@ -8,15 +8,15 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from audit.archive import pact_archive
-from audit.forms import InvitationFilterForm
 from audit.log import describe, record
 from audit.models import AuditEvent
-from audit.queries import archive_signatures, recap_rows
-from audit.recap import render_recap
-from audit.resources import RecapResource
-from audit.views import agency_units, ceremony_for_user, filters_text
 from ceremonies.models import Invitation
+from inspektorat.archive import pact_archive
+from inspektorat.forms import InvitationFilterForm
+from inspektorat.queries import archive_signatures, recap_rows
+from inspektorat.recap import render_recap
+from inspektorat.resources import RecapResource
+from inspektorat.views import agency_units, ceremony_for_user, filters_text
 from netralitas.lib.spreadsheet import export_bytes
 from pledges.models import PactDocument, Signature
 from pledges.views import pdf_response
@@ -47,18 +47,16 @@ def pact_pdf(request, pk):
         raise Http404
     signature = document.signature
     ceremony = signature.invitation.ceremony
+    signer = signature.signer
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
-        agency=ceremony.agency,
-        obj=signature,
-        description=describe(
-            DOWNLOADED_PACT,
-            name=signature.signer.get("name", ""),
-            number=signature.signer.get("id_number", ""),
-            ceremony=ceremony.pk,
-            code=signature.display_code,
-        ),
+        signature,
+        DOWNLOADED_PACT,
+        name=signer.get("name", ""),
+        number=signer.get("id_number", ""),
+        ceremony=ceremony.pk,
+        code=signature.display_code,
     )
     # A download for the auditor's files, under the same name the signer's copy has.
     return pdf_response(document, as_attachment=True)
@@ -93,11 +91,13 @@ def _zip_response(request, ceremony, *, unit_ids, scope, filename):
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
-        agency=ceremony.agency,
-        obj=ceremony,
-        description=describe(
-            DOWNLOADED_ZIP, title=ceremony.title, id=ceremony.pk, scope=scope, count=count, missing=missing
-        ),
+        ceremony,
+        DOWNLOADED_ZIP,
+        title=ceremony.title,
+        id=ceremony.pk,
+        scope=scope,
+        count=count,
+        missing=missing,
     )
     # A sync iterator: under WSGI it streams; under ASGI Django would buffer it all.
     response = StreamingHttpResponse(stream, content_type="application/zip")
@@ -128,9 +128,12 @@ def recap_pdf(request, pk):
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
-        agency=ceremony.agency,
-        obj=ceremony,
-        description=describe(DOWNLOADED_RECAP, format="PDF", title=ceremony.title, id=ceremony.pk, filters=scope),
+        ceremony,
+        DOWNLOADED_RECAP,
+        format="PDF",
+        title=ceremony.title,
+        id=ceremony.pk,
+        filters=scope,
     )
     suffix = f"-unit{unit.pk}" if unit is not None else ""
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -151,15 +154,12 @@ def recap_table(request, pk, file_format):
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
-        agency=ceremony.agency,
-        obj=ceremony,
-        description=describe(
-            DOWNLOADED_RECAP,
-            format=file_format.upper(),
-            title=ceremony.title,
-            id=ceremony.pk,
-            filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat"]),
-        ),
+        ceremony,
+        DOWNLOADED_RECAP,
+        format=file_format.upper(),
+        title=ceremony.title,
+        id=ceremony.pk,
+        filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat"]),
     )
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"rekap-apel{ceremony.pk}.{file_format}")

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from audit.queries import search_condition
+from inspektorat.queries import search_condition
 from roster.models import Agency, EmploymentType, Unit
 
 TRAIL_TIME_ZONE = "Asia/Jakarta"

@@ -11,8 +11,8 @@ from django.db.models import Count, F, Q
 from ceremonies.models import Invitation
 from netralitas.lib.dates import ABBREVIATIONS, in_zone
 from pledges.models import Signature
+from roster.identity import Identifier
 from roster.models import EmploymentType, Unit
-from roster.nip import format_nip
 
 # The page lists people by name; the recap and archives group them by unit
 # (units without a name last, on SQLite and PostgreSQL alike).
@@ -109,16 +109,6 @@ def search_condition(query):
     return condition
 
 
-def identifier_display(nip, nik):
-    """An NIP grouped as printed, or a non-ASN's NIK reduced to its last four digits
-    (the full NIK is personal data the audit does not need)."""
-    if nip:
-        return format_nip(nip)
-    if nik:
-        return "NIK …" + nik[-4:]
-    return ""
-
-
 def local_timestamp(moment, tz_name):
     """``2024-09-26 09:15:02 WIB``: sortable, unambiguous, in the agency's zone."""
     if moment is None:
@@ -152,7 +142,7 @@ def recap_rows(invitations, agency):
         yield {
             "no": number,
             "name": name,
-            "nip": identifier_display(nip, nik),
+            "nip": str(Identifier.of(nip, nik)),
             "unit": unit or "",
             "employment_type": str(types.get(employment_type, employment_type)),
             "rank": rank,

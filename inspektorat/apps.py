@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class InspektoratConfig(AppConfig):
+    """The Inspektorat's pages: who signed and who did not, the signed PDFs, the
+    recaps and the audit trail. Read-only; it writes only to the trail."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "inspektorat"

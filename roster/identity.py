@@ -1,0 +1,82 @@
+"""How a person's identity number is written: the one formatter for NIP, NI PPPK
+and NIK, for every page, document, export and file name.
+
+The rules of the numbers themselves (what a valid NIP is) are ``roster.nip``.
+Where each form is used:
+
+* ``str(identifier)`` — staff pages, recaps, manifests, link sheets:
+  ``19800101 200501 1 001``, or ``NIK …1234`` (the audit needs no full NIK);
+* ``on_document`` — what the pact itself prints: the NIP in full, a NIK masked;
+* ``masked`` — public pages (UU PDP): ``1980**** 200501 * **1``, ``************1234``;
+* ``for_file`` — file names: the NIP's digits, or ``nik1234``.
+"""
+
+from typing import NamedTuple
+
+NIP_LENGTH = 18
+NIK_VISIBLE = 4
+NIK = "NIK"
+NIP = "NIP"
+
+
+def format_nip(nip):
+    """Group an NIP as it is printed on documents: ``19800101 200501 1 001``."""
+    if not nip or len(nip) != NIP_LENGTH:
+        return nip or ""
+    return f"{nip[0:8]} {nip[8:14]} {nip[14]} {nip[15:18]}"
+
+
+def mask_nip(nip):
+    """Hide the birth date and sequence for public pages: ``1980**** 200501 * **1``."""
+    if not nip or len(nip) != NIP_LENGTH:
+        return ""
+    return f"{nip[0:4]}**** {nip[8:14]} * **{nip[17]}"
+
+
+def mask_tail(digits):
+    """All but the last four digits hidden: ``************1234``."""
+    return "*" * max(len(digits) - NIK_VISIBLE, 0) + digits[-NIK_VISIBLE:]
+
+
+class Identifier(NamedTuple):
+    """An identity number and its kind: ``"NIP"`` (PNS), ``"NI PPPK"`` or ``"NIK"``
+    (non-ASN staff, who have no NIP)."""
+
+    kind: str
+    number: str  # digits only
+
+    @classmethod
+    def of(cls, nip, nik, kind=NIP):
+        """From an employee's fields: the NIP under ``kind`` when there is one, else the NIK."""
+        if nip:
+            return cls(kind, nip)
+        return cls(NIK, nik or "")
+
+    @classmethod
+    def of_signer(cls, signer):
+        """From the identity block frozen in a signature (``id_label``, ``id_number``)."""
+        digits = "".join(ch for ch in signer.get("id_number", "") if ch.isdigit())
+        return cls(signer.get("id_label") or NIP, digits)
+
+    @property
+    def is_nik(self):
+        return self.kind == NIK
+
+    def __str__(self):
+        if self.is_nik:
+            return f"{NIK} …{self.number[-NIK_VISIBLE:]}" if self.number else ""
+        return format_nip(self.number)
+
+    @property
+    def on_document(self):
+        return mask_tail(self.number) if self.is_nik else format_nip(self.number)
+
+    @property
+    def masked(self):
+        if self.is_nik or len(self.number) != NIP_LENGTH:
+            return mask_tail(self.number)
+        return mask_nip(self.number)
+
+    @property
+    def for_file(self):
+        return f"nik{self.number[-NIK_VISIBLE:]}" if self.is_nik else self.number
