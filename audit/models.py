@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The trail is read in the server's zone, WIB, whichever agencies it covers.
+TRAIL_TIME_ZONE = "Asia/Jakarta"
+
 
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user):

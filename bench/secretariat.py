@@ -119,7 +119,7 @@ def main():
         )
         assert again == 0
         numbers = timed("live board numbers", lambda: board_numbers(ceremony))
-        assert numbers["invited"] == args.n
+        assert numbers["overall"]["invited"] == args.n
 
 
 if __name__ == "__main__":

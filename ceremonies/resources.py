@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
 from ceremonies.models import Invitation
-from netralitas.lib.dates import ABBREVIATIONS, in_zone
+from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import FormulaSafeExportMixin
 
 
@@ -67,8 +67,7 @@ class InvitationResource(FormulaSafeExportMixin, resources.ModelResource):
         signature = self._signature(invitation)
         if not signature:
             return ""
-        local = in_zone(signature.signed_at, self.tz_name)
-        return f"{local:%Y-%m-%d %H:%M:%S} {ABBREVIATIONS.get(self.tz_name, '')}"
+        return timestamp(signature.signed_at, self.tz_name)
 
     def dehydrate_verification_code(self, invitation):
         signature = self._signature(invitation)

@@ -1,15 +1,15 @@
 """The secretariat's pages for an apel: schedule, invite, run, print.
 
-Every view is for an operator of one agency (``operator_required`` sets
-``request.agency``) and looks ceremonies up through ``_get_ceremony_for_user``:
-another agency's id is a 404.
+Every view is for an operator of one agency (``operator_required``) and finds its
+ceremony through ``ceremony_for_user``: another agency's id is a 404. Units and
+employees are the ceremony's agency's; ``request.agency`` only for a new apel.
 """
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.log import describe, record
 from audit.models import AuditEvent
 from ceremonies import printables
+from ceremonies.access import ceremony_for_user
 from ceremonies.forms import CeremonyForm, InviteEmployeesForm, InviteUnitsForm
 from ceremonies.models import Ceremony, Invitation
 from ceremonies.resources import InvitationResource
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS, export_bytes
-from roster.access import operator_required
+from roster.access import operator_required, unit_for_user
 from roster.models import Employee, Unit
 
 # Audit trail descriptions: stored in Indonesian whatever the page language (audit.log.describe).
@@ -34,12 +35,6 @@ POSTER = gettext_lazy("Poster QR apel “%(title)s”")
 SHEETS = gettext_lazy("Lembar tautan pribadi apel “%(title)s”, %(unit)s")
 ALL_UNITS = gettext_lazy("semua unit")
 EXPORTED = gettext_lazy("Ekspor daftar undangan apel “%(title)s” (%(fmt)s)")
-
-
-def _get_ceremony_for_user(request, pk):
-    return get_object_or_404(
-        Ceremony.objects.visible_to(request.user).select_related("agency", "election", "pact_template"), pk=pk
-    )
 
 
 @operator_required
@@ -53,8 +48,8 @@ def index(request):
 @require_http_methods(["GET", "POST"])
 def ceremony_edit(request, pk=None):
     """Schedule a new apel, or change one."""
-    ceremony = _get_ceremony_for_user(request, pk) if pk else None
-    form = CeremonyForm(request.POST or None, instance=ceremony, agency=request.agency)
+    ceremony = ceremony_for_user(request.user, pk) if pk else None
+    form = CeremonyForm(request.POST or None, instance=ceremony, agency=ceremony.agency if ceremony else request.agency)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
         if ceremony is None:
@@ -70,15 +65,13 @@ def ceremony_edit(request, pk=None):
 @operator_required
 def ceremony_detail(request, pk):
     """One apel: its details, progress, and everything an operator does with it."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("signature"))
     context = {
         "ceremony": ceremony,
         "totals": totals,
         "state": ceremony.signing_state(),
-        "units": Unit.objects.filter(agency=request.agency, pk__in=ceremony.invitations.values("unit")).order_by(
-            "name"
-        ),
+        "units": ceremony.invited_units(),
     }
     return render(request, "ceremonies/detail.html", context)
 
@@ -87,20 +80,19 @@ def ceremony_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def invite(request, pk):
     """Invite whole units (with their sub-units) or picked employees, in bulk."""
-    ceremony = _get_ceremony_for_user(request, pk)
-    unit_form = InviteUnitsForm(request.POST if "invite_units" in request.POST else None, agency=request.agency)
-    employee_form = InviteEmployeesForm(
-        request.POST if "invite_employees" in request.POST else None, agency=request.agency
-    )
+    ceremony = ceremony_for_user(request.user, pk)
+    agency = ceremony.agency
+    unit_form = InviteUnitsForm(request.POST if "invite_units" in request.POST else None, agency=agency)
+    employee_form = InviteEmployeesForm(request.POST if "invite_employees" in request.POST else None, agency=agency)
     if request.method == "POST":
         employees = None
         if "invite_units" in request.POST and unit_form.is_valid():
             chosen = unit_form.cleaned_data["units"]
             if unit_form.cleaned_data["include_subunits"]:
-                unit_ids = Unit.descendant_ids(Unit.objects.filter(agency=request.agency).only("id", "parent"), chosen)
+                unit_ids = Unit.descendant_ids(agency.units.only("id", "parent"), chosen)
             else:
                 unit_ids = {unit.pk for unit in chosen}
-            employees = Employee.objects.filter(agency=request.agency, unit_id__in=unit_ids).active()
+            employees = agency.employees.active().filter(unit_id__in=unit_ids)
             what = ", ".join(unit.name for unit in chosen)
         elif "invite_employees" in request.POST and employee_form.is_valid():
             employees = employee_form.cleaned_data["employees"]
@@ -128,19 +120,14 @@ def invite(request, pk):
     query = request.GET.get("q", "").strip()
     candidates = Employee.objects.none()
     if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
-        condition = Q(name__icontains=query) | (Q(nip__contains=digits) if len(digits) >= 4 else Q(pk__in=[]))
         candidates = (
-            Employee.objects.filter(agency=request.agency)
-            .active()
-            .filter(condition)
+            agency.employees.active()
+            .search(query)
             .exclude(invitations__ceremony=ceremony)
             .select_related("unit")
             .order_by("name")[:100]
         )
-    unit_counts = dict(
-        Employee.objects.filter(agency=request.agency).active().values_list("unit").annotate(count=Count("id"))
-    )
+    unit_counts = dict(agency.employees.active().values_list("unit").annotate(count=Count("id")))
     context = {
         "ceremony": ceremony,
         "unit_form": unit_form,
@@ -156,7 +143,7 @@ def invite(request, pk):
 @require_POST
 def set_status(request, pk, status):
     """Open or close signing by hand."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     if status not in (Ceremony.Status.OPEN, Ceremony.Status.CLOSED):
         raise Http404
     ceremony.status = status
@@ -177,7 +164,7 @@ def set_status(request, pk, status):
 @require_GET
 def board(request, pk):
     """The live board shown during the apel; it refreshes its numbers by itself."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     return render(request, "ceremonies/board.html", {"ceremony": ceremony, **board_numbers(ceremony)})
 
 
@@ -185,7 +172,7 @@ def board(request, pk):
 @require_GET
 def board_data(request, pk):
     """The numbers of the live board (an HTML fragment, polled every few seconds)."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     response = render(request, "ceremonies/board_numbers.html", {"ceremony": ceremony, **board_numbers(ceremony)})
     response["Cache-Control"] = "no-store"
     return response
@@ -194,15 +181,7 @@ def board_data(request, pk):
 def board_numbers(ceremony):
     """Signed and invited, overall and per unit, plus the latest signers: three
     queries, however many invitations."""
-    rows = list(
-        ceremony.invitations.values("unit_id", "unit__name")
-        .annotate(invited=Count("id"), signed=Count("signature"))
-        .order_by("unit__name")
-    )
-    invited = sum(row["invited"] for row in rows)
-    signed = sum(row["signed"] for row in rows)
-    for row in rows:
-        row["percent"] = round(100 * row["signed"] / row["invited"]) if row["invited"] else 0
+    rows, overall = ceremony.progress()
     latest = list(
         Invitation.objects.filter(ceremony=ceremony)
         .signed()
@@ -212,9 +191,7 @@ def board_numbers(ceremony):
     )
     return {
         "units": rows,
-        "invited": invited,
-        "signed": signed,
-        "percent": round(100 * signed / invited) if invited else 0,
+        "overall": overall,
         "latest": latest,
         "state": ceremony.signing_state(),
         "refreshed_at": timezone.now(),
@@ -225,7 +202,7 @@ def board_numbers(ceremony):
 @require_GET
 def unsigned(request, pk):
     """Who has not signed yet, per unit."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     invitations = (
         ceremony.invitations.unsigned().select_related("employee", "unit").order_by("unit__name", "employee__name")
     )
@@ -233,7 +210,7 @@ def unsigned(request, pk):
     if unit_id.isdigit():
         invitations = invitations.filter(unit_id=unit_id)
     page = Paginator(invitations, 100).get_page(request.GET.get("halaman"))
-    units = Unit.objects.filter(agency=request.agency, pk__in=ceremony.invitations.values("unit")).order_by("name")
+    units = ceremony.invited_units()
     context = {
         "ceremony": ceremony,
         "page": page,
@@ -247,7 +224,7 @@ def unsigned(request, pk):
 @require_GET
 def poster(request, pk):
     """The A4 apel QR poster to hang at the assembly."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     data = printables.poster_pdf(ceremony)
     record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
     return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
@@ -257,12 +234,12 @@ def poster(request, pk):
 @require_GET
 def link_sheets(request, pk):
     """Sheets of personal links to hand out: per unit, or all units."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     invitations = ceremony.invitations.select_related("employee", "unit").order_by("unit__name", "employee__name")
     unit = None
     unit_id = request.GET.get("unit", "")
     if unit_id:
-        unit = get_object_or_404(Unit, pk=unit_id if unit_id.isdigit() else 0, agency=request.agency)
+        unit = unit_for_user(request.user, unit_id if unit_id.isdigit() else 0)
         invitations = invitations.filter(unit=unit)
     if request.GET.get("belum"):
         invitations = invitations.unsigned()
@@ -275,7 +252,7 @@ def link_sheets(request, pk):
 @require_GET
 def invitations_export(request, pk, fmt):
     """The invitation list with status, as xlsx or csv (formula-looking cells escaped)."""
-    ceremony = _get_ceremony_for_user(request, pk)
+    ceremony = ceremony_for_user(request.user, pk)
     if fmt not in FORMATS:
         raise Http404
     data, content_type = export_bytes(InvitationResource(ceremony=ceremony), None, fmt)

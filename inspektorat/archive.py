@@ -16,8 +16,9 @@ import io
 from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
 
-from inspektorat.queries import display_code, local_timestamp
+from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import escape_formula
+from netralitas.lib.tokens import group_code
 from pledges.models import PactDocument
 from roster.identity import Identifier
 
@@ -85,8 +86,8 @@ def pact_archive(signatures, agency, storage=None):
             str(Identifier.of_signer(signer)),
             escape_formula(signer.get("name", "")),
             escape_formula(unit_name or ""),
-            local_timestamp(signed_at, agency.time_zone),
-            display_code(code),
+            timestamp(signed_at, agency.time_zone),
+            group_code(code),
         ]
         if not file_name:
             missing += 1

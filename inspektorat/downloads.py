@@ -10,16 +10,16 @@ from django.views.decorators.http import require_GET
 
 from audit.log import describe, record
 from audit.models import AuditEvent
+from ceremonies.access import ceremony_for_user
 from ceremonies.models import Invitation
 from inspektorat.archive import pact_archive
-from inspektorat.forms import InvitationFilterForm
-from inspektorat.queries import archive_signatures, recap_rows
+from inspektorat.forms import InvitationFilterForm, filters_text
+from inspektorat.queries import agency_units, archive_signatures, recap_rows
 from inspektorat.recap import render_recap
 from inspektorat.resources import RecapResource
-from inspektorat.views import agency_units, ceremony_for_user, filters_text
 from netralitas.lib.spreadsheet import export_bytes
-from pledges.models import PactDocument, Signature
-from pledges.views import pdf_response
+from pledges.access import document_for_user
+from pledges.documents import document_response
 from roster.access import auditor_required
 from roster.models import Unit
 
@@ -36,15 +36,7 @@ DOWNLOADED_RECAP = _("Mengunduh rekap %(format)s apel “%(title)s” (#%(id)s)%
 @auditor_required
 def pact_pdf(request, pk):
     """The signed PDF of one signature (``pk``), as the signer got it."""
-    visible = Signature.objects.visible_to(request.user)
-    document = (
-        PactDocument.objects.filter(signature__in=visible, signature_id=pk)
-        .select_related("signature__invitation__ceremony__agency")
-        .defer("signature__image", "signature__text", "signature__pact")
-        .first()
-    )
-    if document is None:
-        raise Http404
+    document = document_for_user(request.user, pk)
     signature = document.signature
     ceremony = signature.invitation.ceremony
     signer = signature.signer
@@ -59,7 +51,7 @@ def pact_pdf(request, pk):
         code=signature.display_code,
     )
     # A download for the auditor's files, under the same name the signer's copy has.
-    return pdf_response(document, as_attachment=True)
+    return document_response(document, as_attachment=True)
 
 
 @require_GET

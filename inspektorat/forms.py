@@ -6,17 +6,20 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditEvent
-from inspektorat.queries import search_condition
+from audit.models import TRAIL_TIME_ZONE, AuditEvent
 from roster.models import Agency, EmploymentType, Unit
-
-TRAIL_TIME_ZONE = "Asia/Jakarta"
 
 
 class Status:
     SIGNED = "sudah"
     UNSIGNED = "belum"
     CHOICES = [("", _("Semua")), (SIGNED, _("Sudah")), (UNSIGNED, _("Belum"))]
+
+
+def filters_text(request, names):
+    """The filters of a request, for the trail: `` — unit=3, status=belum``."""
+    shown = [f"{name}={request.GET[name]}" for name in names if request.GET.get(name)]
+    return " — " + ", ".join(shown) if shown else ""
 
 
 def units_in_tree_order(units):
@@ -81,7 +84,7 @@ class InvitationFilterForm(forms.Form):
     def filter(self, invitations):
         chosen = self.filters()
         if chosen.get("q"):
-            invitations = invitations.filter(search_condition(chosen["q"]))
+            invitations = invitations.search(chosen["q"])
         unit_ids = self.unit_ids()
         if unit_ids is not None:
             invitations = invitations.filter(unit_id__in=unit_ids)

@@ -6,13 +6,14 @@ The signature's drawn image (a BinaryField), its text and its JSON snapshots are
 never loaded here: a list only needs the time and the verification code.
 """
 
-from django.db.models import Count, F, Q
+from django.db.models import F
 
 from ceremonies.models import Invitation
-from netralitas.lib.dates import ABBREVIATIONS, in_zone
+from netralitas.lib.dates import timestamp
+from netralitas.lib.tokens import group_code
 from pledges.models import Signature
 from roster.identity import Identifier
-from roster.models import EmploymentType, Unit
+from roster.models import EmploymentType
 
 # The page lists people by name; the recap and archives group them by unit
 # (units without a name last, on SQLite and PostgreSQL alike).
@@ -39,6 +40,11 @@ ROW_FIELDS = (
 )
 
 
+def agency_units(agency):
+    """The agency's units, for the unit filter and sub-unit lookups (one query)."""
+    return agency.units.only("id", "name", "parent_id", "agency_id").order_by("name")
+
+
 def invitation_ids(invitations):
     """The ids of ``invitations`` in page order (name, then id).
 
@@ -58,63 +64,6 @@ def invitation_rows(ids):
     )
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
-
-
-def unit_totals(ceremony, unit_ids=None, *, units=None):
-    """Invited and signed counts per unit (of the invitation), and the overall sums;
-    only of ``unit_ids`` when given. ``units``, the agency's units if the caller
-    has them, saves joining the unit table to 40,000 rows just for the names."""
-    invitations = Invitation.objects.filter(ceremony=ceremony)
-    if unit_ids is not None:
-        invitations = invitations.filter(unit_id__in=unit_ids)
-    counts = list(invitations.values("unit_id").annotate(invited=Count("id"), signed=Count("signature__id")).order_by())
-    if units is None:
-        units = Unit.objects.filter(pk__in=[row["unit_id"] for row in counts if row["unit_id"]]).only("id", "name")
-    names = {unit.pk: unit.name for unit in units}
-    rows = [
-        {
-            "unit_id": row["unit_id"],
-            "name": names.get(row["unit_id"], ""),
-            "invited": row["invited"],
-            "signed": row["signed"],
-            "unsigned": row["invited"] - row["signed"],
-            "percent": percent(row["signed"], row["invited"]),
-        }
-        for row in counts
-    ]
-    # By name, invitations without a unit last.
-    rows.sort(key=lambda row: (row["unit_id"] is None, row["name"].casefold()))
-    invited = sum(row["invited"] for row in rows)
-    signed = sum(row["signed"] for row in rows)
-    overall = {
-        "invited": invited,
-        "signed": signed,
-        "unsigned": invited - signed,
-        "percent": percent(signed, invited),
-    }
-    return rows, overall
-
-
-def percent(part, whole):
-    return round(100 * part / whole, 1) if whole else 0
-
-
-def search_condition(query):
-    """Name contains ``query``, or — when it holds at least four digits — the NIP
-    or NIK contains those digits (people type NIPs with spaces)."""
-    condition = Q(employee__name__icontains=query)
-    digits = "".join(ch for ch in query if ch.isdigit())
-    if len(digits) >= 4:
-        condition |= Q(employee__nip__contains=digits) | Q(employee__nik__contains=digits)
-    return condition
-
-
-def local_timestamp(moment, tz_name):
-    """``2024-09-26 09:15:02 WIB``: sortable, unambiguous, in the agency's zone."""
-    if moment is None:
-        return ""
-    local = in_zone(moment, tz_name)
-    return f"{local:%Y-%m-%d %H:%M:%S} {ABBREVIATIONS.get(tz_name, '')}".strip()
 
 
 RECAP_VALUES = (
@@ -148,13 +97,9 @@ def recap_rows(invitations, agency):
             "rank": rank,
             "signed": signed_at is not None,
             "status": "Sudah" if signed_at is not None else "Belum",
-            "signed_at": local_timestamp(signed_at, agency.time_zone),
-            "verification_code": display_code(code) if code else "",
+            "signed_at": timestamp(signed_at, agency.time_zone),
+            "verification_code": group_code(code),
         }
-
-
-def display_code(code):
-    return f"{code[:5]}-{code[5:]}"
 
 
 ARCHIVE_VALUES = (

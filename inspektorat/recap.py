@@ -15,7 +15,7 @@ per unit and says where the names are (the recap of each unit, the Excel recap).
 from django.utils import timezone, translation
 
 from ceremonies.models import Invitation
-from inspektorat.queries import recap_rows, unit_totals
+from inspektorat.queries import recap_rows
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
 from netralitas.lib.pdf.engine import letterhead_context, render_pdf
 
@@ -37,7 +37,7 @@ def recap_context(ceremony, *, printed_by, unit=None, with_subunits=False, unit_
     agency = ceremony.agency
     tz_name = agency.time_zone
     now = now or timezone.now()
-    units, overall = unit_totals(ceremony, unit_ids)
+    units, overall = ceremony.progress(unit_ids)
     invitations = Invitation.objects.filter(ceremony=ceremony)
     if unit_ids is not None:
         invitations = invitations.filter(unit_id__in=unit_ids)

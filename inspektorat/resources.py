@@ -8,10 +8,9 @@ the recap PDF, so that a file reads the same for everyone who receives it.
 
 from import_export import fields, resources
 
-from inspektorat.queries import local_timestamp
+from audit.models import TRAIL_TIME_ZONE
+from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import FormulaSafeExportMixin
-
-TRAIL_TIME_ZONE = "Asia/Jakarta"
 
 
 class RecapResource(FormulaSafeExportMixin, resources.Resource):
@@ -60,7 +59,7 @@ class TrailResource(FormulaSafeExportMixin, resources.Resource):
         export_order = fields
 
     def dehydrate_at(self, event):
-        return local_timestamp(event.at, TRAIL_TIME_ZONE)
+        return timestamp(event.at, TRAIL_TIME_ZONE)
 
     def dehydrate_action(self, event):
         return str(event.get_action_display())

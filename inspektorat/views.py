@@ -7,20 +7,21 @@ objects up through ``visible_to(request.user)``: another agency's id is a 404.
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from audit.log import Bulk, record
 from audit.models import AuditEvent
+from ceremonies.access import ceremony_for_user
 from ceremonies.models import Ceremony, Invitation
-from inspektorat.forms import InvitationFilterForm, TrailFilterForm, units_in_tree_order
-from inspektorat.queries import invitation_ids, invitation_rows, unit_totals
+from inspektorat.forms import InvitationFilterForm, TrailFilterForm, filters_text, units_in_tree_order
+from inspektorat.queries import agency_units, invitation_ids, invitation_rows
 from inspektorat.resources import TrailResource
 from netralitas.lib.spreadsheet import export_bytes
 from roster.access import auditor_required
-from roster.models import Agency, Unit
+from roster.models import Agency
 
 PER_PAGE = 50
 CEREMONIES_PER_PAGE = 25
@@ -28,24 +29,6 @@ TRAIL_EXPORT_FORMATS = ("csv", "xlsx")
 
 VIEWED_CEREMONY = _("Membuka daftar penandatanganan apel “%(title)s” (#%(id)s)%(filters)s")
 EXPORTED_TRAIL = _("Mengunduh jejak audit (%(format)s, %(count)s catatan)%(filters)s")
-
-
-def ceremony_for_user(user, pk):
-    """The ceremony ``pk`` if ``user`` may see it, else 404."""
-    return get_object_or_404(
-        Ceremony.objects.visible_to(user).select_related("agency", "election", "pact_template"), pk=pk
-    )
-
-
-def agency_units(agency):
-    """The agency's units, for the unit filter and sub-unit lookups (one query)."""
-    return Unit.objects.filter(agency_id=agency.pk).only("id", "name", "parent_id", "agency_id").order_by("name")
-
-
-def filters_text(request, names):
-    """The filters of a request, for the trail: `` — unit=3, status=belum``."""
-    shown = [f"{name}={request.GET[name]}" for name in names if request.GET.get(name)]
-    return " — " + ", ".join(shown) if shown else ""
 
 
 @require_GET
@@ -81,7 +64,7 @@ def ceremony(request, pk):
     ids = invitation_ids(form.filter(Invitation.objects.filter(ceremony=ceremony)))
     page = Paginator(ids, PER_PAGE).get_page(request.GET.get("halaman"))
     page.object_list = invitation_rows(page.object_list)
-    totals, overall = unit_totals(ceremony, units=units)
+    totals, overall = ceremony.progress(units=units)
     _in_tree_order(totals, units)
     ranks = (
         Invitation.objects.filter(ceremony=ceremony)

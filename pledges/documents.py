@@ -1,4 +1,4 @@
-"""Making and storing the signed PDF of a signature — once.
+"""Making, storing — once — and serving the signed PDF of a signature.
 
 ``pact_document_create`` is the one way a PDF comes to exist, used by the
 background task and by the sweeper command alike. It never writes over an
@@ -10,6 +10,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import FileResponse
 
 from pledges.models import PactDocument, Signature, sha256_hex
 from pledges.pdf.pact import build_signed_pdf
@@ -40,3 +41,14 @@ def pact_document_create(signature_id):
 
 def signatures_without_document():
     return Signature.objects.filter(document__isnull=True).order_by("signed_at")
+
+
+def document_response(document, as_attachment=False):
+    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf."""
+    signature = document.signature
+    filename = f"pakta-{signature.identifier.for_file}-apel{signature.invitation.ceremony_id}.pdf"
+    response = FileResponse(
+        document.file.open("rb"), content_type="application/pdf", filename=filename, as_attachment=as_attachment
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

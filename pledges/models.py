@@ -14,7 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from netralitas.lib.tokens import new_code
+from netralitas.lib.tokens import group_code, new_code
 from roster.identity import NIK, NIP, Identifier, format_nip
 
 ELECTION_PLACEHOLDER = "{pemilihan}"
@@ -211,7 +211,7 @@ class Signature(models.Model):
 
     @property
     def display_code(self):
-        return f"{self.verification_code[:5]}-{self.verification_code[5:]}"
+        return group_code(self.verification_code)
 
     def is_intact(self):
         """True when the stored text, image and identity still match their hashes."""

@@ -8,7 +8,6 @@ can try is rate-limited.
 import hmac
 
 from django.conf import settings
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,6 +19,7 @@ from django_ratelimit.exceptions import Ratelimited
 from ceremonies.models import Ceremony, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.tokens import new_code, normalise_code
+from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import Signature
 from pledges.services import SigningClosed, signature_create
@@ -207,18 +207,7 @@ def document(request, code):
         return _not_found(
             request, _("PDF untuk kode %(code)s tidak ditemukan atau belum selesai dibuat.") % {"code": code}
         )
-    return pdf_response(document)
-
-
-def pdf_response(document, as_attachment=False):
-    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf."""
-    signature = document.signature
-    filename = f"pakta-{signature.identifier.for_file}-apel{signature.invitation.ceremony_id}.pdf"
-    response = FileResponse(
-        document.file.open("rb"), content_type="application/pdf", filename=filename, as_attachment=as_attachment
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(document)
 
 
 def verify_lookup(request):

@@ -1,10 +1,19 @@
-"""Who may use which staff page. Scoping of objects is on the QuerySets
-(``visible_to(user)``); these decorators only decide the role."""
+"""Who may use which staff page, and which objects.
+
+The decorators decide the role (403 otherwise). Objects are found through their
+QuerySet's ``visible_to(user)``; one object through a ``*_for_user(user, pk)``
+helper, which answers 404 for anything the user may not see — another agency's id
+looks exactly like a missing one. ``request.agency`` (an operator's agency) is
+only for what the operator creates.
+"""
 
 import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from roster.models import Employee, Unit
 
 
 def staff_profile(user):
@@ -47,3 +56,11 @@ def auditor_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def employee_for_user(user, pk):
+    return get_object_or_404(Employee.objects.visible_to(user).select_related("agency", "unit"), pk=pk)
+
+
+def unit_for_user(user, pk):
+    return get_object_or_404(Unit.objects.visible_to(user).select_related("agency"), pk=pk)

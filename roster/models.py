@@ -2,7 +2,9 @@
 employee roster, and the staff accounts that work on them.
 
 Who may see what is decided here, once: ``Agency.objects.visible_to(user)``.
-Every staff page scopes its lookups through it.
+Every other kind's ``visible_to(user)`` is built on it, and every staff page
+scopes its lookups through those (or the ``*_for_user`` helpers in each app's
+``access`` module, which answer 404).
 """
 
 import zoneinfo
@@ -13,8 +15,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib.dates import zone_abbreviation
 from roster.identity import Identifier
 from roster.nip import validate_nip
+
+SEARCH_MIN_DIGITS = 4
 
 
 class TimeZone(models.TextChoices):
@@ -96,12 +101,17 @@ class Agency(models.Model):
 
     @property
     def tz_abbreviation(self):
-        return {TimeZone.WIB: "WIB", TimeZone.WITA: "WITA", TimeZone.WIT: "WIT"}[self.time_zone]
+        return zone_abbreviation(self.time_zone)
 
     def letterhead(self):
         """The lines of the letterhead (*kop surat*); the agency's name when none are set."""
         lines = [line.strip() for line in self.letterhead_lines.splitlines() if line.strip()]
         return lines or [self.name.upper()]
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(agency__in=Agency.objects.visible_to(user))
 
 
 class Unit(models.Model):
@@ -113,6 +123,8 @@ class Unit(models.Model):
     )
     name = models.CharField(_("nama unit"), max_length=200)
     code = models.CharField(_("kode"), max_length=40, blank=True)
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit kerja")
@@ -156,12 +168,26 @@ class EmploymentType(models.TextChoices):
     NON_ASN = "NON_ASN", _("Non-ASN")
 
 
+def search_condition(query, prefix=""):
+    """People found by ``query``: the name contains it, or — when it holds at least
+    four digits — the NIP or NIK contains those digits (people type NIPs with
+    spaces). ``prefix`` reaches the employee from another model (``"employee__"``)."""
+    condition = Q(**{f"{prefix}name__icontains": query})
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= SEARCH_MIN_DIGITS:
+        condition |= Q(**{f"{prefix}nip__contains": digits}) | Q(**{f"{prefix}nik__contains": digits})
+    return condition
+
+
 class EmployeeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(agency__in=Agency.objects.visible_to(user))
 
     def active(self):
         return self.filter(is_active=True)
+
+    def search(self, query):
+        return self.filter(search_condition(query))
 
 
 class Employee(models.Model):

@@ -18,7 +18,7 @@ from audit.log import Bulk, record
 from audit.models import AuditEvent
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS, export_bytes
-from roster.access import is_auditor, is_operator, operator_required
+from roster.access import employee_for_user, is_auditor, is_operator, operator_required, unit_for_user
 from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
 from roster.imports import RosterFileError, discard_upload, run_import, store_upload
 from roster.models import Agency, Employee, EmploymentType, Unit
@@ -57,21 +57,13 @@ def logo(request, pk):
     return response
 
 
-def _employee_for_user(request, pk):
-    return get_object_or_404(Employee.objects.visible_to(request.user), pk=pk)
-
-
 @operator_required
 def employees(request):
     """The agency's roster: search by name or NIP, filter by unit, type and status."""
     employees = Employee.objects.visible_to(request.user).select_related("unit").order_by("name")
     query = request.GET.get("q", "").strip()
     if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
-        condition = Q(name__icontains=query)
-        if len(digits) >= 4:
-            condition |= Q(nip__contains=digits) | Q(nik__contains=digits)
-        employees = employees.filter(condition)
+        employees = employees.search(query)
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
         employees = employees.filter(unit_id=unit_id)
@@ -86,7 +78,7 @@ def employees(request):
     page = Paginator(employees, 50).get_page(request.GET.get("halaman"))
     context = {
         "page": page,
-        "units": Unit.objects.filter(agency=request.agency).order_by("name"),
+        "units": Unit.objects.visible_to(request.user).order_by("name"),
         "kinds": EmploymentType.choices,
         "filters": {"q": query, "unit": unit_id, "jenis": kind, "status": status},
     }
@@ -97,8 +89,8 @@ def employees(request):
 @require_http_methods(["GET", "POST"])
 def employee_edit(request, pk=None):
     """Add one employee or correct one record (the import does the same in bulk)."""
-    employee = _employee_for_user(request, pk) if pk else None
-    form = EmployeeForm(request.POST or None, instance=employee, agency=request.agency)
+    employee = employee_for_user(request.user, pk) if pk else None
+    form = EmployeeForm(request.POST or None, instance=employee, agency=employee.agency if employee else request.agency)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         action = AuditEvent.Action.UPDATE if employee else AuditEvent.Action.CREATE
@@ -194,7 +186,8 @@ def roster_export(request, fmt):
     """The agency's whole roster as xlsx or csv, formula-looking cells escaped."""
     if fmt not in FORMATS:
         raise Http404
-    data, content_type = export_bytes(EmployeeResource(agency=request.agency), None, fmt)
+    employees = Employee.objects.visible_to(request.user).select_related("unit").order_by("unit__name", "name")
+    data, content_type = export_bytes(EmployeeResource(), employees, fmt)
     record(request, AuditEvent.Action.DOWNLOAD, Bulk(request.agency, Employee), EXPORTED, fmt=fmt)
     return attachment(data, content_type, f"pegawai-{request.agency.pk}-{timezone.localdate():%Y%m%d}.{fmt}")
 
@@ -236,7 +229,7 @@ def units(request):
         messages.success(request, _("%(count)s unit ditambahkan.") % {"count": len(created)})
         return redirect("roster:units")
     units = list(
-        Unit.objects.filter(agency=request.agency).annotate(
+        Unit.objects.visible_to(request.user).annotate(
             employee_count=Count("employees", filter=Q(employees__is_active=True))
         )
     )
@@ -259,8 +252,8 @@ def _tree(units):
 @operator_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, pk):
-    unit = get_object_or_404(Unit, pk=pk, agency=request.agency)
-    form = UnitForm(request.POST or None, instance=unit, agency=request.agency)
+    unit = unit_for_user(request.user, pk)
+    form = UnitForm(request.POST or None, instance=unit, agency=unit.agency)
     if request.method == "POST" and form.is_valid():
         form.save()
         record(request, AuditEvent.Action.UPDATE, unit, UNIT_SAVED, name=unit)

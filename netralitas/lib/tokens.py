@@ -15,6 +15,11 @@ def new_code(length):
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+def group_code(code):
+    """A code as people read it off paper, in two groups: ``AB3K9-XY7QP``."""
+    return f"{code[:5]}-{code[5:]}" if code else ""
+
+
 def normalise_code(raw):
     """Uppercase and drop spaces and dashes, so ``ab3-k9`` matches ``AB3K9``."""
     return "".join(ch for ch in str(raw or "").upper() if ch.isalnum())

@@ -7,7 +7,7 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext as _
 
-from netralitas.lib.dates import ABBREVIATIONS, in_zone, pukul, tanggal
+from netralitas.lib.dates import in_zone, pukul, tanggal, zone_abbreviation
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def agency_datetime(moment, agency):
     return _("%(date)s, pukul %(time)s %(zone)s") % {
         "date": date_filter(local, "j F Y"),
         "time": date_filter(local, "H.i"),
-        "zone": ABBREVIATIONS.get(agency.time_zone, ""),
+        "zone": zone_abbreviation(agency.time_zone),
     }
 
 
