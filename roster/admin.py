@@ -1,17 +1,26 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
-from import_export.forms import ConfirmImportForm, ImportForm
-from import_export.results import RowResult
+from django.views.decorators.http import require_POST
+from import_export.admin import ExportMixin
 
 from audit.admin import AuditedAdminMixin
-from audit.log import Bulk, record
-from audit.models import AuditEvent
+from roster.forms import RosterUploadForm
+from roster.imports import keep_upload, waiting_upload
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
+from roster.views import import_cancel_step, import_confirm_step, import_preview_step
 
-ADMIN_IMPORTED = _("Impor pegawai melalui admin: %(new)s baru, %(changed)s diubah, %(rejected)s ditolak")
+IMPORT_TEMPLATE = "admin/roster/employee/import.html"
+ADMIN_IMPORT_URLS = {
+    "upload_url": "admin:roster_employee_import",
+    "confirm_url": "admin:roster_employee_import_confirm",
+    "cancel_url": "admin:roster_employee_import_cancel",
+    "done_url": "admin:roster_employee_changelist",
+}
 
 
 class UnitInline(admin.TabularInline):
@@ -37,51 +46,77 @@ class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ("agency", "parent")
 
 
-class EmployeeImportForm(ImportForm):
+class AdminRosterUploadForm(RosterUploadForm):
     agency = forms.ModelChoiceField(queryset=Agency.objects.all(), label=_("Instansi"))
 
-
-class EmployeeConfirmImportForm(ConfirmImportForm):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), widget=forms.HiddenInput)
+    field_order = ["agency", "file", "full_roster"]
 
 
 @admin.register(Employee)
-class EmployeeAdmin(AuditedAdminMixin, ImportExportModelAdmin):
+class EmployeeAdmin(AuditedAdminMixin, ExportMixin, admin.ModelAdmin):
+    """The roster in the admin; its import runs the operator's import path
+    (``roster.imports``) for an agency the administrator chooses."""
+
     resource_classes = [EmployeeResource]
-    import_form_class = EmployeeImportForm
-    confirm_form_class = EmployeeConfirmImportForm
+    import_export_change_list_template = "admin/roster/employee/change_list.html"
     list_display = ("name", "nip", "employment_type", "rank", "position", "unit", "agency", "is_active")
     list_filter = ("agency", "employment_type", "is_active")
     search_fields = ("name", "nip", "nik", "position")
     list_select_related = ("agency", "unit")
     autocomplete_fields = ("unit",)
 
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        return {"agency": form.cleaned_data["agency"] if form and form.is_valid() else None}
-
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
 
-    def process_dataset(self, dataset, form, request, **kwargs):
-        result = super().process_dataset(dataset, form, request, **kwargs)
-        totals = result.totals
-        record(
-            request,
-            AuditEvent.Action.IMPORT,
-            Bulk(form.cleaned_data["agency"], Employee),
-            ADMIN_IMPORTED,
-            new=totals[RowResult.IMPORT_TYPE_NEW],
-            changed=totals[RowResult.IMPORT_TYPE_UPDATE],
-            rejected=totals[RowResult.IMPORT_TYPE_INVALID] + totals[RowResult.IMPORT_TYPE_ERROR],
-        )
-        return result
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="roster_employee_import"),
+            path("import/preview/", view(self.import_preview_view), name="roster_employee_import_preview"),
+            path(
+                "import/confirm/", view(require_POST(self.import_confirm_view)), name="roster_employee_import_confirm"
+            ),
+            path("import/cancel/", view(require_POST(self.import_cancel_view)), name="roster_employee_import_cancel"),
+            *super().get_urls(),
+        ]
 
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:  # None when the confirmed import is processed
-            initial["agency"] = import_form.cleaned_data["agency"].pk
-        return initial
+    def _check(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+
+    def _agency(self, request):
+        pending = waiting_upload(request.session) or {}
+        return Agency.objects.filter(pk=pending.get("agency")).first()
+
+    def import_view(self, request):
+        self._check(request)
+        form = AdminRosterUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            keep_upload(request.session, data["file"], agency=data["agency"], full_roster=data["full_roster"])
+            return redirect("admin:roster_employee_import_preview")
+        return render(
+            request, IMPORT_TEMPLATE, {**self.admin_site.each_context(request), "opts": self.opts, "form": form}
+        )
+
+    def import_preview_view(self, request):
+        self._check(request)
+        agency = self._agency(request)
+        if agency is None:
+            return redirect("admin:roster_employee_import")
+        context = {**self.admin_site.each_context(request), "opts": self.opts}
+        return import_preview_step(request, agency, IMPORT_TEMPLATE, ADMIN_IMPORT_URLS, context)
+
+    def import_confirm_view(self, request):
+        self._check(request)
+        agency = self._agency(request)
+        if agency is None:
+            return redirect("admin:roster_employee_import")
+        return import_confirm_step(request, agency, ADMIN_IMPORT_URLS)
+
+    def import_cancel_view(self, request):
+        self._check(request)
+        return import_cancel_step(request, ADMIN_IMPORT_URLS)
 
 
 @admin.register(StaffProfile)

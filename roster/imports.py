@@ -1,7 +1,10 @@
 """The roster import workflow: upload → preview (a dry run) → confirm.
 
-The uploaded file is kept in the default storage between the two steps (so any
-app server behind a load balancer can confirm it) and deleted after the import.
+One path for the operator's pages and the Django admin alike: :func:`keep_upload`
+stores the file and remembers it in the session, :func:`run_import` previews
+(``dry_run=True``) or imports it, :func:`confirm_import` imports it for real and
+writes the trail. The file is kept in the default storage between the steps (so
+any app server behind a load balancer can confirm it) and deleted afterwards.
 """
 
 import csv
@@ -13,13 +16,23 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.results import RowResult
 
+from audit.log import Bulk, record
+from audit.models import AuditEvent
 from roster.models import Employee
 from roster.resources import COLUMNS, EmployeeResource
 
 PENDING_DIR = "imports"
+SESSION_KEY = "roster_import"
+ORIGINAL_NAME_LENGTH = 200
+# The trail's description, stored in Indonesian whatever the page language.
+IMPORTED = gettext_lazy(
+    "Impor %(file)s: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, %(rejected)s ditolak, "
+    "%(deactivated)s dinonaktifkan"
+)
 PREVIEW_LIMIT = 300  # rows of each kind shown in the preview; the counts are always complete
 
 
@@ -36,6 +49,43 @@ def store_upload(upload):
 def discard_upload(name):
     if name and name.startswith(f"{PENDING_DIR}/") and default_storage.exists(name):
         default_storage.delete(name)
+
+
+def keep_upload(session, upload, *, agency, full_roster):
+    """Store ``upload`` for ``agency`` until it is confirmed or cancelled, replacing
+    any upload that was waiting in this session."""
+    discard_upload((session.get(SESSION_KEY) or {}).get("name"))
+    session[SESSION_KEY] = {
+        "name": store_upload(upload),
+        "original": upload.name[:ORIGINAL_NAME_LENGTH],
+        "agency": agency.pk,
+        "full_roster": full_roster,
+    }
+
+
+def waiting_upload(session, *, take=False):
+    """The upload waiting in this session (removed from it when ``take``), or ``None``."""
+    return session.pop(SESSION_KEY, None) if take else session.get(SESSION_KEY)
+
+
+def cancel_upload(session):
+    pending = session.pop(SESSION_KEY, None)
+    if pending:
+        discard_upload(pending["name"])
+
+
+def confirm_import(request, agency, pending):
+    """Import the waiting upload ``pending`` for ``agency`` for real, delete the file
+    and record the import in the trail. Returns the report; raises RosterFileError
+    when the file cannot be read."""
+    try:
+        report = run_import(agency, pending["name"], dry_run=False, full_roster=pending["full_roster"])
+    finally:
+        discard_upload(pending["name"])
+    if report.ok:
+        numbers = {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
+        record(request, AuditEvent.Action.IMPORT, Bulk(agency, Employee), IMPORTED, **numbers)
+    return report
 
 
 def load_dataset(name):

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,18 +21,12 @@ from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS, export_bytes
 from roster.access import employee_for_user, is_auditor, is_operator, operator_required, unit_for_user
 from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
-from roster.imports import RosterFileError, discard_upload, run_import, store_upload
+from roster.imports import RosterFileError, cancel_upload, confirm_import, keep_upload, run_import, waiting_upload
 from roster.models import Agency, Employee, EmploymentType, Unit
 from roster.resources import COLUMNS, EmployeeResource
 
-PENDING_SESSION_KEY = "roster_import"
-
 # Audit trail descriptions: stored in Indonesian whatever the page language (audit.log.describe).
 EMPLOYEE_SAVED = gettext_lazy("Pegawai %(name)s")
-IMPORTED = gettext_lazy(
-    "Impor %(file)s: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, %(rejected)s ditolak, "
-    "%(deactivated)s dinonaktifkan"
-)
 EXPORTED = gettext_lazy("Ekspor daftar pegawai (%(fmt)s)")
 UNITS_ADDED = gettext_lazy("Unit baru: %(names)s")
 UNIT_SAVED = gettext_lazy("Unit %(name)s")
@@ -106,78 +101,87 @@ def roster_import(request):
     """Step 1: upload a roster file; it is read at once and previewed (a dry run)."""
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        discard_upload(request.session.get(PENDING_SESSION_KEY, {}).get("name"))
-        name = store_upload(form.cleaned_data["file"])
-        request.session[PENDING_SESSION_KEY] = {
-            "name": name,
-            "original": form.cleaned_data["file"].name[:200],
-            "full_roster": form.cleaned_data["full_roster"],
-        }
+        keep_upload(
+            request.session,
+            form.cleaned_data["file"],
+            agency=request.agency,
+            full_roster=form.cleaned_data["full_roster"],
+        )
         return redirect("roster:import_preview")
     return render(request, "roster/import_upload.html", {"form": form, "columns": COLUMNS.values()})
 
 
-def _pending_upload(request, take=False):
-    """The upload waiting for the operator's confirmation (removed from the session when
-    ``take``), or ``None`` with a message saying to upload one."""
-    pending = request.session.pop(PENDING_SESSION_KEY, None) if take else request.session.get(PENDING_SESSION_KEY)
-    if not pending:
-        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
-    return pending
+IMPORT_URLS = {
+    "upload_url": "roster:import",
+    "confirm_url": "roster:import_confirm",
+    "cancel_url": "roster:import_cancel",
+    "done_url": "roster:employees",
+}
 
 
 @operator_required
 @require_GET
 def roster_import_preview(request):
     """Step 2: what the import would do, row by row, before anything is written."""
-    pending = _pending_upload(request)
-    if not pending:
-        return redirect("roster:import")
-    try:
-        report = run_import(request.agency, pending["name"], dry_run=True, full_roster=pending["full_roster"])
-    except RosterFileError as error:
-        discard_upload(pending["name"])
-        del request.session[PENDING_SESSION_KEY]
-        messages.error(request, str(error))
-        return redirect("roster:import")
-    return render(request, "roster/import_preview.html", {"report": report, "pending": pending})
+    return import_preview_step(request, request.agency, "roster/import_preview.html", IMPORT_URLS)
 
 
 @operator_required
 @require_POST
 def roster_import_confirm(request):
     """Step 3: write the good rows (and deactivate the missing ones of a full roster)."""
-    pending = _pending_upload(request, take=True)
-    if not pending:
-        return redirect("roster:import")
-    try:
-        report = run_import(request.agency, pending["name"], dry_run=False, full_roster=pending["full_roster"])
-    except RosterFileError as error:
-        messages.error(request, str(error))
-        return redirect("roster:import")
-    finally:
-        discard_upload(pending["name"])
-    if not report.ok:
-        messages.error(request, " ".join(report.file_errors))
-        return redirect("roster:import")
-    summary = _(
-        "Impor %(file)s selesai: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, "
-        "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
-    ) % {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
-    numbers = {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
-    record(request, AuditEvent.Action.IMPORT, Bulk(request.agency, Employee), IMPORTED, **numbers)
-    messages.success(request, summary)
-    return redirect("roster:employees")
+    return import_confirm_step(request, request.agency, IMPORT_URLS)
 
 
 @operator_required
 @require_POST
 def roster_import_cancel(request):
-    pending = request.session.pop(PENDING_SESSION_KEY, None)
-    if pending:
-        discard_upload(pending["name"])
+    return import_cancel_step(request, IMPORT_URLS)
+
+
+def import_preview_step(request, agency, template, urls, context=None):
+    """The preview step, for the operator's pages and the admin alike: ``urls`` names
+    where to upload, confirm, cancel and land afterwards."""
+    pending = waiting_upload(request.session)
+    if not pending or pending["agency"] != agency.pk:
+        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
+        return redirect(urls["upload_url"])
+    try:
+        report = run_import(agency, pending["name"], dry_run=True, full_roster=pending["full_roster"])
+    except RosterFileError as error:
+        cancel_upload(request.session)
+        messages.error(request, str(error))
+        return redirect(urls["upload_url"])
+    context = {**(context or {}), "report": report, "pending": pending, "agency": agency}
+    context.update({name: reverse(url) for name, url in urls.items()})
+    return render(request, template, context)
+
+
+def import_confirm_step(request, agency, urls):
+    pending = waiting_upload(request.session, take=True)
+    if not pending or pending["agency"] != agency.pk:
+        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
+        return redirect(urls["upload_url"])
+    try:
+        report = confirm_import(request, agency, pending)
+    except RosterFileError as error:
+        messages.error(request, str(error))
+        return redirect(urls["upload_url"])
+    if not report.ok:
+        messages.error(request, " ".join(report.file_errors))
+        return redirect(urls["upload_url"])
+    summary = _(
+        "Impor %(file)s selesai: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, "
+        "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
+    ) % {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
+    messages.success(request, summary)
+    return redirect(urls["done_url"])
+
+
+def import_cancel_step(request, urls):
+    cancel_upload(request.session)
     messages.info(request, _("Impor dibatalkan; tidak ada data yang diubah."))
-    return redirect("roster:employees")
+    return redirect(urls["done_url"])
 
 
 @operator_required

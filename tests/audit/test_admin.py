@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from audit.admin import AuditedAdminMixin
 from audit.models import AuditEvent
-from roster.models import Unit
+from roster.models import Employee, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,6 @@ def test_bulk_delete_records_each_object(world, model_admin):
 def test_real_admins_record_their_changes(client, world):
     """The project's own admin pages (not only the mixin): a ceremony change and a
     roster import through the admin reach the trail."""
-    import re
-
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
@@ -100,23 +98,19 @@ def test_real_admins_record_their_changes(client, world):
     event = AuditEvent.objects.get(object_type="ceremony", action=AuditEvent.Action.UPDATE)
     assert event.agency == world.agency_a and "Apel diubah lewat admin" in event.description
 
+    # The admin's import runs the operator's import path: upload, preview, confirm.
     upload = SimpleUploadedFile("pegawai.csv", b"NIP,Nama\n19900202 201501 2 003,Baru Lewat Admin\n")
-    response = client.post(
-        reverse("admin:roster_employee_import"),
-        {"import_file": upload, "format": "0", "resource": "0", "agency": world.agency_a.pk},
-    )
-    assert response.status_code == 200
-    html = response.content.decode()
-    confirm = {
-        name: value
-        for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', html)
-        if name in {"import_file_name", "original_file_name", "format", "resource", "agency"}
-    }
-    response = client.post(reverse("admin:roster_employee_process_import"), confirm)
+    response = client.post(reverse("admin:roster_employee_import"), {"file": upload, "agency": world.agency_a.pk})
     assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert preview.context["report"].counts["new"] == 1
+    assert 'id="count-new">1<' in preview.content.decode()
+    assert not Employee.objects.filter(nip="199002022015012003").exists()  # a preview writes nothing
+    response = client.post(reverse("admin:roster_employee_import_confirm"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:roster_employee_changelist")
     event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
     assert event.agency == world.agency_a
-    assert "1 baru" in event.description
-    from roster.models import Employee
-
+    assert event.username == world.admin.username
+    assert "pegawai.csv: 1 baru" in event.description
     assert Employee.objects.get(nip="199002022015012003").agency == world.agency_a
