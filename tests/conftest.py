@@ -96,6 +96,24 @@ def signature(invitation, signature_data_url):
     return signature
 
 
+@pytest.fixture
+def sign(signature_data_url):
+    """Sign an invitation through the signing service; ``pdf=True`` also makes its PDF."""
+    from pledges.documents import pact_document_create
+    from pledges.services import signature_create
+    from pledges.signature_image import clean_signature_image
+
+    image = clean_signature_image(signature_data_url)
+
+    def sign(invitation, *, pdf=False, now=None):
+        signature, _ = signature_create(invitation=invitation, image_png=image, method="link", now=now)
+        if pdf:
+            pact_document_create(signature.pk)
+        return signature
+
+    return sign
+
+
 class World:
     """Two agencies, each with a unit, employees, an open ceremony and invitations,
     and every role: operator A, operator B, auditor of A, auditor of A and B, admin,

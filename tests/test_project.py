@@ -6,7 +6,6 @@ import subprocess
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.test import override_settings
 from django.utils import translation
 
 from ceremonies.models import Ceremony, Election, Invitation
@@ -23,7 +22,11 @@ def test_system_check_is_clean():
 
 @pytest.mark.django_db
 def test_no_missing_migrations():
-    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, verbosity=1)
+    except SystemExit:
+        pytest.fail("A model change has no migration; run makemigrations. It would write:\n" + out.getvalue())
 
 
 @pytest.mark.django_db
@@ -132,7 +135,13 @@ def test_home_and_admin_are_served(client, django_user_model):
         assert client.get(url).status_code == 200, url
 
 
-@override_settings(LANGUAGE_CODE="en")
-def test_english_is_available(client):
-    response = client.get("/akun/login/", HTTP_ACCEPT_LANGUAGE="en")
+def test_the_browser_language_chooses_the_page_language(client):
+    """Indonesian by default; English when the browser asks for it or the visitor
+    chose it (LocaleMiddleware and the language switch)."""
+    assert "Masuk untuk staf" in client.get("/akun/login/").content.decode()
+    assert "Masuk untuk staf" in client.get("/akun/login/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    response = client.get("/akun/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "Staff sign-in" in response.content.decode()
+    assert response["Content-Language"] == "en"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Staff sign-in" in client.get("/akun/login/").content.decode()

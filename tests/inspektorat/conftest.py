@@ -2,30 +2,12 @@
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from ceremonies.models import Invitation
-from pledges.documents import pact_document_create
 from pledges.models import Signature
-from pledges.services import signature_create
-from pledges.signature_image import clean_signature_image
 from roster.models import Employee
 from tests import factories
-
-
-@pytest.fixture
-def sign(signature_data_url):
-    """Sign an invitation through the signing service; ``pdf=True`` also makes its PDF."""
-    image = clean_signature_image(signature_data_url)
-
-    def sign(invitation, *, pdf=False, now=None):
-        signature, _ = signature_create(invitation=invitation, image_png=image, method="link", now=now)
-        if pdf:
-            pact_document_create(signature.pk)
-        return signature
-
-    return sign
 
 
 def bulk_sign(invitations, *, start=None):

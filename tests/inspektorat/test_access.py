@@ -1,5 +1,5 @@
-"""Who may open each Inspektorat page: auditors for the agencies they supervise,
-admins for all; another agency's id is a 404; operators and others never."""
+"""What the Inspektorat's pages show and refuse beyond who may open them (that is the
+shared matrix, tests/test_access.py): units of another agency, lists, GET only."""
 
 import pytest
 from django.test import RequestFactory
@@ -46,49 +46,6 @@ def get(client, url):
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)  # finish a streamed download, as a browser would
     return response.status_code
-
-
-@pytest.mark.parametrize("view", OBJECT_VIEWS)
-def test_object_views_are_scoped_to_supervised_agencies(client, signed_world, view):
-    world = signed_world
-    url_a, url_b = urls_for(world, "a")[view], urls_for(world, "b")[view]
-    expected = {
-        world.auditor_a: (200, 404),
-        world.auditor_ab: (200, 200),
-        world.admin: (200, 200),
-        world.operator_a: (403, 403),
-        world.operator_b: (403, 403),
-        world.nobody: (403, 403),
-    }
-    for user, (status_a, status_b) in expected.items():
-        client.force_login(user)
-        assert (get(client, url_a), get(client, url_b)) == (status_a, status_b), user.username
-    client.logout()
-    for url in (url_a, url_b):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("view", ["index", "trail", "trail_csv", "trail_xlsx"])
-def test_list_views_are_for_auditors_and_admins(client, world, view):
-    url = {
-        "index": reverse("inspektorat:index"),
-        "trail": reverse("inspektorat:trail"),
-        "trail_csv": reverse("inspektorat:trail_export", args=["csv"]),
-        "trail_xlsx": reverse("inspektorat:trail_export", args=["xlsx"]),
-    }[view]
-    for user, status in [
-        (world.auditor_a, 200),
-        (world.auditor_ab, 200),
-        (world.admin, 200),
-        (world.operator_a, 403),
-        (world.nobody, 403),
-    ]:
-        client.force_login(user)
-        assert client.get(url).status_code == status, user.username
-    client.logout()
-    assert client.get(url)["Location"].startswith(reverse("login"))
 
 
 def test_unit_of_another_agency_is_a_404_even_for_an_auditor_of_both(client, signed_world):

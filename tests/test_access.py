@@ -1,0 +1,196 @@
+"""Who may open every URL: one matrix of every URL × every role × two agencies.
+
+Each URL of the project is listed in ``ROUTES`` with the kind of page it is; the
+kind says what each role gets for agency A's object and agency B's. A URL that is
+added without a line here fails ``test_every_url_is_in_the_matrix``. An allowed
+redirect is checked to go somewhere other than the login page, so that "302" can
+never hide a refusal.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "nobody", "operator_a", "operator_b", "auditor_a", "auditor_ab", "admin")
+LOGIN = "login"  # a redirect to the login page
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL: its ``kind`` (public, account, operator, auditor), how to build it for
+    agency ``side`` ("a" or "b"; ``None`` when the URL names no object), the method
+    and the status an allowed user gets."""
+
+    name: str
+    kind: str
+    args: object = None  # callable(world, side) -> list of URL arguments
+    method: str = "get"
+    ok: object = 200
+    data: dict = field(default_factory=dict)
+    scoped: bool = True  # False: the arguments name no object of an agency (a file format)
+    only: dict = field(default_factory=dict)  # role -> status, where a role is answered differently
+
+
+def obj(attribute, *more):
+    """URL arguments from the world's objects of one side: ``obj("ceremony", "pk")``."""
+
+    def build(world, side):
+        value = getattr(world, f"{attribute}_{side}")
+        return [getattr(value, more[0]) if more else value.pk, *more[1:]]
+
+    return build
+
+
+def ceremony_and(*extra):
+    return lambda world, side: [getattr(world, f"ceremony_{side}").pk, *extra]
+
+
+ROUTES = [
+    # Public: no account; links are secrets or codes, and every role sees the same.
+    Route("healthz", "public"),
+    # Staff land on their work (a redirect); everyone else on the public home page.
+    Route("roster:home", "public", only=dict.fromkeys(ROLES[2:], 302)),
+    Route("roster:logo", "public", obj("agency")),
+    Route("pledges:sign", "public", lambda world, side: [getattr(world, f"invitations_{side}")[1].token]),
+    Route("pledges:apel", "public", obj("ceremony", "apel_token")),
+    Route("pledges:verify_lookup", "public"),
+    Route("pledges:verify", "public", obj("signature", "verification_code")),
+    Route("pledges:document", "public", obj("signature", "verification_code")),
+    Route("set_language", "public", method="post", ok=302, data={"language": "en", "next": "/"}),
+    # Accounts.
+    Route("login", "public"),
+    Route("logout", "public", method="post", ok=LOGIN),  # logged out, on the login page
+    Route("password_change", "account"),
+    Route("password_change_done", "account"),
+    Route("password_reset", "public"),
+    Route("password_reset_done", "public"),
+    Route("password_reset_confirm", "public", lambda world, side: ["MQ", "set-password"], scoped=False),
+    Route("password_reset_complete", "public"),
+    # The secretariat (operators of one agency).
+    Route("roster:employees", "operator"),
+    Route("roster:employee_add", "operator"),
+    Route("roster:employee_edit", "operator", lambda world, side: [getattr(world, f"employees_{side}")[0].pk]),
+    Route("roster:import", "operator"),
+    Route("roster:import_preview", "operator", ok=302),  # nothing uploaded: back to the upload
+    Route("roster:import_confirm", "operator", method="post", ok=302),
+    Route("roster:import_cancel", "operator", method="post", ok=302),
+    Route("roster:export", "operator", lambda world, side: ["csv"], scoped=False),
+    Route("roster:template", "operator"),
+    Route("roster:units", "operator"),
+    Route("roster:unit_edit", "operator", obj("unit")),
+    Route("ceremonies:index", "operator"),
+    Route("ceremonies:create", "operator"),
+    Route("ceremonies:detail", "operator", obj("ceremony")),
+    Route("ceremonies:edit", "operator", obj("ceremony")),
+    Route("ceremonies:invite", "operator", obj("ceremony")),
+    Route("ceremonies:set_status", "operator", ceremony_and("closed"), method="post", ok=302),
+    Route("ceremonies:board", "operator", obj("ceremony")),
+    Route("ceremonies:board_data", "operator", obj("ceremony")),
+    Route("ceremonies:unsigned", "operator", obj("ceremony")),
+    Route("ceremonies:poster", "operator", obj("ceremony")),
+    Route("ceremonies:link_sheets", "operator", obj("ceremony")),
+    Route("ceremonies:invitations_export", "operator", ceremony_and("csv")),
+    # The Inspektorat (auditors of the supervised agencies, and admins).
+    Route("inspektorat:index", "auditor"),
+    Route("inspektorat:ceremony", "auditor", obj("ceremony")),
+    Route("inspektorat:ceremony_zip", "auditor", obj("ceremony")),
+    Route(
+        "inspektorat:unit_zip",
+        "auditor",
+        lambda world, side: [getattr(world, f"ceremony_{side}").pk, getattr(world, f"unit_{side}").pk],
+    ),
+    Route("inspektorat:recap_pdf", "auditor", obj("ceremony")),
+    Route("inspektorat:recap_table", "auditor", ceremony_and("xlsx")),
+    Route("inspektorat:pact_pdf", "auditor", obj("signature")),
+    Route("inspektorat:trail", "auditor"),
+    Route("inspektorat:trail_export", "auditor", lambda world, side: ["csv"], scoped=False),
+]
+
+
+def expected(route, role, side):
+    """The status ``role`` gets for ``route`` built on agency ``side``'s object."""
+    if role in route.only:
+        return route.only[role]
+    if route.kind == "public":
+        return route.ok
+    if role == "anonymous":
+        return LOGIN
+    if route.kind == "account":
+        return route.ok
+    own = not (route.args and route.scoped) or role.endswith(f"_{side}") or role in ("auditor_ab", "admin")
+    if route.kind == "operator":
+        if role not in ("operator_a", "operator_b"):
+            return 403
+        return route.ok if own else 404
+    if route.kind == "auditor":
+        if role not in ("auditor_a", "auditor_ab", "admin"):
+            return 403
+        return route.ok if own else 404
+    raise AssertionError(f"unknown kind {route.kind!r}")
+
+
+def url_names(patterns=None, namespace=""):
+    """Every named URL of the project, outside Django's own admin site."""
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_is_in_the_matrix():
+    listed = [route.name for route in ROUTES]
+    assert len(listed) == len(set(listed)), "a URL is listed twice"
+    assert set(url_names()) == set(listed), {
+        "missing from ROUTES": sorted(set(url_names()) - set(listed)),
+        "no such URL": sorted(set(listed) - set(url_names())),
+    }
+
+
+@pytest.fixture
+def matrix_world(world, sign):
+    """The two-agency world with a logo each and one signed pact (with its PDF) per ceremony."""
+    from pledges.pdf.certificates import create_dev_certificate
+
+    for side in ("a", "b"):
+        agency = getattr(world, f"agency_{side}")
+        agency.logo.save("lambang.png", ContentFile(factories.signature_png(40, 40)))
+        create_dev_certificate(agency)
+        setattr(world, f"signature_{side}", sign(getattr(world, f"invitations_{side}")[0], pdf=True))
+    return world
+
+
+def answer(client, route, url):
+    response = getattr(client, route.method)(url, route.data)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)  # finish a streamed download, as a browser would
+    if response.status_code == 302 and response["Location"].startswith(reverse("login")):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_access_matrix(client, matrix_world, route):
+    world = matrix_world
+    sides = ("a", "b") if route.args and route.scoped else ("a",)
+    urls = {side: reverse(route.name, args=route.args(world, side) if route.args else None) for side in sides}
+    got, want = {}, {}
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(world, role))
+        for side, url in urls.items():
+            want[(role, side)] = expected(route, role, side)
+            got[(role, side)] = answer(client, route, url)
+    wrong = {key: f"got {got[key]}, want {want[key]}" for key in want if got[key] != want[key]}
+    assert not wrong, f"{route.name}: {wrong}"

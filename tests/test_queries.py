@@ -1,0 +1,89 @@
+"""Every list, board and export runs the same number of queries however big the
+agency: each is requested at two sizes of the world, and the counts must match.
+
+A page that grows a query per row (an N+1) fails here with both counts and the
+queries of the bigger run, so the repeated one is easy to spot.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audit.log import record
+from audit.models import AuditEvent
+from tests import factories
+from tests.inspektorat.conftest import bulk_sign, invite
+
+pytestmark = pytest.mark.django_db
+
+# (who asks, URL name, arguments from the world, query string)
+PAGES = [
+    ("operator_a", "roster:employees", None, {}),
+    ("operator_a", "roster:employees", None, {"q": "Pegawai"}),
+    ("operator_a", "roster:units", None, {}),
+    ("operator_a", "roster:export", lambda w: ["csv"], {}),
+    ("operator_a", "roster:export", lambda w: ["xlsx"], {}),
+    ("operator_a", "ceremonies:index", None, {}),
+    ("operator_a", "ceremonies:detail", lambda w: [w.ceremony_a.pk], {}),
+    ("operator_a", "ceremonies:invite", lambda w: [w.ceremony_a.pk], {"q": "Pegawai"}),
+    ("operator_a", "ceremonies:board", lambda w: [w.ceremony_a.pk], {}),
+    ("operator_a", "ceremonies:board_data", lambda w: [w.ceremony_a.pk], {}),
+    ("operator_a", "ceremonies:unsigned", lambda w: [w.ceremony_a.pk], {}),
+    ("operator_a", "ceremonies:link_sheets", lambda w: [w.ceremony_a.pk], {}),
+    ("operator_a", "ceremonies:invitations_export", lambda w: [w.ceremony_a.pk, "csv"], {}),
+    ("operator_a", "ceremonies:invitations_export", lambda w: [w.ceremony_a.pk, "xlsx"], {}),
+    ("auditor_ab", "inspektorat:index", None, {}),
+    ("auditor_ab", "inspektorat:ceremony", lambda w: [w.ceremony_a.pk], {}),
+    ("auditor_ab", "inspektorat:ceremony", lambda w: [w.ceremony_a.pk], {"status": "sudah", "q": "Pegawai"}),
+    ("auditor_ab", "inspektorat:ceremony_zip", lambda w: [w.ceremony_a.pk], {}),
+    ("auditor_ab", "inspektorat:unit_zip", lambda w: [w.ceremony_a.pk, w.unit_a.pk], {"sub": "1"}),
+    ("auditor_ab", "inspektorat:recap_pdf", lambda w: [w.ceremony_a.pk], {}),
+    ("auditor_ab", "inspektorat:recap_table", lambda w: [w.ceremony_a.pk, "xlsx"], {}),
+    ("auditor_ab", "inspektorat:recap_table", lambda w: [w.ceremony_a.pk, "csv"], {}),
+    ("auditor_ab", "inspektorat:trail", None, {}),
+    ("auditor_ab", "inspektorat:trail_export", lambda w: ["csv"], {}),
+    ("auditor_ab", "inspektorat:trail_export", lambda w: ["xlsx"], {}),
+]
+
+
+def grow(world, request_factory, size):
+    """``size`` more of everything a list shows: units, employees, invitations,
+    signatures, ceremonies and trail events, for agency A."""
+    unit = factories.unit(world.agency_a, parent=world.unit_a)
+    invitations = invite(world.ceremony_a, size, unit=unit) + invite(world.ceremony_a, size, unit=world.unit_a)
+    bulk_sign(invitations[::2])
+    factories.ceremony(world.agency_a, title="Apel tambahan", election=world.ceremony_a.election)
+    request = request_factory.get("/")
+    request.user = world.operator_a
+    for number in range(size):
+        record(request, AuditEvent.Action.UPDATE, world.agency_a, "Catatan %(n)s", n=number)
+
+
+def count_queries(client, url, query):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, query)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, (url, response.status_code)
+    return [entry["sql"] for entry in context.captured_queries]
+
+
+@pytest.mark.parametrize(
+    "who, name, args, query",
+    PAGES,
+    ids=[f"{name}{'?' + '&'.join(query) if query else ''}" for _, name, _, query in PAGES],
+)
+def test_queries_do_not_grow_with_the_agency(client, world, rf, sign, who, name, args, query):
+    from pledges.pdf.certificates import create_dev_certificate
+
+    create_dev_certificate(world.agency_a)
+    sign(world.invitations_a[0], pdf=True)
+    url = reverse(name, args=args(world) if args else None)
+    client.force_login(getattr(world, who))
+    grow(world, rf, 2)  # a few of everything: an empty list may skip a query
+    client.get(url, query)  # warm up: sessions, caches, first-time lookups
+    small = count_queries(client, url, query)
+    grow(world, rf, 30)
+    big = count_queries(client, url, query)
+    assert len(small) == len(big), f"{len(small)} queries, then {len(big)} with more rows:\n" + "\n".join(big)
