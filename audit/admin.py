@@ -9,12 +9,9 @@ ADMIN_DELETED = _("Melalui admin: menghapus %(model)s “%(object)s”")
 CHANGED_FIELDS = _(" (diubah: %(fields)s)")
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "action", "object_type", "description", "agency")
-    list_filter = ("action", "object_type", "agency")
-    search_fields = ("username", "description", "object_id")
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that are immutable (the trail, signatures, their PDFs): the admin
+    may look, never add, change or delete — the database would refuse anyway."""
 
     def has_add_permission(self, request):
         return False
@@ -24,6 +21,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "username", "action", "object_type", "description", "agency")
+    list_filter = ("action", "object_type", "agency")
+    search_fields = ("username", "description", "object_id")
+    date_hierarchy = "at"
 
 
 class AuditedAdminMixin:

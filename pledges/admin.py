@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
 from pledges.models import PactDocument, PactTemplate, Signature
@@ -51,19 +51,6 @@ class PactTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if created is not None and queryset.count() == 1:
             return redirect(reverse("admin:pledges_pacttemplate_change", args=[created.pk]))
         return None
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Signed means immutable: the admin may look, never add, change or delete."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Signature)
