@@ -45,6 +45,12 @@ def record(request, action, target, message, /, **params):
     placeholders are filled from ``params``; it is stored in Indonesian whatever
     the page language (:func:`describe`)."""
     user = request.user if request.user.is_authenticated else None
+    return record_for(user, client_ip(request), action, target, message, **params)
+
+
+def record_for(user, ip_address, action, target, message, /, *, username=None, **params):
+    """:func:`record` for work done outside a request — a background job, a command:
+    ``user`` (or ``None`` and a ``username`` saying what did it) from ``ip_address``."""
     if isinstance(target, Bulk):
         agency_id, object_type, object_id = _pk(target.agency), target.model._meta.model_name, ""
     elif target is not None:
@@ -54,13 +60,13 @@ def record(request, action, target, message, /, **params):
         agency_id, object_type, object_id = None, "", ""
     return AuditEvent.objects.create(
         user=user,
-        username=user.get_username() if user else "",
+        username=user.get_username() if user else (username or ""),
         agency_id=agency_id,
         action=action,
         object_type=object_type,
         object_id=object_id,
         description=describe(message, **params)[:DESCRIPTION_LENGTH],
-        ip_address=client_ip(request),
+        ip_address=ip_address,
     )
 
 

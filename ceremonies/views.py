@@ -5,6 +5,7 @@ ceremony through ``ceremony_for_user``: another agency's id is a 404. Units and
 employees are the ceremony's agency's; ``request.agency`` only for a new apel.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -17,13 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.log import describe, record
 from audit.models import AuditEvent
-from ceremonies import printables
+from ceremonies import exports, printables
 from ceremonies.access import ceremony_for_user
 from ceremonies.forms import CeremonyForm, InviteEmployeesForm, InviteUnitsForm
 from ceremonies.models import Ceremony, Invitation
-from ceremonies.resources import InvitationResource
 from netralitas.lib.http import attachment
-from netralitas.lib.spreadsheet import FORMATS, export_bytes
+from netralitas.lib.spreadsheet import FORMATS
 from roster.access import operator_required, unit_for_user
 from roster.models import Employee, Unit
 
@@ -32,9 +32,6 @@ SAVED = gettext_lazy("Apel “%(title)s”")
 INVITED = gettext_lazy("Mengundang %(what)s ke apel “%(title)s”: %(created)s undangan baru, %(already)s sudah diundang")
 PICKED = gettext_lazy("%(count)s pegawai pilihan")
 POSTER = gettext_lazy("Poster QR apel “%(title)s”")
-SHEETS = gettext_lazy("Lembar tautan pribadi apel “%(title)s”, %(unit)s")
-ALL_UNITS = gettext_lazy("semua unit")
-EXPORTED = gettext_lazy("Ekspor daftar undangan apel “%(title)s” (%(fmt)s)")
 
 
 @operator_required
@@ -231,33 +228,30 @@ def poster(request, pk):
 
 
 @operator_required
-@require_GET
+@require_POST
 def link_sheets(request, pk):
-    """Sheets of personal links to hand out: per unit, or all units."""
+    """Sheets of personal links to hand out — per unit (``unit``), or all units; only
+    the unsigned (``belum``) — made in the background; lands on the job's page."""
     ceremony = ceremony_for_user(request.user, pk)
-    invitations = ceremony.invitations.select_related("employee", "unit").order_by("unit__name", "employee__name")
     unit = None
-    unit_id = request.GET.get("unit", "")
+    unit_id = request.POST.get("unit", "")
     if unit_id:
         unit = unit_for_user(request.user, unit_id if unit_id.isdigit() else 0)
-        invitations = invitations.filter(unit=unit)
-    if request.GET.get("belum"):
-        invitations = invitations.unsigned()
-    data = printables.link_sheets_pdf(ceremony, invitations, unit)
-    record(request, AuditEvent.Action.DOWNLOAD, ceremony, SHEETS, title=ceremony.title, unit=unit or ALL_UNITS)
-    return _pdf(data, f"tautan-apel-{ceremony.pk}{f'-unit{unit.pk}' if unit else ''}.pdf")
+        if unit.agency_id != ceremony.agency_id:
+            raise Http404
+    unsigned_only = forms.BooleanField(required=False).to_python(request.POST.get("belum"))
+    return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only))
 
 
 @operator_required
-@require_GET
+@require_POST
 def invitations_export(request, pk, fmt):
-    """The invitation list with status, as xlsx or csv (formula-looking cells escaped)."""
+    """The invitation list with status, links and codes as xlsx or csv, made in the
+    background (formula-looking cells escaped)."""
     ceremony = ceremony_for_user(request.user, pk)
     if fmt not in FORMATS:
         raise Http404
-    data, content_type = export_bytes(InvitationResource(ceremony=ceremony), None, fmt)
-    record(request, AuditEvent.Action.DOWNLOAD, ceremony, EXPORTED, title=ceremony.title, fmt=fmt)
-    return attachment(data, content_type, f"undangan-apel-{ceremony.pk}.{fmt}")
+    return redirect(exports.start_invitations_export(request, ceremony, fmt))
 
 
 def _pdf(data, filename):

@@ -1,23 +1,27 @@
 """The Inspektorat's downloads: one signed pact, a ZIP of a ceremony's or a unit's
-pacts, and the recap as PDF, xlsx or csv. Each download is recorded in the
-audit trail before it is served."""
+pacts (streamed, recorded in the audit trail before they are served), and the
+recap as PDF, xlsx or csv — started here, made in the background
+(``inspektorat.exports``), downloaded from the job's page (``jobs``)."""
+
+import datetime
 
 from django import forms
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.log import describe, record
 from audit.models import AuditEvent
 from ceremonies.access import ceremony_for_user
-from ceremonies.models import Invitation
 from inspektorat.archive import pact_archive
-from inspektorat.forms import InvitationFilterForm, filters_text
-from inspektorat.queries import agency_units, archive_signatures, recap_rows
-from inspektorat.recap import render_recap
-from inspektorat.resources import RecapResource
-from netralitas.lib.spreadsheet import export_bytes
+from inspektorat.exports import start_recap
+from inspektorat.forms import InvitationFilterForm, RecapSignerForm
+from inspektorat.queries import agency_units, archive_signatures
+from jobs.models import Job
+from netralitas.lib.dates import tanggal
 from pledges.access import document_for_user
 from pledges.documents import document_response
 from roster.access import auditor_required
@@ -29,7 +33,6 @@ DOWNLOADED_PACT = _("Mengunduh PDF pakta %(name)s (%(number)s), apel #%(ceremony
 DOWNLOADED_ZIP = _("Mengunduh ZIP pakta apel “%(title)s” (#%(id)s)%(scope)s: %(count)s PDF, %(missing)s belum ada PDF")
 UNIT_SCOPE = _(", unit %(unit)s")
 UNIT_SCOPE_WITH_SUBUNITS = _(", unit %(unit)s beserta sub-unitnya")
-DOWNLOADED_RECAP = _("Mengunduh rekap %(format)s apel “%(title)s” (#%(id)s)%(filters)s")
 
 
 @require_GET
@@ -99,71 +102,80 @@ def _zip_response(request, ceremony, *, unit_ids, scope, filename):
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @auditor_required
 def recap_pdf(request, pk):
-    """The recap PDF: the apel, totals per unit and every invitee with status and
-    time; ``?unit=<id>`` (``&sub=on`` for its sub-units) for one unit's recap."""
+    """The recap PDF with every invitee, ending with the signature block: the GET shows
+    who signs it (the last signer this auditor used for the agency, by default); the
+    POST starts it in the background. The page's filters (``?unit=…&sub=on``) apply."""
     ceremony = ceremony_for_user(request.user, pk)
-    form, unit = _download_filter(request, ceremony)
-    with_subunits = bool(form.filters().get("sub"))
-    scope = ""
-    if unit is not None:
-        scope = describe(UNIT_SCOPE_WITH_SUBUNITS if with_subunits else UNIT_SCOPE, unit=unit.name)
-    pdf = render_recap(
-        ceremony,
-        printed_by=request.user.get_username(),
-        unit=unit,
-        with_subunits=with_subunits,
-        unit_ids=form.unit_ids(),
+    filter_data = request.POST if request.method == "POST" else request.GET
+    form, unit = _download_filter(filter_data, ceremony)
+    signer_form = RecapSignerForm(
+        request.POST if request.method == "POST" else None, initial=_last_signer(request, ceremony)
     )
-    record(
+    if request.method == "POST" and signer_form.is_valid():
+        signer = signer_form.cleaned_data
+        signer = {**signer, "date": tanggal_of(signer["date"])}
+        return redirect(start_recap(request, ceremony, "pdf", _kept_filters(form), signer=signer, unit=unit))
+    return render(
         request,
-        AuditEvent.Action.DOWNLOAD,
-        ceremony,
-        DOWNLOADED_RECAP,
-        format="PDF",
-        title=ceremony.title,
-        id=ceremony.pk,
-        filters=scope,
+        "inspektorat/recap_pdf.html",
+        {"ceremony": ceremony, "form": signer_form, "filters": _kept_filters(form), "unit": unit},
     )
-    suffix = f"-unit{unit.pk}" if unit is not None else ""
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"rekap-apel{ceremony.pk}{suffix}.pdf")
-    return response
 
 
-@require_GET
+@require_POST
 @auditor_required
 def recap_table(request, pk, file_format):
-    """The recap's table as xlsx or csv; the page's filters (status, unit…) apply."""
+    """The recap's table as xlsx or csv, made in the background; the page's filters
+    (status, unit…, sent along as hidden fields) apply."""
     if file_format not in RECAP_TABLE_FORMATS:
         raise Http404
     ceremony = ceremony_for_user(request.user, pk)
-    form, _unit = _download_filter(request, ceremony)
-    rows = recap_rows(form.filter(Invitation.objects.filter(ceremony=ceremony)), ceremony.agency)
-    data, content_type = export_bytes(RecapResource(), rows, file_format)
-    record(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        ceremony,
-        DOWNLOADED_RECAP,
-        format=file_format.upper(),
-        title=ceremony.title,
-        id=ceremony.pk,
-        filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat"]),
+    form, unit = _download_filter(request.POST, ceremony)
+    return redirect(start_recap(request, ceremony, file_format, _kept_filters(form), unit=unit))
+
+
+def _kept_filters(form):
+    """The filter form's valid data, as the job keeps it (plain strings)."""
+    return (
+        {name: str(value) for name, value in form.data.items() if name in form.fields and value}
+        if form.is_bound
+        else {}
     )
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, f"rekap-apel{ceremony.pk}.{file_format}")
-    return response
 
 
-def _download_filter(request, ceremony):
+def _last_signer(request, ceremony):
+    last = (
+        Job.objects.visible_to(request.user)
+        .filter(kind=Job.Kind.RECAP_PDF, agency=ceremony.agency)
+        .order_by("-created_at")
+        .values_list("params", flat=True)
+        .first()
+    )
+    signer = (last or {}).get("signer", {})
+    return {
+        "name": signer.get("name", ""),
+        "position": signer.get("position", ""),
+        "nip": signer.get("nip", ""),
+        "place": signer.get("place") or ceremony.agency.place_name,
+        "date": timezone.localdate(),
+    }
+
+
+def tanggal_of(day):
+    """A date as Indonesian documents print it: ``26 September 2024``."""
+    return tanggal(datetime.datetime.combine(day, datetime.time(12)), "Asia/Jakarta")
+
+
+def _download_filter(data, ceremony):
     """The page's filters for a download, and the chosen unit. A unit that is not
     the ceremony's agency's is a 404: a download never silently widens its scope."""
     units = list(agency_units(ceremony.agency))
-    form = InvitationFilterForm(request.GET or None, units=units)
+    data = {name: data.get(name) for name in InvitationFilterForm.base_fields if data.get(name)}
+    form = InvitationFilterForm(data or None, units=units)
     chosen = form.filters().get("unit")
-    if request.GET.get("unit") and chosen is None:
+    if data.get("unit") and chosen is None:
         raise Http404
     return form, next((u for u in units if u.pk == chosen), None)

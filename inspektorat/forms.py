@@ -161,3 +161,27 @@ class TrailFilterForm(forms.Form):
 
     def selected_agency(self):
         return self.filters().get("agency")
+
+
+class RecapSignerForm(forms.Form):
+    """Who signs the recap PDF, and where and when (printed in its signature block)."""
+
+    name = forms.CharField(label=_("Nama penanda tangan"), max_length=120)
+    position = forms.CharField(
+        label=_("Jabatan"), max_length=200, help_text=_("Mis. Inspektur Kota Bukittinggi; atau Plt. Inspektur.")
+    )
+    nip = forms.CharField(label=_("NIP penanda tangan"), max_length=40, required=False)
+    place = forms.CharField(label=_("Tempat"), max_length=80)
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("name", "position", "nip", "place"):
+            value = " ".join(str(cleaned.get(name) or "").split())
+            if any(ord(ch) < 32 or 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in value):
+                self.add_error(name, _("Berisi karakter tak terlihat yang tidak boleh dicetak."))
+            cleaned[name] = value
+        date = cleaned.get("date")
+        if date and not datetime.date(2000, 1, 1) <= date <= datetime.date(2100, 12, 31):
+            self.add_error("date", _("Tanggal di luar rentang yang masuk akal."))
+        return cleaned

@@ -6,20 +6,18 @@ objects up through ``visible_to(request.user)``: another agency's id is a 404.
 """
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.utils.http import content_disposition_header
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from audit.log import Bulk, record
+from audit.log import record
 from audit.models import AuditEvent
 from ceremonies.access import ceremony_for_user
 from ceremonies.models import Ceremony, Invitation
+from inspektorat.exports import start_trail_export
 from inspektorat.forms import InvitationFilterForm, TrailFilterForm, filters_text, units_in_tree_order
 from inspektorat.queries import agency_units, invitation_ids, invitation_rows
-from inspektorat.resources import TrailResource
-from netralitas.lib.spreadsheet import export_bytes
 from roster.access import auditor_required
 from roster.models import Agency
 
@@ -28,7 +26,6 @@ CEREMONIES_PER_PAGE = 25
 TRAIL_EXPORT_FORMATS = ("csv", "xlsx")
 
 VIEWED_CEREMONY = _("Membuka daftar penandatanganan apel “%(title)s” (#%(id)s)%(filters)s")
-EXPORTED_TRAIL = _("Mengunduh jejak audit (%(format)s, %(count)s catatan)%(filters)s")
 
 
 @require_GET
@@ -110,32 +107,22 @@ def trail(request):
     return render(request, "inspektorat/trail.html", {"form": form, "page": page})
 
 
-@require_GET
+@require_POST
 @auditor_required
 def trail_export(request, file_format):
-    """The filtered trail as csv or xlsx; the export is itself recorded, once per
-    agency whose events it may contain, so each agency's trail shows it."""
+    """The filtered trail as csv or xlsx, made in the background. Its download is
+    recorded once per agency whose events it may contain, so each agency's trail
+    shows it."""
     if file_format not in TRAIL_EXPORT_FORMATS:
         raise Http404
-    form, events = _trail_events(request)
-    events = list(events)
-    data, content_type = export_bytes(TrailResource(), events, file_format)
+    agencies = Agency.objects.visible_to(request.user).order_by("name")
+    data = {name: request.POST.get(name) for name in TrailFilterForm.base_fields if request.POST.get(name)}
+    form = TrailFilterForm(data or None, agencies=agencies)
     selected = form.selected_agency()
-    agencies = [selected] if selected else list(Agency.objects.visible_to(request.user))
-    filters = filters_text(request, ["action", "user", "agency", "q", "since", "until"])
-    for agency in agencies:
-        record(
-            request,
-            AuditEvent.Action.DOWNLOAD,
-            Bulk(agency, AuditEvent),
-            EXPORTED_TRAIL,
-            format=file_format,
-            count=len(events),
-            filters=filters,
-        )
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, f"jejak-audit.{file_format}")
-    return response
+    agency_ids = [selected.pk] if selected else list(agencies.values_list("pk", flat=True))
+    if not agency_ids:
+        raise Http404
+    return redirect(start_trail_export(request, file_format, data, agency_ids))
 
 
 def _in_tree_order(totals, units):

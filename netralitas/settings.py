@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "django_tasks",
+    # Before django_tasks_db: its db_worker command (heartbeat, reclaim) replaces the original.
+    "jobs",
     "django_tasks_db",
     "csp",
     "netralitas",
@@ -149,8 +151,20 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # "default": the signed pact PDFs; "jobs": imports, printables, recaps, exports.
+        "QUEUES": ["default", "jobs"],
     }
 }
+# A worker beats every lease/6 seconds; a task whose worker has not beaten for a lease
+# is queued again (up to TASKS_MAX_ATTEMPTS claims in all), then marked failed.
+TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 60)
+TASKS_RECLAIM_EVERY = env_int("TASKS_RECLAIM_EVERY", 15)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+# Files made by background jobs (exports, printables, recaps) are kept this many days.
+JOB_FILES_DAYS = env_int("JOB_FILES_DAYS", 7)
+# Roster uploads: refused at once above these, before any parsing.
+ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", 15)
+ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 100_000)
 
 # Signing links and the apel form are public: keep a client from guessing codes.
 RATELIMIT_VIEW = "netralitas.views.ratelimited"

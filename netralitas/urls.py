@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("roster.urls")),
     path("apel/", include("ceremonies.urls")),
     path("inspektorat/", include("inspektorat.urls")),
+    path("berkas/", include("jobs.urls")),
 ]
 
 handler400 = "netralitas.views.bad_request"

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -9,16 +9,14 @@ from import_export.admin import ExportMixin
 
 from audit.admin import AuditedAdminMixin
 from roster.forms import RosterUploadForm
-from roster.imports import keep_upload, waiting_upload
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
-from roster.views import import_cancel_step, import_confirm_step, import_preview_step
+from roster.views import import_confirm_step, import_upload_step
 
 IMPORT_TEMPLATE = "admin/roster/employee/import.html"
 ADMIN_IMPORT_URLS = {
     "upload_url": "admin:roster_employee_import",
     "confirm_url": "admin:roster_employee_import_confirm",
-    "cancel_url": "admin:roster_employee_import_cancel",
     "done_url": "admin:roster_employee_changelist",
 }
 
@@ -72,11 +70,11 @@ class EmployeeAdmin(AuditedAdminMixin, ExportMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("import/", view(self.import_view), name="roster_employee_import"),
-            path("import/preview/", view(self.import_preview_view), name="roster_employee_import_preview"),
             path(
-                "import/confirm/", view(require_POST(self.import_confirm_view)), name="roster_employee_import_confirm"
+                "import/<uuid:pk>/confirm/",
+                view(require_POST(self.import_confirm_view)),
+                name="roster_employee_import_confirm",
             ),
-            path("import/cancel/", view(require_POST(self.import_cancel_view)), name="roster_employee_import_cancel"),
             *super().get_urls(),
         ]
 
@@ -84,39 +82,20 @@ class EmployeeAdmin(AuditedAdminMixin, ExportMixin, admin.ModelAdmin):
         if not self.has_add_permission(request) or not self.has_change_permission(request):
             raise PermissionDenied
 
-    def _agency(self, request):
-        pending = waiting_upload(request.session) or {}
-        return Agency.objects.filter(pk=pending.get("agency")).first()
-
     def import_view(self, request):
+        """Upload for an agency the administrator chooses; the preview is a job whose
+        page (with its progress bar) is the same as the operator's."""
         self._check(request)
         form = AdminRosterUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            keep_upload(request.session, data["file"], agency=data["agency"], full_roster=data["full_roster"])
-            return redirect("admin:roster_employee_import_preview")
+            return import_upload_step(request, form, form.cleaned_data["agency"], ADMIN_IMPORT_URLS)
         return render(
             request, IMPORT_TEMPLATE, {**self.admin_site.each_context(request), "opts": self.opts, "form": form}
         )
 
-    def import_preview_view(self, request):
+    def import_confirm_view(self, request, pk):
         self._check(request)
-        agency = self._agency(request)
-        if agency is None:
-            return redirect("admin:roster_employee_import")
-        context = {**self.admin_site.each_context(request), "opts": self.opts}
-        return import_preview_step(request, agency, IMPORT_TEMPLATE, ADMIN_IMPORT_URLS, context)
-
-    def import_confirm_view(self, request):
-        self._check(request)
-        agency = self._agency(request)
-        if agency is None:
-            return redirect("admin:roster_employee_import")
-        return import_confirm_step(request, agency, ADMIN_IMPORT_URLS)
-
-    def import_cancel_view(self, request):
-        self._check(request)
-        return import_cancel_step(request, ADMIN_IMPORT_URLS)
+        return import_confirm_step(request, pk, ADMIN_IMPORT_URLS)
 
 
 @admin.register(StaffProfile)

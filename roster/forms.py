@@ -1,11 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from roster.models import Employee, Unit
 from roster.nip import normalise_nip
-
-MAX_ROSTER_BYTES = 15 * 1024 * 1024
+from roster.reading import RosterFileError, check_upload
 
 
 class RosterUploadForm(forms.Form):
@@ -19,12 +19,20 @@ class RosterUploadForm(forms.Form):
     )
 
     def clean_file(self):
+        """Refuse at once what cannot be read or would cost too much (size, rows):
+        nothing is parsed in the request; the preview runs in the background."""
         upload = self.cleaned_data["file"]
         name = upload.name.lower()
         if not name.endswith((".xlsx", ".csv")):
             raise ValidationError(_("Unggah berkas .xlsx (Excel) atau .csv."))
-        if upload.size > MAX_ROSTER_BYTES:
-            raise ValidationError(_("Berkas terlalu besar (paling besar 15 MB)."))
+        if upload.size > settings.ROSTER_MAX_MB * 1024 * 1024:
+            raise ValidationError(_("Berkas terlalu besar: paling besar %(mb)s MB.") % {"mb": settings.ROSTER_MAX_MB})
+        data = upload.read()
+        try:
+            check_upload(name, data)
+        except RosterFileError as error:
+            raise ValidationError(str(error)) from None
+        self.cleaned_data["data"] = data
         return upload
 
 

@@ -1,221 +1,171 @@
-"""The roster import workflow: upload → preview (a dry run) → confirm.
+"""The roster import workflow: upload → preview (a background job) → confirm
+(another job) — one path for the operator's pages, the Django admin and
+``manage.py import_roster``.
 
-One path for the operator's pages and the Django admin alike: :func:`keep_upload`
-stores the file and remembers it in the session, :func:`run_import` previews
-(``dry_run=True``) or imports it, :func:`confirm_import` imports it for real and
-writes the trail. The file is kept in the default storage between the steps (so
-any app server behind a load balancer can confirm it) and deleted afterwards.
+:func:`start_preview` keeps the file in the default storage (so that any worker
+behind any app server reads it) and starts the preview job; its runner
+:func:`run_preview` reads the file once, keeps the parsed rows and reports what
+an import would do. :func:`start_import` starts the import job for a finished
+preview; :func:`run_import` plans the kept rows against the database as it is
+then and writes them in one transaction — together with the job's result and the
+trail event, so a worker killed halfway leaves nothing half-done.
 """
-
-import csv
-import io
-import uuid
-from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.formats.base_formats import CSV, XLSX
-from import_export.results import RowResult
 
-from audit.log import Bulk, record
+from audit.log import Bulk, record_for
 from audit.models import AuditEvent
-from roster.models import Employee
-from roster.resources import COLUMNS, EmployeeResource
+from jobs.engine import JobError, Outcome, enqueue_job, finish, start_job
+from jobs.models import Job
+from jobs.storage import WORK_DIR, load_json, save_json
+from roster import import_rows
+from roster.identity import Identifier
+from roster.models import Agency, Employee
+from roster.reading import RosterFileError, kind_of, read_rows
 
-PENDING_DIR = "imports"
-SESSION_KEY = "roster_import"
 ORIGINAL_NAME_LENGTH = 200
+SHOWN = 300  # rows of each kind kept for the page; the counts are always complete
+REJECTED_KEPT = 5000  # rejected rows kept with their reasons (the command line prints them)
 # The trail's description, stored in Indonesian whatever the page language.
 IMPORTED = gettext_lazy(
     "Impor %(file)s: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, %(rejected)s ditolak, "
     "%(deactivated)s dinonaktifkan"
 )
-PREVIEW_LIMIT = 300  # rows of each kind shown in the preview; the counts are always complete
+COMMAND_USER = "manage.py import_roster"
 
 
-class RosterFileError(Exception):
-    """The file cannot be read as a roster at all; the message says why."""
-
-
-def store_upload(upload):
-    """Keep the uploaded file until the operator confirms; returns its storage name."""
-    extension = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
-    return default_storage.save(f"{PENDING_DIR}/{uuid.uuid4().hex}.{extension}", ContentFile(upload.read()))
-
-
-def discard_upload(name):
-    if name and name.startswith(f"{PENDING_DIR}/") and default_storage.exists(name):
-        default_storage.delete(name)
-
-
-def keep_upload(session, upload, *, agency, full_roster):
-    """Store ``upload`` for ``agency`` until it is confirmed or cancelled, replacing
-    any upload that was waiting in this session."""
-    discard_upload((session.get(SESSION_KEY) or {}).get("name"))
-    session[SESSION_KEY] = {
-        "name": store_upload(upload),
-        "original": upload.name[:ORIGINAL_NAME_LENGTH],
-        "agency": agency.pk,
-        "full_roster": full_roster,
+def start_preview(upload_name, data, *, agency, full_roster, user=None, ip_address=None, urls=None, enqueue=True):
+    """Keep the uploaded bytes and start the preview job; returns the job."""
+    original = upload_name[:ORIGINAL_NAME_LENGTH]
+    job = start_job(
+        kind=Job.Kind.ROSTER_PREVIEW,
+        title=_("Pratinjau impor %(file)s") % {"file": original},
+        runner="roster.imports.run_preview",
+        user=user,
+        ip_address=ip_address,
+        agency=agency,
+        enqueue=False,
+    )
+    name = default_storage.save(f"{WORK_DIR}/{job.pk}.{kind_of(upload_name)}", ContentFile(data))
+    job.params = {
+        "upload": name,
+        "original": original,
+        "full_roster": bool(full_roster),
+        "work_files": [name],
+        "result_template": "roster/includes/import_report.html",
+        **(urls or {}),
     }
+    job.save(update_fields=["params"])
+    if enqueue:
+        enqueue_job(job)
+    return job
 
 
-def waiting_upload(session, *, take=False):
-    """The upload waiting in this session (removed from it when ``take``), or ``None``."""
-    return session.pop(SESSION_KEY, None) if take else session.get(SESSION_KEY)
-
-
-def cancel_upload(session):
-    pending = session.pop(SESSION_KEY, None)
-    if pending:
-        discard_upload(pending["name"])
-
-
-def confirm_import(request, agency, pending):
-    """Import the waiting upload ``pending`` for ``agency`` for real, delete the file
-    and record the import in the trail. Returns the report; raises RosterFileError
-    when the file cannot be read."""
-    try:
-        report = run_import(agency, pending["name"], dry_run=False, full_roster=pending["full_roster"])
-    finally:
-        discard_upload(pending["name"])
-    if report.ok:
-        numbers = {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
-        record(request, AuditEvent.Action.IMPORT, Bulk(agency, Employee), IMPORTED, **numbers)
-    return report
-
-
-def load_dataset(name):
-    """Read a stored upload into a tablib Dataset, or raise RosterFileError."""
-    if not name.startswith(f"{PENDING_DIR}/") or not default_storage.exists(name):
-        raise RosterFileError(_("Berkas unggahan tidak ditemukan lagi; unggah ulang."))
+def run_preview(job, progress):
+    """Read and parse the file once, keep the parsed rows, report the plan."""
+    agency = job.agency
+    name = job.params["upload"]
+    if not default_storage.exists(name):
+        raise JobError(_("Berkas unggahan tidak ditemukan lagi; unggah ulang."))
+    progress.stage(_("Membaca berkas"))
     with default_storage.open(name, "rb") as handle:
         data = handle.read()
     try:
-        if name.endswith(".xlsx"):
-            dataset = XLSX().create_dataset(data)
-        else:
-            dataset = CSV().create_dataset(_decode_csv(data))
-    except RosterFileError:
-        raise
-    except Exception as exc:
-        raise RosterFileError(
-            _("Berkas tidak dapat dibaca sebagai %(kind)s: %(error)s")
-            % {"kind": "Excel (.xlsx)" if name.endswith(".xlsx") else "CSV", "error": exc}
-        ) from None
-    if not dataset.headers:
-        raise RosterFileError(_("Berkas kosong: tidak ada baris judul kolom."))
-    return dataset
+        table = read_rows(name, data, import_rows.is_header)
+    except RosterFileError as error:
+        raise JobError(str(error)) from None
+    progress.stage(_("Memeriksa baris"), total=len(table.rows))
+    rows = import_rows.parse(table, progress)
+    planned = import_rows.plan(agency, rows, full_roster=job.params["full_roster"])
+    parsed_name = save_json(job, ".rows.json.gz", rows)
+    default_storage.delete(name)
+    job.params["parsed"] = parsed_name
+    job.params["work_files"] = [parsed_name]
+    job.params["sheet"] = table.sheet
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+    return Outcome(result=report(planned, deactivated=0))
 
 
-def _decode_csv(data):
-    """CSV from Excel comes as UTF-8 (with or without BOM) or Windows-1252, and with
-    commas or — in Indonesian Excel — semicolons. Normalise to comma-separated text."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes nearly anything; latin-1 decodes everything
-        text = data.decode("latin-1")
-    first_line = text.split("\n", 1)[0]
-    if first_line.count(";") > first_line.count(","):
-        rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        text = buffer.getvalue()
-    return text
+def report(planned, *, deactivated):
+    """What the page (and the command line) show of a plan."""
 
+    def brief(row):
+        return [
+            row[import_rows.ROW],
+            row[import_rows.NAME],
+            str(Identifier.of(row[import_rows.NIP], row[import_rows.NIK])),
+        ]
 
-@dataclass
-class RowReport:
-    number: int
-    name: str
-    identifier: str
-    messages: list = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, for the preview, would do)."""
-
-    new: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
-    unchanged: int = 0
-    rejected: list = field(default_factory=list)
-    file_errors: list = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
-    missing: list = field(default_factory=list)
-    deactivated: int = 0
-
-    @property
-    def ok(self):
-        return not self.file_errors
-
-
-def run_import(agency, name, *, dry_run, full_roster=False):
-    """Import the stored file for ``agency``. In a dry run nothing is written; a real
-    run writes the good rows and, for a full roster, marks the missing employees
-    inactive — in one transaction."""
-    dataset = load_dataset(name)
-    resource = EmployeeResource(agency=agency)
-    with transaction.atomic():
-        result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True)
-        report = _report(result, dataset)
-        if report.ok and full_roster:
-            report.missing = resource.missing_employees()
-            if not dry_run and report.missing:
-                report.deactivated = Employee.objects.filter(pk__in=[e.pk for e in report.missing]).update(
-                    is_active=False
-                )
-    return report
-
-
-def _report(result, dataset):
-    report = ImportReport()
-    report.file_errors = [str(getattr(error.error, "message", error.error)) for error in result.base_errors]
-    report.counts = {
-        "new": result.totals[RowResult.IMPORT_TYPE_NEW],
-        "changed": result.totals[RowResult.IMPORT_TYPE_UPDATE],
-        "unchanged": result.totals[RowResult.IMPORT_TYPE_SKIP],
-        "rejected": result.totals[RowResult.IMPORT_TYPE_INVALID] + result.totals[RowResult.IMPORT_TYPE_ERROR],
+    return {
+        "counts": planned.counts,
+        "new": [brief(row) for row in planned.new[:SHOWN]],
+        "changed": [[*brief(row), changes] for row, _pk, changes in planned.changed[:SHOWN]],
+        "rejected": [[*brief(row), messages] for row, messages in planned.rejected[:REJECTED_KEPT]],
+        "missing_count": len(planned.missing),
+        "missing": [name for _pk, name in planned.missing[:SHOWN]],
+        "deactivated": deactivated,
     }
-    report.unchanged = report.counts["unchanged"]
-    headers = dataset.headers or []
 
-    def cell(values, column):
-        return str(values.get(column) or "").strip()
 
-    for number, row in enumerate(result.rows, start=1):
-        values = dict(zip(headers, dataset[number - 1], strict=False)) if number <= len(dataset) else {}
-        entry = RowReport(
-            number=number + 1,  # the spreadsheet row: the header is row 1
-            name=cell(values, COLUMNS["name"]),
-            identifier=cell(values, COLUMNS["nip"]) or cell(values, COLUMNS["nik"]),
+def already_confirmed(preview):
+    return Job.objects.filter(kind=Job.Kind.ROSTER_IMPORT, params__preview=str(preview.pk)).first()
+
+
+def start_import(preview, *, user=None, ip_address=None, enqueue=True):
+    """Start the import of a finished preview; returns the job."""
+    params = {
+        key: preview.params[key] for key in ("parsed", "original", "full_roster", "done_url") if key in preview.params
+    }
+    return start_job(
+        kind=Job.Kind.ROSTER_IMPORT,
+        title=_("Impor %(file)s") % {"file": preview.params["original"]},
+        runner="roster.imports.run_import",
+        user=user,
+        ip_address=ip_address,
+        agency=preview.agency,
+        params={**params, "preview": str(preview.pk), "result_template": "roster/includes/import_report.html"},
+        enqueue=enqueue,
+    )
+
+
+def run_import(job, progress):
+    """Plan the kept rows against the roster as it is now and write them, the job's
+    result and the trail event in one transaction."""
+    agency = Agency.objects.get(pk=job.agency_id)
+    try:
+        rows = load_json(job.params["parsed"])
+    except (KeyError, FileNotFoundError, OSError):
+        raise JobError(_("Hasil pratinjau tidak ditemukan lagi (sudah kedaluwarsa); unggah ulang berkasnya.")) from None
+    progress.stage(_("Mencocokkan dengan daftar pegawai"))
+    planned = import_rows.plan(agency, rows, full_roster=job.params.get("full_roster", False))
+    progress.stage(_("Menyimpan"), total=len(planned.new) + len(planned.changed))
+    with transaction.atomic():
+        deactivated = import_rows.write(
+            agency, planned, deactivate_missing=job.params.get("full_roster", False), progress=progress
         )
-        if row.import_type == RowResult.IMPORT_TYPE_NEW and len(report.new) < PREVIEW_LIMIT:
-            report.new.append(entry)
-        elif row.import_type == RowResult.IMPORT_TYPE_UPDATE and len(report.changed) < PREVIEW_LIMIT:
-            entry.messages = getattr(row, "changes", [])
-            report.changed.append(entry)
-    for invalid in result.invalid_rows:
-        values = dict(zip(headers, dataset[invalid.number - 1], strict=False))
-        messages = [message for messages in invalid.error.message_dict.values() for message in messages]
-        report.rejected.append(
-            RowReport(
-                number=invalid.number + 1,
-                name=cell(values, COLUMNS["name"]),
-                identifier=cell(values, COLUMNS["nip"]) or cell(values, COLUMNS["nik"]),
-                messages=messages,
-            )
+        result = report(planned, deactivated=deactivated)
+        numbers = {**result["counts"], "deactivated": deactivated, "file": job.params.get("original", "")}
+        record_for(
+            job.user,
+            job.ip_address,
+            AuditEvent.Action.IMPORT,
+            Bulk(agency, Employee),
+            IMPORTED,
+            username=COMMAND_USER,
+            **numbers,
         )
-    for number, error_row in result.row_errors():
-        report.rejected.append(
-            RowReport(number=number + 1, name="", identifier="", messages=[str(e.error) for e in error_row])
-        )
-    report.rejected.sort(key=lambda entry: entry.number)
-    return report
+        job.finished_at = timezone.now()
+        finish(job, Outcome(result=result, message=summary(job.params.get("original", ""), result)))
+    return None
+
+
+def summary(original, result):
+    return _(
+        "Impor %(file)s selesai: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, "
+        "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
+    ) % {**result["counts"], "deactivated": result["deactivated"], "file": original}

@@ -76,7 +76,7 @@ def normalise_nip(raw):
     return digits
 
 
-def _birth_date(nip):
+def _birth_date(nip, today):
     try:
         born = datetime.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
     except ValueError:
@@ -85,7 +85,7 @@ def _birth_date(nip):
             code="birth_date",
             params={"nip": nip, "part": nip[0:8]},
         ) from None
-    if born.year < EARLIEST_BIRTH_YEAR or born > timezone.localdate():
+    if born.year < EARLIEST_BIRTH_YEAR or born > today:
         raise ValidationError(
             _("NIP %(nip)s: tahun lahir %(year)s tidak mungkin untuk pegawai aktif."),
             code="birth_year",
@@ -94,15 +94,16 @@ def _birth_date(nip):
     return born
 
 
-def validate_nip(nip, employment_type="PNS"):
+def validate_nip(nip, employment_type="PNS", *, today=None):
     """Check an 18-digit NIP against the PNS or the PPPK layout.
 
     The message names the rule that failed, so an operator can fix the roster row.
+    ``today`` may be given once for many NIPs (an import of 50,000 rows).
     """
     nip = normalise_nip(nip)
-    born = _birth_date(nip)
+    today = today or timezone.localdate()
+    born = _birth_date(nip, today)
     year = int(nip[8:12])
-    today = timezone.localdate()
     if employment_type == "PPPK":
         if year < born.year + ADULT_AGE or year > today.year + 1:
             raise ValidationError(

@@ -8,8 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,17 +15,19 @@ from import_export.formats.base_formats import XLSX
 
 from audit.log import Bulk, record
 from audit.models import AuditEvent
-from netralitas.lib.http import attachment
-from netralitas.lib.spreadsheet import FORMATS, export_bytes
+from jobs.access import job_for_user
+from jobs.models import Job
+from netralitas.lib.http import attachment, client_ip
+from netralitas.lib.spreadsheet import FORMATS
 from roster.access import employee_for_user, is_auditor, is_operator, operator_required, unit_for_user
+from roster.exports import start_roster_export
 from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
-from roster.imports import RosterFileError, cancel_upload, confirm_import, keep_upload, run_import, waiting_upload
+from roster.imports import already_confirmed, start_import, start_preview
 from roster.models import Agency, Employee, EmploymentType, Unit
-from roster.resources import COLUMNS, EmployeeResource
+from roster.resources import COLUMNS
 
 # Audit trail descriptions: stored in Indonesian whatever the page language (audit.log.describe).
 EMPLOYEE_SAVED = gettext_lazy("Pegawai %(name)s")
-EXPORTED = gettext_lazy("Ekspor daftar pegawai (%(fmt)s)")
 UNITS_ADDED = gettext_lazy("Unit baru: %(names)s")
 UNIT_SAVED = gettext_lazy("Unit %(name)s")
 
@@ -98,102 +98,66 @@ def employee_edit(request, pk=None):
 @operator_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request):
-    """Step 1: upload a roster file; it is read at once and previewed (a dry run)."""
+    """Step 1: upload a roster file; the preview runs in the background (a job)."""
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        keep_upload(
-            request.session,
-            form.cleaned_data["file"],
-            agency=request.agency,
-            full_roster=form.cleaned_data["full_roster"],
-        )
-        return redirect("roster:import_preview")
+        return import_upload_step(request, form, request.agency, IMPORT_URLS)
     return render(request, "roster/import_upload.html", {"form": form, "columns": COLUMNS.values()})
 
 
+# URL names for the import's steps; the admin has its own (roster/admin.py).
 IMPORT_URLS = {
     "upload_url": "roster:import",
     "confirm_url": "roster:import_confirm",
-    "cancel_url": "roster:import_cancel",
     "done_url": "roster:employees",
 }
 
 
 @operator_required
-@require_GET
-def roster_import_preview(request):
-    """Step 2: what the import would do, row by row, before anything is written."""
-    return import_preview_step(request, request.agency, "roster/import_preview.html", IMPORT_URLS)
+@require_POST
+def roster_import_confirm(request, pk):
+    """Step 3: import the previewed rows (a second job)."""
+    return import_confirm_step(request, pk, IMPORT_URLS)
+
+
+def import_upload_step(request, form, agency, urls):
+    """Keep the upload and start its preview, for the operator's pages and the admin
+    alike; ``urls`` names where to upload again, confirm, and land afterwards."""
+    upload = form.cleaned_data["file"]
+    job = start_preview(
+        upload.name,
+        form.cleaned_data["data"],
+        agency=agency,
+        full_roster=form.cleaned_data["full_roster"],
+        user=request.user,
+        ip_address=client_ip(request),
+        urls=urls,
+    )
+    return redirect(job)
+
+
+def import_confirm_step(request, pk, urls):
+    """Start the import of a finished preview (``pk``, the person's own job)."""
+    preview = job_for_user(request.user, pk)
+    if preview.kind != Job.Kind.ROSTER_PREVIEW:
+        raise Http404
+    if preview.status != Job.Status.DONE or "parsed" not in preview.params:
+        messages.warning(request, _("Pratinjau ini belum selesai atau gagal; unggah berkas daftar pegawai."))
+        return redirect(urls["upload_url"])
+    existing = already_confirmed(preview)
+    if existing is not None:
+        messages.info(request, _("Pratinjau ini sudah disimpan."))
+        return redirect(existing)
+    return redirect(start_import(preview, user=request.user, ip_address=client_ip(request)))
 
 
 @operator_required
 @require_POST
-def roster_import_confirm(request):
-    """Step 3: write the good rows (and deactivate the missing ones of a full roster)."""
-    return import_confirm_step(request, request.agency, IMPORT_URLS)
-
-
-@operator_required
-@require_POST
-def roster_import_cancel(request):
-    return import_cancel_step(request, IMPORT_URLS)
-
-
-def import_preview_step(request, agency, template, urls, context=None):
-    """The preview step, for the operator's pages and the admin alike: ``urls`` names
-    where to upload, confirm, cancel and land afterwards."""
-    pending = waiting_upload(request.session)
-    if not pending or pending["agency"] != agency.pk:
-        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
-        return redirect(urls["upload_url"])
-    try:
-        report = run_import(agency, pending["name"], dry_run=True, full_roster=pending["full_roster"])
-    except RosterFileError as error:
-        cancel_upload(request.session)
-        messages.error(request, str(error))
-        return redirect(urls["upload_url"])
-    context = {**(context or {}), "report": report, "pending": pending, "agency": agency}
-    context.update({name: reverse(url) for name, url in urls.items()})
-    return render(request, template, context)
-
-
-def import_confirm_step(request, agency, urls):
-    pending = waiting_upload(request.session, take=True)
-    if not pending or pending["agency"] != agency.pk:
-        messages.warning(request, _("Tidak ada berkas yang menunggu; unggah berkas daftar pegawai."))
-        return redirect(urls["upload_url"])
-    try:
-        report = confirm_import(request, agency, pending)
-    except RosterFileError as error:
-        messages.error(request, str(error))
-        return redirect(urls["upload_url"])
-    if not report.ok:
-        messages.error(request, " ".join(report.file_errors))
-        return redirect(urls["upload_url"])
-    summary = _(
-        "Impor %(file)s selesai: %(new)s baru, %(changed)s diubah, %(unchanged)s tetap, "
-        "%(rejected)s ditolak, %(deactivated)s dinonaktifkan."
-    ) % {**report.counts, "deactivated": report.deactivated, "file": pending["original"]}
-    messages.success(request, summary)
-    return redirect(urls["done_url"])
-
-
-def import_cancel_step(request, urls):
-    cancel_upload(request.session)
-    messages.info(request, _("Impor dibatalkan; tidak ada data yang diubah."))
-    return redirect(urls["done_url"])
-
-
-@operator_required
-@require_GET
 def roster_export(request, fmt):
-    """The agency's whole roster as xlsx or csv, formula-looking cells escaped."""
+    """The agency's whole roster as xlsx or csv, made in the background."""
     if fmt not in FORMATS:
         raise Http404
-    employees = Employee.objects.visible_to(request.user).select_related("unit").order_by("unit__name", "name")
-    data, content_type = export_bytes(EmployeeResource(), employees, fmt)
-    record(request, AuditEvent.Action.DOWNLOAD, Bulk(request.agency, Employee), EXPORTED, fmt=fmt)
-    return attachment(data, content_type, f"pegawai-{request.agency.pk}-{timezone.localdate():%Y%m%d}.{fmt}")
+    return redirect(start_roster_export(request, request.agency, fmt))
 
 
 @operator_required

@@ -153,3 +153,113 @@ class World:
 @pytest.fixture
 def world(db):
     return World()
+
+
+@pytest.fixture
+def run_jobs():
+    """Run every job that is waiting, as the worker would (the test settings' task
+    backend only records tasks); returns the jobs, newest first."""
+    from jobs.engine import execute
+    from jobs.models import Job
+
+    def run():
+        ran = []
+        for job in Job.objects.filter(status=Job.Status.QUEUED).order_by("created_at"):
+            ran.append(execute(job.pk))
+        return ran[::-1]
+
+    return run
+
+
+@pytest.fixture
+def started_job(client, run_jobs):
+    """POST ``url`` (as the logged-in client) to start a job, run it, check it ended
+    well, and return ``(job, bytes of its file as downloaded)``."""
+    from django.urls import reverse
+
+    def start(url, data=None):
+        response = client.post(url, data or {})
+        assert response.status_code == 302, (url, response.status_code)
+        (job,) = run_jobs()
+        assert response["Location"] == job.get_absolute_url()
+        assert job.status == "done", job.message
+        download = client.get(reverse("jobs:download", args=[job.pk]))
+        assert download.status_code == 200
+        assert download["Cache-Control"] == "no-store"
+        return job, b"".join(download.streaming_content)
+
+    return start
+
+
+def database_url():
+    """The URL of the test database, for a process that must use it (a real worker)."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    host = config.get("HOST") or "127.0.0.1"
+    port = config.get("PORT") or 5432
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return f"postgres://{config['USER']}{password}@{host}:{port}/{config['NAME']}"
+
+
+class Workers:
+    """Real ``manage.py db_worker`` processes on the test database, as production runs
+    them (production settings, the database task backend), started and killed by a test."""
+
+    def __init__(self, media_root, lease):
+        self.media_root = media_root
+        self.lease = lease
+        self.processes = []
+
+    def start(self, worker_id, *, max_attempts=3):
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "netralitas.settings",
+            "DATABASE_URL": database_url(),
+            "SECRET_KEY": "tests-only-not-secret",
+            "MEDIA_ROOT": str(self.media_root),
+            "TASKS_LEASE_SECONDS": str(self.lease),
+            "TASKS_RECLAIM_EVERY": "1",
+            "TASKS_MAX_ATTEMPTS": str(max_attempts),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "LOG_LEVEL": "WARNING",
+        }
+        command = [sys.executable, "manage.py", "db_worker", "--queue-name", "default,jobs", "--interval", "0.2"]
+        command += ["--no-startup-delay", "--no-reload", "--worker-id", worker_id]
+        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env)
+        self.processes.append(process)
+        return process
+
+    def stop_all(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def workers(settings):
+    """Start real workers with ``workers.start(id)``; the test process enqueues to the
+    database backend they read. Killed at the end of the test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
+    pool = Workers(settings.MEDIA_ROOT, lease=3)
+    yield pool
+    pool.stop_all()
+
+
+def wait_for(condition, timeout=60, interval=0.1):
+    """Wait until ``condition()`` is true (returns its value), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

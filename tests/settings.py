@@ -20,7 +20,7 @@ WHITENOISE_USE_FINDERS = True
 
 # Tasks are recorded, not run; tests that need the PDF run the task or the
 # renderer explicitly (or switch to the ImmediateBackend).
-TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "jobs"]}}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's shared-cache in-memory database: shared cache locks whole

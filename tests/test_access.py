@@ -77,10 +77,8 @@ ROUTES = [
     Route("roster:employee_add", "operator"),
     Route("roster:employee_edit", "operator", lambda world, side: [getattr(world, f"employees_{side}")[0].pk]),
     Route("roster:import", "operator"),
-    Route("roster:import_preview", "operator", ok=302),  # nothing uploaded: back to the upload
-    Route("roster:import_confirm", "operator", method="post", ok=302),
-    Route("roster:import_cancel", "operator", method="post", ok=302),
-    Route("roster:export", "operator", lambda world, side: ["csv"], scoped=False),
+    Route("roster:import_confirm", "operator", obj("preview"), method="post", ok=302),  # starts the import job
+    Route("roster:export", "operator", lambda world, side: ["csv"], method="post", ok=302, scoped=False),
     Route("roster:template", "operator"),
     Route("roster:units", "operator"),
     Route("roster:unit_edit", "operator", obj("unit")),
@@ -94,8 +92,8 @@ ROUTES = [
     Route("ceremonies:board_data", "operator", obj("ceremony")),
     Route("ceremonies:unsigned", "operator", obj("ceremony")),
     Route("ceremonies:poster", "operator", obj("ceremony")),
-    Route("ceremonies:link_sheets", "operator", obj("ceremony")),
-    Route("ceremonies:invitations_export", "operator", ceremony_and("csv")),
+    Route("ceremonies:link_sheets", "operator", obj("ceremony"), method="post", ok=302),
+    Route("ceremonies:invitations_export", "operator", ceremony_and("csv"), method="post", ok=302),
     # The Inspektorat (auditors of the supervised agencies, and admins).
     Route("inspektorat:index", "auditor"),
     Route("inspektorat:ceremony", "auditor", obj("ceremony")),
@@ -106,11 +104,18 @@ ROUTES = [
         lambda world, side: [getattr(world, f"ceremony_{side}").pk, getattr(world, f"unit_{side}").pk],
     ),
     Route("inspektorat:recap_pdf", "auditor", obj("ceremony")),
-    Route("inspektorat:recap_table", "auditor", ceremony_and("xlsx")),
+    Route("inspektorat:recap_table", "auditor", ceremony_and("xlsx"), method="post", ok=302),
     Route("inspektorat:pact_pdf", "auditor", obj("signature")),
     Route("inspektorat:trail", "auditor"),
-    Route("inspektorat:trail_export", "auditor", lambda world, side: ["csv"], scoped=False),
+    Route("inspektorat:trail_export", "auditor", lambda world, side: ["csv"], method="post", ok=302, scoped=False),
+    # Background jobs and their files: one person's own (agency A's job is operator A's,
+    # agency B's is auditor AB's); anyone else — a colleague, another agency — gets a 404.
+    Route("jobs:index", "account"),
+    Route("jobs:detail", "owner", obj("job")),
+    Route("jobs:progress", "owner", obj("job")),
+    Route("jobs:download", "owner", obj("job")),
 ]
+OWNERS = {"a": "operator_a", "b": "auditor_ab"}
 
 
 def expected(route, role, side):
@@ -123,6 +128,8 @@ def expected(route, role, side):
         return LOGIN
     if route.kind == "account":
         return route.ok
+    if route.kind == "owner":
+        return route.ok if role == OWNERS[side] else 404
     own = not (route.args and route.scoped) or role.endswith(f"_{side}") or role in ("auditor_ab", "admin")
     if route.kind == "operator":
         if role not in ("operator_a", "operator_b"):
@@ -159,7 +166,10 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def matrix_world(world, sign):
-    """The two-agency world with a logo each and one signed pact (with its PDF) per ceremony."""
+    """The two-agency world with a logo each, one signed pact (with its PDF) per
+    ceremony, a finished job with its file per agency, and a finished roster preview
+    per operator."""
+    from jobs.models import Job
     from pledges.pdf.certificates import create_dev_certificate
 
     for side in ("a", "b"):
@@ -167,6 +177,30 @@ def matrix_world(world, sign):
         agency.logo.save("lambang.png", ContentFile(factories.signature_png(40, 40)))
         create_dev_certificate(agency)
         setattr(world, f"signature_{side}", sign(getattr(world, f"invitations_{side}")[0], pdf=True))
+        job = Job(
+            kind=Job.Kind.RECAP_TABLE,
+            title=f"Rekap {side}",
+            runner="inspektorat.exports.run_recap_table",
+            user=getattr(world, OWNERS[side]),
+            agency=agency,
+            status=Job.Status.DONE,
+            filename="rekap.csv",
+            content_type="text/csv",
+            result={"rows": 1},
+        )
+        job.file.save("rekap.csv", ContentFile(b"No,Nama\n1,Budi\n"), save=False)
+        job.save()
+        setattr(world, f"job_{side}", job)
+        preview = Job.objects.create(
+            kind=Job.Kind.ROSTER_PREVIEW,
+            title="Pratinjau",
+            runner="roster.imports.run_preview",
+            user=getattr(world, f"operator_{side}"),
+            agency=agency,
+            status=Job.Status.DONE,
+            params={"parsed": "jobs/work/none.json.gz", "original": "p.csv", "full_roster": False},
+        )
+        setattr(world, f"preview_{side}", preview)
     return world
 
 

@@ -3,6 +3,7 @@
     inspektorat            the Inspektorat's pages
     ceremonies ⇄ pledges   the one domain cycle: Ceremony → PactTemplate, Signature → Invitation
     roster                 agencies, units, employees, staff roles
+    jobs                   background work with a progress bar, and its files (knows Agency by name)
     audit                  the trail every page writes (knows models only by their attributes)
     netralitas             the project package: settings, URLs, error pages — imports no app
     netralitas.lib         helpers that are no app: settings readers, dates, tokens, PDF engine…
@@ -20,10 +21,11 @@ LAYERS = {
     "netralitas.lib": 0,
     "netralitas": 1,  # the project package: settings, URLs, error pages
     "audit": 2,
-    "roster": 3,
-    "ceremonies": 4,
-    "pledges": 4,
-    "inspektorat": 5,
+    "jobs": 3,
+    "roster": 4,
+    "ceremonies": 5,
+    "pledges": 5,
+    "inspektorat": 6,
 }
 DOCUMENTED_CYCLE = {"ceremonies", "pledges"}
 

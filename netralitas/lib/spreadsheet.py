@@ -1,5 +1,7 @@
 """Helpers for the spreadsheets we export (xlsx and csv through django-import-export)."""
 
+import csv
+
 from django.conf import settings
 from django.utils import translation
 from import_export.formats.base_formats import CSV, XLSX
@@ -42,3 +44,50 @@ def export_bytes(resource, rows, file_format):
         data = ("\ufeff" + data).encode("utf-8")
         content_type += "; charset=utf-8"
     return data, content_type
+
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def write_table(path, file_format, headers, rows, *, sheet="Data", widths=None, progress=None):
+    """Write ``rows`` (iterables of cell values, streamed) under ``headers`` to ``path``
+    as xlsx or csv; returns the number of rows. Text cells are formula-escaped.
+
+    xlsx through xlsxwriter in constant-memory mode: each row is written to disk as it
+    comes, so 40,000 rows cost what 40 do in memory; csv as UTF-8 with a byte-order mark
+    (Excel then reads names with accents right). ``progress(count)`` is called every
+    1,000 rows."""
+    count = 0
+    if file_format == "xlsx":
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False})
+        worksheet = workbook.add_worksheet(sheet[:31])
+        bold = workbook.add_format({"bold": True})
+        for column, width in enumerate(widths or []):
+            worksheet.set_column(column, column, width)
+        worksheet.write_row(0, 0, headers, bold)
+        for count, row in enumerate(rows, start=1):
+            # write_string: an identifier like 198001012005011001 stays text, every digit kept.
+            for column, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, str):
+                    worksheet.write_string(count, column, escape_formula(value))
+                else:
+                    worksheet.write(count, column, value)
+            if progress is not None and count % 1000 == 0:
+                progress(1000)
+        workbook.close()
+    else:
+        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(headers)
+            for count, row in enumerate(rows, start=1):
+                writer.writerow([escape_formula(value) if isinstance(value, str) else value for value in row])
+                if progress is not None and count % 1000 == 0:
+                    progress(1000)
+    return count

@@ -68,8 +68,9 @@ def download(page, action):
         return download.suggested_filename, handle.read()
 
 
-def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server, signed_world):
+def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server, signed_world, workers):
     world = signed_world
+    workers.start("browser-worker")
     non_signers = [world.invitations_a[2].employee.name, world.invitations_a[3].employee.name]
     signers = [s.signer["name"] for s in world.signatures]
 
@@ -117,10 +118,17 @@ def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server,
         assert hashlib.sha256(archive.read(entry["Berkas"])).hexdigest() == entry["SHA-256"]
         assert entry["SHA-256"] == PactDocument.objects.get(signature__signer__name=entry["Nama"]).sha256
 
-    # The recap PDF and the Excel recap.
-    name, data = download(page, lambda: page.get_by_role("link", name="Rekap PDF", exact=True).click())
+    # The recap PDF (who signs it is asked first) and the Excel recap, made in the
+    # background; the job's page follows them and offers the file.
+    page.get_by_role("link", name="Rekap PDF", exact=True).click()
+    page.get_by_label("Nama penanda tangan").fill("Drs. Ahmad Fauzi, M.Si.")
+    page.get_by_label("Jabatan").fill("Inspektur Kota Bukittinggi")
+    page.get_by_role("button", name="Buat rekap PDF").click()
+    name, data = download(page, lambda: page.locator("#job-download").click())
     assert name == f"rekap-apel{world.ceremony_a.pk}.pdf" and data.startswith(b"%PDF")
-    name, data = download(page, lambda: page.get_by_role("link", name="Rekap Excel", exact=True).click())
+    page.goto(live_server.url + reverse("inspektorat:ceremony", args=[world.ceremony_a.pk]))
+    page.get_by_role("button", name="Rekap Excel", exact=True).click()
+    name, data = download(page, lambda: page.locator("#job-download").click())
     assert name == f"rekap-apel{world.ceremony_a.pk}.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     statuses = {row[1]: row[6] for row in sheet.iter_rows(min_row=2, values_only=True)}
@@ -137,7 +145,8 @@ def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server,
     trail = page.locator("table.audit-trail tbody").inner_text()
     assert "Mengunduh PDF pakta " + signers[0] in trail
     assert "Mengunduh ZIP pakta apel" in trail and "unit Sekretariat Daerah: 2 PDF" in trail
-    assert "Mengunduh rekap PDF" in trail and "Mengunduh rekap XLSX" in trail
+    assert f"Mengunduh berkas “rekap-apel{world.ceremony_a.pk}.pdf”" in trail
+    assert f"Mengunduh berkas “rekap-apel{world.ceremony_a.pk}.xlsx”" in trail
     assert page.locator("table.audit-trail tbody tr").count() == 4
     screenshot(page, "audit-trail")
     assert AuditEvent.objects.filter(username="auditor_a", action=AuditEvent.Action.DOWNLOAD).count() == 4

@@ -20,9 +20,10 @@ ROSTER = (
 )
 
 
-def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tmp_path):
+def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tmp_path, workers):
     from roster.models import StaffProfile
 
+    workers.start("browser-worker")
     factories.unit(agency, "Sekretariat Daerah")
     factories.user("setda", role=StaffProfile.Role.OPERATOR, agency=agency, password="rahasia-uji-123")
     election = factories.election()
@@ -35,7 +36,7 @@ def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tm
     page.locator("main").get_by_role("button", name="Masuk").click()
     page.wait_for_selector("text=Jadwalkan apel")
 
-    # Roster: upload, preview, confirm.
+    # Roster: upload, preview (a background job: the page follows it), confirm (another one).
     page.get_by_role("link", name="Pegawai", exact=True).click()
     page.get_by_role("link", name="Impor daftar pegawai").first.click()
     roster = tmp_path / "pegawai.csv"
@@ -47,7 +48,7 @@ def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tm
     assert "Format kolom NIP sebagai Teks" in page.locator("#rejected").inner_text()
     screenshot(page, "secretariat-import-preview")
     page.get_by_role("button", name="Simpan 2 baru dan 0 perubahan").click()
-    page.wait_for_selector("text=Impor pegawai.csv selesai")
+    page.wait_for_selector("text=Impor pegawai.csv selesai: 2 baru")
     assert Employee.objects.filter(agency=agency).count() == 2
 
     # Schedule the apel.
@@ -70,12 +71,15 @@ def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tm
     page.get_by_role("button", name="Undang unit terpilih").click()
     page.wait_for_selector("text=2 undangan baru")
 
-    # Printables are real PDFs.
-    for name in ["Poster QR apel (PDF)", "Lembar tautan semua unit (PDF)"]:
-        href = page.get_by_role("link", name=name).get_attribute("href")
-        response = page.request.get(live_server.url + href)
-        assert response.status == 200
-        assert response.body().startswith(b"%PDF")
+    # Printables are real PDFs: the poster at once, the link sheets from their job's page.
+    href = page.get_by_role("link", name="Poster QR apel (PDF)").get_attribute("href")
+    response = page.request.get(live_server.url + href)
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    page.get_by_role("button", name="Lembar tautan semua unit (PDF)").click()
+    href = page.locator("#job-download").get_attribute("href")
+    response = page.request.get(live_server.url + href)
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    page.get_by_role("link", name="Kembali").click()
 
     # Open signing and watch the board.
     page.get_by_role("button", name="Buka penandatanganan").click()

@@ -29,8 +29,8 @@ def ceremony_urls(ceremony):
         ("get", reverse("ceremonies:board_data", args=[pk])),
         ("get", reverse("ceremonies:unsigned", args=[pk])),
         ("get", reverse("ceremonies:poster", args=[pk])),
-        ("get", reverse("ceremonies:link_sheets", args=[pk])),
-        ("get", reverse("ceremonies:invitations_export", args=[pk, "csv"])),
+        ("post", reverse("ceremonies:link_sheets", args=[pk])),
+        ("post", reverse("ceremonies:invitations_export", args=[pk, "csv"])),
         ("post", reverse("ceremonies:set_status", args=[pk, "closed"])),
         ("post", reverse("ceremonies:invite", args=[pk])),
     ]
@@ -268,21 +268,23 @@ def test_poster_reads_back(client, world):
     assert AuditEvent.objects.filter(action="download", description__startswith="Poster QR apel").exists()
 
 
-def test_link_sheets_read_back_per_unit(client, world):
+def test_link_sheets_read_back_per_unit(client, world, started_job):
     client.force_login(world.operator_a)
-    response = client.get(reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk]), {"unit": world.subunit_a.pk})
-    text, pages = pdf_text(response.content)
+    url = reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk])
+    job, data = started_job(url, {"unit": world.subunit_a.pk})
+    text, pages = pdf_text(data)
     flat = text.replace("\n", " ")
     invitation = world.invitations_a[3]
     assert invitation.employee.name in flat
     assert invitation.code in flat
     assert invitation.token in text.replace("\n", "")
     assert world.employees_a[0].name not in flat  # another unit
-    foreign_unit = client.get(reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk]), {"unit": world.unit_b.pk})
-    assert foreign_unit.status_code == 404
+    assert job.result["invitations"] == 1 and job.result["pages"] == 1
+    assert client.post(url, {"unit": world.unit_b.pk}).status_code == 404
+    assert AuditEvent.objects.filter(action="download", description__contains="Lembar tautan pribadi").count() == 1
 
 
-def test_link_sheets_for_many_invitees_paginate(client, world):
+def test_link_sheets_for_many_invitees_paginate(client, world, started_job):
     from roster.models import Employee
 
     Employee.objects.bulk_create(
@@ -293,34 +295,36 @@ def test_link_sheets_for_many_invitees_paginate(client, world):
     )
     world.ceremony_a.invite(Employee.objects.filter(agency=world.agency_a))
     client.force_login(world.operator_a)
-    response = client.get(reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk]))
-    text, pages = pdf_text(response.content)
-    assert pages >= 3  # 24 cards, at most 8 per page
+    job, data = started_job(reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk]))
+    text, pages = pdf_text(data)
+    assert pages == 3  # 24 cards, 8 per page
     assert "N 19" in text
+    assert (job.done, job.total) == (24, 24)
 
 
-def test_invitation_export_escapes_formulas(client, world, signature_data_url):
+def test_invitation_export_escapes_formulas(client, world, signature_data_url, started_job):
     employee = world.employees_a[0]
     employee.name = "=cmd|' /C calc'!A0"
     employee.position = "@SUM(1+1)"
     employee.save()
     sign(world.invitations_a[0], signature_data_url)
     client.force_login(world.operator_a)
-    csv_text = client.get(reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "csv"])).content.decode(
-        "utf-8-sig"
-    )
+    _job, data = started_job(reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "csv"]))
+    csv_text = data.decode("utf-8-sig")
     assert "'=cmd|' /C calc'!A0" in csv_text
     assert "'@SUM(1+1)" in csv_text
     assert ",=" not in csv_text and ",@" not in csv_text
-    response = client.get(reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "xlsx"]))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    _job, data = started_job(reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "NIP / NIK"
     assert len(rows) == 5
     signed_row = next(row for row in rows if row[1] == "'=cmd|' /C calc'!A0")
     assert signed_row[6] == "Sudah"
     assert signed_row[7].endswith("WIB")
-    assert client.get(reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "pdf"])).status_code == 404
+    assert signed_row[0] == employee.nip  # all 18 digits, as text
+    url = reverse("ceremonies:invitations_export", args=[world.ceremony_a.pk, "pdf"])
+    assert client.post(url).status_code == 404
 
 
 def test_trail_descriptions_stay_indonesian_whatever_the_page_language(client, world):

@@ -69,17 +69,21 @@ def test_index_lists_only_supervised_ceremonies(client, world):
 
 
 def test_auditors_change_nothing(client, signed_world):
-    """Every audit URL answers GET only; a POST is refused and writes nothing."""
+    """Every audit page answers GET only; a POST is refused and writes nothing. The
+    only POSTs are the ones that start a download job (recaps, the trail export)."""
     world = signed_world
     client.force_login(world.auditor_a)
     before = AuditEvent.objects.count()
+    starts = {"recap_pdf", "recap_xlsx", "recap_csv"}
     for url in [
         reverse("inspektorat:index"),
         reverse("inspektorat:trail"),
-        reverse("inspektorat:trail_export", args=["csv"]),
-        *urls_for(world, "a").values(),
+        *(url for name, url in urls_for(world, "a").items() if name not in starts),
     ]:
         assert client.post(url).status_code == 405, url
+    for name in ("recap_xlsx", "recap_csv"):
+        assert client.get(urls_for(world, "a")[name]).status_code == 405
+    assert client.get(reverse("inspektorat:trail_export", args=["csv"])).status_code == 405
     assert AuditEvent.objects.count() == before
 
 

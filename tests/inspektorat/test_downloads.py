@@ -15,6 +15,7 @@ from pledges.models import PactDocument
 from pledges.pdf.certificates import create_dev_certificate
 from tests import factories
 from tests.inspektorat.conftest import invite_employees
+from tests.inspektorat.test_recap import SIGNER
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def test_one_pact_pdf(client, signed):
     assert client.get(reverse("inspektorat:pact_pdf", args=[world.without_pdf.pk])).status_code == 404
 
 
-def test_each_download_is_recorded(client, signed):
+def test_each_download_is_recorded(client, signed, started_job):
     world = signed
     client.force_login(world.auditor_a)
     signature = world.with_pdf[0]
@@ -193,15 +194,31 @@ def test_each_download_is_recorded(client, signed):
             "ceremony",
             "unit Sekretariat Daerah: 2 PDF",
         ),
-        (reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk]), "ceremony", "rekap PDF"),
-        (reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "xlsx"]), "ceremony", "rekap XLSX"),
-        (reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "csv"]), "ceremony", "rekap CSV"),
-        (reverse("inspektorat:trail_export", args=["csv"]), "auditevent", "jejak audit (csv"),
     ]
     for url, object_type, words in downloads:
         before = AuditEvent.objects.count()
         download(client, url)
         assert AuditEvent.objects.count() == before + 1, url
+        event = AuditEvent.objects.order_by("-id").first()
+        assert event.action == AuditEvent.Action.DOWNLOAD
+        assert (event.username, event.user, event.agency) == ("auditor_a", world.auditor_a, world.agency_a)
+        assert event.object_type == object_type
+        assert words in event.description, event.description
+        assert event.ip_address == "127.0.0.1"
+    # Recaps and the trail are made in the background: starting one records nothing,
+    # downloading its file records it, naming the file and what it is.
+    jobs = [
+        (reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk]), SIGNER, "“rekap-apel"),
+        (reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "xlsx"]), {}, "Rekap XLSX apel"),
+        (reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "csv"]), {}, "Rekap CSV apel"),
+        (reverse("inspektorat:trail_export", args=["csv"]), {}, "Jejak audit (csv)"),
+    ]
+    for url, data, words in jobs:
+        before = AuditEvent.objects.count()
+        started_job(url, data)
+        assert AuditEvent.objects.count() == before + 1, url
+        event = AuditEvent.objects.order_by("-id").first()
+        object_type = "job"
         event = AuditEvent.objects.order_by("-id").first()
         assert event.action == AuditEvent.Action.DOWNLOAD
         assert (event.username, event.user, event.agency) == ("auditor_a", world.auditor_a, world.agency_a)

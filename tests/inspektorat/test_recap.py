@@ -48,15 +48,33 @@ def read_pdf(data):
     return pages, first, last
 
 
-def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand):
+SIGNER = {
+    "name": "Drs. Ahmad Fauzi, M.Si.",
+    "position": "Inspektur Kota Bukittinggi",
+    "nip": "19700101 199503 1 002",
+    "place": "Bukittinggi",
+    "date": "2024-09-26",
+}
+
+
+def recap_pdf(client, started_job, ceremony, filters=None):
+    """Start the recap PDF with the signer above (and the page's filters), run it, download it."""
+    url = reverse("inspektorat:recap_pdf", args=[ceremony.pk])
+    form = client.get(url, filters or {})
+    assert form.status_code == 200 and 'id="start-recap"' in form.content.decode()
+    job, data = started_job(url, {**SIGNER, **(filters or {})})
+    return job, data
+
+
+def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand, started_job):
     world = thousand
     client.force_login(world.auditor_a)
-    response = client.get(reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert f'filename="rekap-apel{world.ceremony_a.pk}.pdf"' in response["Content-Disposition"]
+    job, data = recap_pdf(client, started_job, world.ceremony_a)
+    assert job.filename == f"rekap-apel{world.ceremony_a.pk}.pdf"
+    assert job.content_type == "application/pdf"
+    assert job.result["rows"] == 1000
 
-    pages, first, last = read_pdf(response.content)
+    pages, first, last = read_pdf(data)
     count = len(pages)
     assert count > 10  # 1,000 rows run over many pages
     assert f"Halaman 1 dari {count}" in first
@@ -82,9 +100,10 @@ def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand):
     assert "Sekretariat Daerah 3 0 3 0,0" in first
     assert "Jumlah 1000 600 400 60,0" in first
 
-    # The list of invitees: its header row on every page after the first, too.
-    assert HEADER in first
-    for text in pages[1:]:
+    # The list of invitees, from the page after the totals: its header row on every page.
+    list_pages = [text for text in pages if "Pegawai Kesehatan" in text or "Pegawai Pendidikan" in text]
+    assert "B. Daftar pegawai yang diundang" in list_pages[0]
+    for text in list_pages:
         assert text.startswith(HEADER) or f" {HEADER} " in text, text[:200]
     everything = " ".join(pages)
     for number in (1, 250, 500):
@@ -99,43 +118,43 @@ def test_recap_pdf_of_a_thousand_invitees_reads_back(client, thousand):
     # A non-signer's row.
     assert re.search(r"Pegawai Kesehatan 00450 \d{8} \d{6} \d \d{3} Dinas Kesehatan Belum -", everything)
     assert everything.count(" Sudah ") == 600 + 1  # each signer, and the totals' header
-    assert "Bukittinggi, " in last
+    # It ends with the signature block of the official who signs it.
+    assert "Bukittinggi, 26 September 2024 Inspektur Kota Bukittinggi Drs. Ahmad Fauzi, M.Si." in last
+    assert "Drs. Ahmad Fauzi, M.Si. NIP 19700101 199503 1 002" in last
 
 
-def test_recap_pdf_of_one_unit(client, world, sign):
+def test_recap_pdf_of_one_unit(client, world, sign, started_job):
     sign(world.invitations_a[3])  # in the sub-unit "Bagian Umum"
     client.force_login(world.auditor_a)
-    url = reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk])
-    response = client.get(url, {"unit": world.subunit_a.pk})
-    assert f'filename="rekap-apel{world.ceremony_a.pk}-unit{world.subunit_a.pk}.pdf"' in response["Content-Disposition"]
-    pages, first, _ = read_pdf(response.content)
-    assert len(pages) == 1
+    job, data = recap_pdf(client, started_job, world.ceremony_a, {"unit": world.subunit_a.pk})
+    assert job.filename == f"rekap-apel{world.ceremony_a.pk}-unit{world.subunit_a.pk}.pdf"
+    pages, first, last = read_pdf(data)
     assert "Unit kerja : Bagian Umum" in first
-    assert world.employees_a[3].name in first
-    assert world.employees_a[0].name not in first
+    everything = " ".join(pages)
+    assert world.employees_a[3].name in everything
+    assert world.employees_a[0].name not in everything
     assert "Jumlah 1 1 0 100,0" in first
 
-    _, first, _ = read_pdf(client.get(url, {"unit": world.unit_a.pk, "sub": "on"}).content)
+    _job, data = recap_pdf(client, started_job, world.ceremony_a, {"unit": world.unit_a.pk, "sub": "on"})
+    _, first, _ = read_pdf(data)
     assert "Bagian Umum beserta sub-unitnya" not in first and "Sekretariat Daerah beserta sub-unitnya" in first
     assert "Jumlah 4 1 3 25,0" in first
     # Another agency's unit is not quietly replaced by the whole ceremony.
+    url = reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk])
     assert client.get(url, {"unit": world.unit_b.pk}).status_code == 404
+    assert client.post(url, {**SIGNER, "unit": world.unit_b.pk}).status_code == 404
 
 
-def test_above_the_list_limit_the_recap_keeps_the_totals_and_says_where_the_names_are(client, world, monkeypatch):
-    """A province-sized list would take minutes and gigabytes in one request: above
-    the limit the PDF holds the apel and the totals, and points to the unit recaps."""
-    monkeypatch.setattr("inspektorat.recap.RECAP_LIST_LIMIT", 3)
+def test_recap_pdf_asks_who_signs_it_and_remembers(client, world, started_job):
     client.force_login(world.auditor_a)
     url = reverse("inspektorat:recap_pdf", args=[world.ceremony_a.pk])
-    _, first, _ = read_pdf(client.get(url).content)
-    assert "Sekretariat Daerah 3 0 3 0,0" in first and "Jumlah 4 0 4 0,0" in first
-    assert "Daftar nama tidak dimuat" in first and "melebihi 3" in first
-    assert "rekapitulasi PDF per unit kerja" in first
-    assert world.employees_a[0].name not in first
-    # A unit within the limit lists its people.
-    _, first, _ = read_pdf(client.get(url, {"unit": world.unit_a.pk}).content)
-    assert world.employees_a[0].name in first and "Daftar nama tidak dimuat" not in first
+    response = client.post(url, {**SIGNER, "name": "", "date": "0001-01-01"})
+    assert response.status_code == 200  # the form again, nothing started
+    assert response.context["form"].errors.keys() == {"name", "date"}
+    recap_pdf(client, started_job, world.ceremony_a)
+    # The next recap of this agency starts from the same official.
+    initial = client.get(url).context["form"].initial
+    assert initial["name"] == SIGNER["name"] and initial["position"] == SIGNER["position"]
 
 
 @pytest.fixture
@@ -150,13 +169,12 @@ def hostile(world):
     return employee
 
 
-def test_recap_xlsx_escapes_formulas_and_keeps_the_nip_as_text(client, world, hostile):
+def test_recap_xlsx_escapes_formulas_and_keeps_the_nip_as_text(client, world, hostile, started_job):
     bulk_sign(world.invitations_a[:2])
     client.force_login(world.auditor_a)
-    response = client.get(reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "xlsx"]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    job, data = started_job(reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "xlsx"]))
+    assert job.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == (
         "No",
@@ -187,13 +205,13 @@ def test_recap_xlsx_escapes_formulas_and_keeps_the_nip_as_text(client, world, ho
     assert len(signed) == 2 and all(row[7].endswith(" WIB") and row[8] for row in signed)
 
 
-def test_recap_csv_escapes_formulas_and_follows_the_filters(client, world, hostile):
+def test_recap_csv_escapes_formulas_and_follows_the_filters(client, world, hostile, started_job):
     bulk_sign(world.invitations_a[:1])
     client.force_login(world.auditor_a)
     url = reverse("inspektorat:recap_table", args=[world.ceremony_a.pk, "csv"])
-    response = client.get(url)
-    assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8-sig")
+    job, data = started_job(url)
+    assert job.content_type.startswith("text/csv")
+    text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:3] == ["No", "Nama", "NIP"]
     cells = [cell for row in rows for cell in row]
@@ -201,5 +219,6 @@ def test_recap_csv_escapes_formulas_and_follows_the_filters(client, world, hosti
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
 
     # With the page's filter "Belum": only the five non-signers.
-    rows = list(csv.reader(io.StringIO(client.get(url, {"status": "belum"}).content.decode("utf-8-sig"))))
+    _job, data = started_job(url, {"status": "belum"})
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 1 + 5 and {row[6] for row in rows[1:]} == {"Belum"}

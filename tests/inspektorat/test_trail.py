@@ -111,25 +111,24 @@ def test_paginated(client, world, monkeypatch):
     assert len(client.get(reverse("inspektorat:trail"), {"halaman": 2}).context["page"]) == 5
 
 
-def test_csv_export_is_filtered_escaped_and_recorded(client, world, events):
+def test_csv_export_is_filtered_escaped_and_recorded(client, world, events, started_job):
     client.force_login(world.auditor_a)
-    response = client.get(reverse("inspektorat:trail_export", args=["csv"]), {"since": "2024-09-26"})
-    assert response.status_code == 200
-    assert 'filename="jejak-audit.csv"' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    job, data = started_job(reverse("inspektorat:trail_export", args=["csv"]), {"since": "2024-09-26"})
+    assert job.filename == "jejak-audit.csv"
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [row["Keterangan"] for row in rows] == ['\'=HYPERLINK("http://x") membuka apel', "Mengunduh ZIP pakta apel"]
     assert rows[1]["Waktu (WIB)"] == "2024-09-26 00:30:00 WIB"
     assert rows[1]["Tindakan"] == "Mengunduh" and rows[1]["Instansi"] == world.agency_a.name
     # The export is itself in the trail, for the one agency auditor_a supervises.
     export = AuditEvent.objects.order_by("-id").first()
     assert (export.action, export.username, export.agency) == (AuditEvent.Action.DOWNLOAD, "auditor_a", world.agency_a)
-    assert "2 catatan" in export.description and "since=2024-09-26" in export.description
+    assert "(2 baris)" in export.description and "since=2024-09-26" in export.description
 
 
-def test_export_by_an_auditor_of_two_agencies_is_recorded_for_both(client, world, events):
+def test_export_by_an_auditor_of_two_agencies_is_recorded_for_both(client, world, events, started_job):
     client.force_login(world.auditor_ab)
-    response = client.get(reverse("inspektorat:trail_export", args=["xlsx"]))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    _job, data = started_job(reverse("inspektorat:trail_export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet.max_row == 1 + 4
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     exports = AuditEvent.objects.filter(username="auditor_ab", action=AuditEvent.Action.DOWNLOAD)

@@ -50,7 +50,15 @@ def test_search_by_name_and_nip(client, world):
     assert world.employees_a[2].name not in html
 
 
-def test_preview_then_confirm_with_exact_counts(client, world):
+def preview_page(client, run_jobs, response):
+    """The preview job's page once its job ran: ``(job, html)``."""
+    assert response.status_code == 302, response.content.decode()[:500]
+    (job,) = run_jobs()
+    assert response["Location"] == job.get_absolute_url()
+    return job, client.get(response["Location"]).content.decode()
+
+
+def test_preview_then_confirm_with_exact_counts(client, world, run_jobs):
     client.force_login(world.operator_a)
     existing = world.employees_a[0]
     same = world.employees_a[1]
@@ -63,63 +71,55 @@ def test_preview_then_confirm_with_exact_counts(client, world):
         ["199002302015012003", "", "Tanggal Salah", "PNS", "", "", ""],  # rejected: 30 February
         ["199002022015012004", "", "Unit Asing", "PNS", "", "", "Dinas Komunikasi dan Informatika"],  # B's unit
     )
-    response = upload(client, text)
-    assert response["Location"] == reverse("roster:import_preview")
-    preview = client.get(response["Location"])
-    html = preview.content.decode()
-    counts = preview.context["report"].counts
-    assert counts == {"new": 2, "changed": 1, "unchanged": 1, "rejected": 3}
+    job, html = preview_page(client, run_jobs, upload(client, text))
+    assert job.result["counts"] == {"new": 2, "changed": 1, "unchanged": 1, "rejected": 3}
+    assert 'id="count-new">2<' in html and 'id="count-rejected">3<' in html
     assert "Pangkat/Golongan: Penata Muda (III/a) → Pembina (IV/a)" in html
     assert "Format kolom NIP sebagai Teks" in html
     assert "bukan tanggal lahir" in html
     assert "Dinas Komunikasi dan Informatika" in html
-    rejected = [(row.number, row.name) for row in preview.context["report"].rejected]
+    rejected = [(row[0], row[1]) for row in job.result["rejected"]]
     assert rejected == [(6, "Dari Excel"), (7, "Tanggal Salah"), (8, "Unit Asing")]  # the header is row 1
     assert Employee.objects.filter(agency=world.agency_a).count() == 4  # nothing written yet
 
-    response = client.post(reverse("roster:import_confirm"), follow=True)
-    html = response.content.decode()
+    confirm = reverse("roster:import_confirm", args=[job.pk])
+    assert confirm in html
+    imported, html = preview_page(client, run_jobs, client.post(confirm))
     assert "2 baru, 1 diubah, 1 tetap, 3 ditolak, 0 dinonaktifkan" in html
     existing.refresh_from_db()
     assert existing.rank == "Pembina (IV/a)"
     assert Employee.objects.filter(agency=world.agency_a).count() == 6
     assert Employee.objects.get(nip="199009132025242014").unit == world.subunit_a
     assert AuditEvent.objects.filter(action="import", agency=world.agency_a).count() == 1
-    # The stored upload is gone; confirming twice does nothing.
-    response = client.post(reverse("roster:import_confirm"), follow=True)
-    assert "Tidak ada berkas yang menunggu" in response.content.decode()
+    # Confirming twice leads to the import already made, and imports nothing again.
+    response = client.post(confirm)
+    assert response["Location"] == imported.get_absolute_url() and run_jobs() == []
+    # Another operator (even of another agency) cannot confirm, or see, this preview.
+    client.force_login(world.operator_b)
+    assert client.post(confirm).status_code == 404
+    assert client.get(job.get_absolute_url()).status_code == 404
 
 
-def test_full_roster_marks_missing_employees_inactive(client, world):
+def test_full_roster_marks_missing_employees_inactive(client, world, run_jobs):
     client.force_login(world.operator_a)
     keep = world.employees_a[0]
-    upload(client, csv_rows([keep.nip, "", keep.name, "PNS", "", "", "Sekretariat Daerah"]), full_roster=True)
-    preview = client.get(reverse("roster:import_preview"))
-    assert len(preview.context["report"].missing) == 3
-    assert "3 pegawai aktif tidak tercantum" in preview.content.decode()
-    client.post(reverse("roster:import_confirm"))
+    text = csv_rows([keep.nip, "", keep.name, "PNS", "", "", "Sekretariat Daerah"])
+    job, html = preview_page(client, run_jobs, upload(client, text, full_roster=True))
+    assert job.result["missing_count"] == 3
+    assert "3 pegawai aktif tidak tercantum" in html
+    preview_page(client, run_jobs, client.post(reverse("roster:import_confirm", args=[job.pk])))
     assert list(Employee.objects.filter(agency=world.agency_a, is_active=True)) == [keep]
     assert Employee.objects.filter(agency=world.agency_b, is_active=True).count() == 2  # untouched
 
 
-def test_cancel_writes_nothing(client, world):
-    client.force_login(world.operator_a)
-    upload(client, HEADER + "19900202 201501 2 003,,Baru Satu,PNS,,,\n")
-    client.post(reverse("roster:import_cancel"))
-    response = client.post(reverse("roster:import_confirm"), follow=True)
-    assert "Tidak ada berkas yang menunggu" in response.content.decode()
-    assert not Employee.objects.filter(name="Baru Satu").exists()
-
-
-def test_semicolon_csv_in_windows_encoding(client, world):
+def test_semicolon_csv_in_windows_encoding(client, world, run_jobs):
     client.force_login(world.operator_a)
     text = "NIP;Nama;Unit Kerja\n19900202 201501 2 003;Siti Aisyah Nasution, S.Kom.;Sekretariat Daerah\n"
-    upload(client, text, encoding="cp1252")
-    report = client.get(reverse("roster:import_preview")).context["report"]
-    assert report.counts["new"] == 1
+    job, _html = preview_page(client, run_jobs, upload(client, text, encoding="cp1252"))
+    assert job.result["counts"]["new"] == 1
 
 
-def test_unreadable_files_get_a_clear_answer(client, world):
+def test_unreadable_files_get_a_clear_answer_at_once(client, world, run_jobs):
     client.force_login(world.operator_a)
     response = client.post(
         reverse("roster:import"),
@@ -128,17 +128,18 @@ def test_unreadable_files_get_a_clear_answer(client, world):
     assert response.status_code == 200
     assert "Unggah berkas .xlsx (Excel) atau .csv" in response.content.decode()
 
-    client.post(reverse("roster:import"), {"file": SimpleUploadedFile("rusak.xlsx", b"not a workbook")})
-    response = client.get(reverse("roster:import_preview"), follow=True)
-    assert "tidak dapat dibaca sebagai Excel" in response.content.decode()
+    response = client.post(reverse("roster:import"), {"file": SimpleUploadedFile("rusak.xlsx", b"not a workbook")})
+    assert response.status_code == 200 and "bukan Excel .xlsx" in response.content.decode()
+    assert run_jobs() == []  # refused in the request: no job
 
-    upload(client, "Pegawai,Kantor\nA,B\n")
-    html = client.get(reverse("roster:import_preview")).content.decode()
-    assert "Berkas harus punya kolom Nama dan NIP" in html
-    assert "Simpan" not in html.split("Berkas harus punya kolom")[1][:500]
+    # Columns are only known once the file is read: the job fails with the reason.
+    job, html = preview_page(client, run_jobs, upload(client, "Pegawai,Kantor\nA,B\n"))
+    assert job.status == "failed"
+    assert "tidak memuat kolom Nama dan NIP" in html
+    assert "Simpan" not in html
 
 
-def test_xlsx_upload_with_excel_number(client, world):
+def test_xlsx_upload_with_excel_number(client, world, run_jobs):
     workbook = openpyxl.Workbook()
     workbook.active.append(["NIP", "Nama"])
     workbook.active.append([1.98001012005011e17, "Angka"])
@@ -146,21 +147,24 @@ def test_xlsx_upload_with_excel_number(client, world):
     buffer = io.BytesIO()
     workbook.save(buffer)
     client.force_login(world.operator_a)
-    client.post(reverse("roster:import"), {"file": SimpleUploadedFile("pegawai.xlsx", buffer.getvalue())})
-    report = client.get(reverse("roster:import_preview")).context["report"]
-    assert report.counts == {"new": 1, "changed": 0, "unchanged": 0, "rejected": 1}
+    response = client.post(reverse("roster:import"), {"file": SimpleUploadedFile("pegawai.xlsx", buffer.getvalue())})
+    job, _html = preview_page(client, run_jobs, response)
+    assert job.result["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "rejected": 1}
 
 
-def test_export_escapes_and_template_keeps_nip_as_text(client, world):
+def test_export_escapes_and_template_keeps_nip_as_text(client, world, started_job):
     employee = world.employees_a[0]
     employee.position = "=1+1"
     employee.save()
     client.force_login(world.operator_a)
-    csv_text = client.get(reverse("roster:export", args=["csv"])).content.decode("utf-8-sig")
+    _job, data = started_job(reverse("roster:export", args=["csv"]))
+    csv_text = data.decode("utf-8-sig")
     assert "'=1+1" in csv_text
     assert world.employees_b[0].name not in csv_text
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("roster:export", args=["xlsx"])).content))
-    assert workbook.active.cell(row=1, column=1).value == "NIP"
+    _job, data = started_job(reverse("roster:export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [cell.value for cell in sheet[1]][:3] == ["NIP", "NIK", "Nama"]
+    assert {sheet.cell(row=row, column=1).value for row in range(2, 6)} == {e.nip for e in world.employees_a}
     template = openpyxl.load_workbook(io.BytesIO(client.get(reverse("roster:template")).content)).active
     assert [cell.value for cell in template[1]][:3] == ["NIP", "NIK", "Nama"]
     assert template.cell(row=3, column=1).number_format == "@"

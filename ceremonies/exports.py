@@ -1,0 +1,136 @@
+"""An apel's invitation list (with personal links and codes) as xlsx or csv, and
+its sheets of personal links as PDF — both made in the background, both growing
+with the apel (a province invites 40,000)."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ceremonies import printables
+from ceremonies.models import Invitation
+from jobs.engine import Outcome, start_for, temporary_output
+from jobs.models import Job
+from netralitas.lib.dates import timestamp
+from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
+from netralitas.lib.tokens import group_code
+from roster.identity import Identifier
+from roster.models import EmploymentType, Unit
+
+HEADERS = [
+    "NIP / NIK",
+    "Nama",
+    "Jenis",
+    "Pangkat/Golongan",
+    "Jabatan",
+    "Unit Kerja",
+    "Status",
+    "Waktu tanda tangan",
+    "Kode verifikasi",
+    "Kode pribadi",
+    "Tautan pribadi",
+]
+WIDTHS = [22, 36, 10, 24, 30, 30, 8, 24, 14, 12, 60]
+
+
+def start_invitations_export(request, ceremony, file_format):
+    return start_for(
+        request,
+        kind=Job.Kind.INVITATIONS_EXPORT,
+        title=_("Daftar undangan apel “%(title)s” (%(format)s)") % {"title": ceremony.title, "format": file_format},
+        runner="ceremonies.exports.run_invitations_export",
+        agency=ceremony.agency,
+        params={"ceremony": ceremony.pk, "format": file_format, "back_url": ceremony.get_absolute_url()},
+    )
+
+
+def run_invitations_export(job, progress):
+    file_format = job.params["format"]
+    ceremony_id = job.params["ceremony"]
+    invitations = Invitation.objects.filter(ceremony_id=ceremony_id, ceremony__agency_id=job.agency_id)
+    progress.stage(_("Menulis berkas"), total=invitations.count())
+    tz_name = job.agency.time_zone
+    labels = dict(EmploymentType.choices)
+    placeholder = "T" * 16  # the link of a token, built once: the URL pattern with the token swapped in
+    link = settings.PUBLIC_BASE_URL + reverse("pledges:sign", args=[placeholder])
+    values = invitations.order_by("unit__name", "employee__name", "pk").values_list(
+        "employee__nip",
+        "employee__nik",
+        "employee__name",
+        "employee__employment_type",
+        "employee__rank",
+        "employee__position",
+        "unit__name",
+        "signature__signed_at",
+        "signature__verification_code",
+        "code",
+        "token",
+    )
+    rows = (
+        (
+            Identifier.of(nip, nik).number,
+            name,
+            str(labels.get(kind, kind)),
+            rank,
+            position,
+            unit or "",
+            "Sudah" if signed_at else "Belum",
+            timestamp(signed_at, tz_name) if signed_at else "",
+            group_code(verification),
+            code,
+            link.replace(placeholder, token),
+        )
+        for nip, nik, name, kind, rank, position, unit, signed_at, verification, code, token in values.iterator(
+            chunk_size=2000
+        )
+    )
+    with temporary_output(f".{file_format}") as path:
+        count = write_table(path, file_format, HEADERS, rows, sheet="Undangan", widths=WIDTHS, progress=progress.step)
+        return Outcome(
+            path=path,
+            filename=f"undangan-apel-{ceremony_id}.{file_format}",
+            content_type=CONTENT_TYPES[file_format],
+            result={"rows": count},
+        )
+
+
+def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False):
+    scope = unit.name if unit else _("semua unit")
+    if unsigned_only:
+        scope = _("%(scope)s, yang belum menandatangani") % {"scope": scope}
+    return start_for(
+        request,
+        kind=Job.Kind.LINK_SHEETS,
+        title=_("Lembar tautan pribadi apel “%(title)s” — %(scope)s") % {"title": ceremony.title, "scope": scope},
+        runner="ceremonies.exports.run_link_sheets",
+        agency=ceremony.agency,
+        params={
+            "ceremony": ceremony.pk,
+            "unit": unit.pk if unit else None,
+            "unsigned_only": unsigned_only,
+            "back_url": ceremony.get_absolute_url(),
+        },
+    )
+
+
+def run_link_sheets(job, progress):
+    from ceremonies.models import Ceremony
+
+    ceremony = Ceremony.objects.select_related("agency").get(pk=job.params["ceremony"], agency_id=job.agency_id)
+    invitations = ceremony.invitations.all()
+    unit = None
+    if job.params.get("unit"):
+        unit = Unit.objects.get(pk=job.params["unit"], agency_id=job.agency_id)
+        invitations = invitations.filter(unit=unit)
+    if job.params.get("unsigned_only"):
+        invitations = invitations.unsigned()
+    total = invitations.count()
+    progress.stage(_("Menyusun lembar"), total=total)
+    with temporary_output(".pdf") as path:
+        pages = printables.write_link_sheets(path, ceremony, invitations, unit=unit, progress=progress.step)
+        suffix = f"-unit{unit.pk}" if unit else ""
+        return Outcome(
+            path=path,
+            filename=f"tautan-apel-{ceremony.pk}{suffix}.pdf",
+            content_type="application/pdf",
+            result={"invitations": total, "pages": pages},
+        )

@@ -1,0 +1,189 @@
+"""The Inspektorat's files that grow with the agency, made in the background:
+the recap PDF with every name, the recap as xlsx/csv, the trail as xlsx/csv.
+
+Each starts from the page's filters (kept in the job's parameters as the form
+data, and applied again in the worker through the same forms) and is scoped to
+what the person who started it may see — checked again when it runs."""
+
+from django.utils.translation import gettext as _
+
+from audit.models import TRAIL_TIME_ZONE, AuditEvent
+from ceremonies.models import Ceremony, Invitation
+from inspektorat.forms import InvitationFilterForm, TrailFilterForm
+from inspektorat.queries import agency_units, recap_rows
+from inspektorat.recap import Signer, write_recap
+from jobs.engine import JobError, Outcome, start_for, temporary_output
+from netralitas.lib.dates import timestamp
+from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
+from roster.models import Agency
+
+RECAP_HEADERS = [
+    "No",
+    "Nama",
+    "NIP",
+    "Unit Kerja",
+    "Jenis Kepegawaian",
+    "Pangkat/Golongan",
+    "Status",
+    "Waktu tanda tangan",
+    "Kode verifikasi",
+]
+RECAP_WIDTHS = [7, 36, 24, 32, 16, 22, 8, 24, 14]
+TRAIL_HEADERS = [
+    "Waktu (WIB)",
+    "Pengguna",
+    "Tindakan",
+    "Instansi",
+    "Jenis objek",
+    "Id objek",
+    "Keterangan",
+    "Alamat IP",
+]
+TRAIL_WIDTHS = [20, 16, 18, 28, 14, 12, 80, 16]
+
+
+def _ceremony(job):
+    """The job's ceremony, if its starter may still see it."""
+    ceremony = Ceremony.objects.visible_to(job.user).select_related("agency", "election", "pact_template")
+    found = ceremony.filter(pk=job.params["ceremony"]).first()
+    if found is None:
+        raise JobError(_("Apel ini tidak ditemukan lagi atau tidak lagi dapat Anda lihat."))
+    return found
+
+
+def _scope(job, ceremony):
+    """The recap's filter form (bound to the page's filters) and its unit."""
+    units = list(agency_units(ceremony.agency))
+    form = InvitationFilterForm(job.params.get("filters") or None, units=units)
+    chosen = form.filters().get("unit")
+    return form, next((unit for unit in units if unit.pk == chosen), None)
+
+
+def start_recap(request, ceremony, file_format, filters, *, signer=None, unit=None):
+    scope = _(", unit %(unit)s") % {"unit": unit.name} if unit else ""
+    kind = "recap_pdf" if file_format == "pdf" else "recap_table"
+    return start_for(
+        request,
+        kind=kind,
+        title=_("Rekap %(format)s apel “%(title)s”%(scope)s")
+        % {"format": file_format.upper(), "title": ceremony.title, "scope": scope},
+        runner=f"inspektorat.exports.run_{kind}",
+        agency=ceremony.agency,
+        params={
+            "ceremony": ceremony.pk,
+            "format": file_format,
+            "filters": filters,
+            "signer": signer or {},
+            "back_url": ceremony_url(ceremony),
+        },
+    )
+
+
+def ceremony_url(ceremony):
+    from django.urls import reverse
+
+    return reverse("inspektorat:ceremony", args=[ceremony.pk])
+
+
+def run_recap_table(job, progress):
+    file_format = job.params["format"]
+    ceremony = _ceremony(job)
+    form, _unit = _scope(job, ceremony)
+    invitations = form.filter(Invitation.objects.filter(ceremony=ceremony))
+    progress.stage(_("Menulis berkas"), total=invitations.count())
+    rows = (
+        (
+            row["no"],
+            row["name"],
+            row["nip"],
+            row["unit"],
+            row["employment_type"],
+            row["rank"],
+            row["status"],
+            row["signed_at"],
+            row["verification_code"],
+        )
+        for row in recap_rows(invitations, ceremony.agency)
+    )
+    with temporary_output(f".{file_format}") as path:
+        count = write_table(
+            path, file_format, RECAP_HEADERS, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
+        )
+        return Outcome(
+            path=path,
+            filename=f"rekap-apel{ceremony.pk}.{file_format}",
+            content_type=CONTENT_TYPES[file_format],
+            result={"rows": count},
+        )
+
+
+def run_recap_pdf(job, progress):
+    ceremony = _ceremony(job)
+    form, unit = _scope(job, ceremony)
+    with_subunits = bool(form.filters().get("sub"))
+    signer = Signer(**job.params["signer"])
+    with temporary_output(".pdf") as path:
+        pages, rows = write_recap(
+            path,
+            ceremony,
+            signer=signer,
+            printed_by=job.username,
+            unit=unit,
+            with_subunits=with_subunits,
+            unit_ids=form.unit_ids(),
+            progress=progress,
+        )
+        suffix = f"-unit{unit.pk}" if unit is not None else ""
+        return Outcome(
+            path=path,
+            filename=f"rekap-apel{ceremony.pk}{suffix}.pdf",
+            content_type="application/pdf",
+            result={"pages": pages, "rows": rows},
+        )
+
+
+def start_trail_export(request, file_format, filters, agency_ids):
+    shown = ", ".join(f"{name}={value}" for name, value in filters.items())
+    return start_for(
+        request,
+        kind="trail_export",
+        title=(_("Jejak audit (%(format)s)") % {"format": file_format}) + (f" — {shown}" if shown else ""),
+        runner="inspektorat.exports.run_trail_export",
+        agency=Agency.objects.get(pk=agency_ids[0]) if len(agency_ids) == 1 else None,
+        params={"format": file_format, "filters": filters, "trail_agencies": agency_ids},
+    )
+
+
+def run_trail_export(job, progress):
+    file_format = job.params["format"]
+    agencies = Agency.objects.visible_to(job.user).order_by("name")
+    form = TrailFilterForm(job.params.get("filters") or None, agencies=agencies)
+    events = form.filter(AuditEvent.objects.visible_to(job.user)).order_by("-at", "-id")
+    progress.stage(_("Menulis berkas"), total=events.count())
+    actions = dict(AuditEvent.Action.choices)
+    names = dict(Agency.objects.values_list("pk", "name"))
+    rows = (
+        (
+            timestamp(at, TRAIL_TIME_ZONE),
+            username,
+            str(actions.get(action, action)),
+            names.get(agency_id, ""),
+            object_type,
+            object_id,
+            description,
+            ip_address or "",
+        )
+        for at, username, action, agency_id, object_type, object_id, description, ip_address in events.values_list(
+            "at", "username", "action", "agency_id", "object_type", "object_id", "description", "ip_address"
+        ).iterator(chunk_size=2000)
+    )
+    with temporary_output(f".{file_format}") as path:
+        count = write_table(
+            path, file_format, TRAIL_HEADERS, rows, sheet="Jejak audit", widths=TRAIL_WIDTHS, progress=progress.step
+        )
+        return Outcome(
+            path=path,
+            filename=f"jejak-audit.{file_format}",
+            content_type=CONTENT_TYPES[file_format],
+            result={"rows": count},
+        )

@@ -1,0 +1,53 @@
+"""The agency's whole roster as xlsx or csv, made in the background: a province's
+40,000 employees are too many for a web request. The columns are the import's,
+so the file can be edited and imported back."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jobs.engine import Outcome, start_for, temporary_output
+from jobs.models import Job
+from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
+from roster.models import Employee, EmploymentType
+from roster.resources import COLUMNS
+
+WIDTHS = [22, 20, 36, 16, 24, 36, 36, 8]
+
+
+def start_roster_export(request, agency, file_format):
+    return start_for(
+        request,
+        kind=Job.Kind.ROSTER_EXPORT,
+        title=_("Daftar pegawai %(agency)s (%(format)s)") % {"agency": agency, "format": file_format},
+        runner="roster.exports.run_roster_export",
+        agency=agency,
+        params={"format": file_format},
+    )
+
+
+def run_roster_export(job, progress):
+    file_format = job.params["format"]
+    employees = Employee.objects.filter(agency_id=job.agency_id)
+    progress.stage(_("Menulis berkas"), total=employees.count())
+    labels = dict(EmploymentType.choices)
+    rows = (
+        (
+            nip or "",
+            nik or "",
+            name,
+            str(labels.get(kind, kind)),
+            rank,
+            position,
+            unit or "",
+            _("Ya") if active else _("Tidak"),
+        )
+        for nip, nik, name, kind, rank, position, unit, active in employees.order_by("unit__name", "name", "pk")
+        .values_list("nip", "nik", "name", "employment_type", "rank", "position", "unit__name", "is_active")
+        .iterator(chunk_size=2000)
+    )
+    with temporary_output(f".{file_format}") as path:
+        count = write_table(
+            path, file_format, list(COLUMNS.values()), rows, sheet="Pegawai", widths=WIDTHS, progress=progress.step
+        )
+        filename = f"pegawai-{job.agency_id}-{timezone.localdate():%Y%m%d}.{file_format}"
+        return Outcome(path=path, filename=filename, content_type=CONTENT_TYPES[file_format], result={"rows": count})
