@@ -1,9 +1,13 @@
 """PDFs the secretariat prints for an apel: the QR poster (WeasyPrint, with the
 shared engine) and the sheets of personal links (drawn, for thousands of cards)."""
 
+import os
+import tempfile
+
 import segno
 from django.conf import settings
 from django.urls import reverse
+from pypdf import PdfWriter
 
 from netralitas.lib.dates import pukul, tanggal
 from netralitas.lib.pdf.canvas import MM, PAGE_SIZE, SERIF, SERIF_BOLD, draw_lines, new_canvas, qr_operators, wrap
@@ -45,10 +49,11 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, progress=None):
     cards per A4 page, to cut and hand out; returns the number of pages.
 
     Drawn with ReportLab (``netralitas.lib.pdf.canvas``): a city prints 10,000 cards,
-    which WeasyPrint lays out at ~5 ms each. The invitations are read as a stream
-    of tuples, ``CARDS_PER_PAGE`` at a time; memory does not grow with the apel."""
+    which WeasyPrint lays out at ~5 ms each. The invitations are read as a stream of
+    tuples and drawn in parts of ``PART_PAGES`` pages, joined at the end with pypdf:
+    memory does not grow with the apel."""
     agency = ceremony.agency
-    pdf = new_canvas(path, title=f"Tautan pribadi — {ceremony.title}", author=agency.name)
+    title = f"Tautan pribadi — {ceremony.title}"
     header = [f"{agency.name} — {ceremony.title}", f"{_when(ceremony)} · {ceremony.place}"]
     if unit is not None:
         header[1] += f" · Unit: {unit.name}"
@@ -65,28 +70,53 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, progress=None):
         )
         .iterator(chunk_size=2000)
     )
+    link = _link_maker()
     pages = 0
-    card = 0
-    for card, row in enumerate(rows):
-        slot = card % CARDS_PER_PAGE
-        if slot == 0:
-            if card:
-                pdf.showPage()
-            pages += 1
-            _sheet_header(pdf, header, pages, ceremony)
-        _draw_card(pdf, slot, row, agency)
-        if progress is not None and slot == CARDS_PER_PAGE - 1:
-            progress(CARDS_PER_PAGE)
-    if pages == 0:
-        pages = 1
-        _sheet_header(pdf, header, pages, ceremony)
-        pdf.setFont(SERIF, 11)
-        pdf.drawString(MARGIN, PAGE_SIZE[1] - MARGIN - HEADER_HEIGHT - 8 * MM, "Tidak ada undangan.")
-    pdf.showPage()
-    pdf.save()
+    with tempfile.TemporaryDirectory(prefix="netralitas-sheets-") as work:
+        parts, pdf = [], None
+        for card, row in enumerate(rows):
+            slot = card % CARDS_PER_PAGE
+            if slot == 0:
+                if pdf is not None:
+                    pdf.showPage()
+                if pages % PART_PAGES == 0:
+                    if pdf is not None:
+                        pdf.save()
+                    parts.append(os.path.join(work, f"part{len(parts):04d}.pdf"))
+                    pdf = new_canvas(parts[-1], title=title, author=agency.name)
+                pages += 1
+                _sheet_header(pdf, header, pages)
+            _draw_card(pdf, slot, row, agency, link)
+            if progress is not None and slot == CARDS_PER_PAGE - 1:
+                progress(CARDS_PER_PAGE)
+        if pdf is None:
+            pages = 1
+            pdf = new_canvas(path, title=title, author=agency.name)
+            _sheet_header(pdf, header, pages)
+            pdf.setFont(SERIF, 11)
+            pdf.drawString(MARGIN, PAGE_SIZE[1] - MARGIN - HEADER_HEIGHT - 8 * MM, "Tidak ada undangan.")
+            pdf.showPage()
+            pdf.save()
+            return pages
+        pdf.showPage()
+        pdf.save()
+        writer = PdfWriter()
+        for part in parts:
+            writer.append(part)
+        writer.add_metadata({"/Title": title, "/Author": agency.name, "/Creator": "Netralitas"})
+        with open(path, "wb") as handle:
+            writer.write(handle)
     return pages
 
 
+def _link_maker():
+    """``token → personal link``, with the URL pattern reversed once, not per card."""
+    placeholder = "T" * 16
+    pattern = settings.PUBLIC_BASE_URL + reverse("pledges:sign", args=[placeholder])
+    return lambda token: pattern.replace(placeholder, token)
+
+
+PART_PAGES = 250  # 2,000 cards per part
 MARGIN = 12 * MM
 HEADER_HEIGHT = 15 * MM
 CARD_WIDTH = (PAGE_SIZE[0] - 2 * MARGIN) / 2
@@ -99,7 +129,7 @@ INSTRUCTIONS = (
 )
 
 
-def _sheet_header(pdf, header, page, ceremony):
+def _sheet_header(pdf, header, page):
     top = PAGE_SIZE[1] - MARGIN
     pdf.setFont(SERIF_BOLD, 10)
     pdf.drawString(MARGIN, top - 9, header[0][:150])
@@ -109,7 +139,7 @@ def _sheet_header(pdf, header, page, ceremony):
     pdf.drawRightString(PAGE_SIZE[0] - MARGIN, top - 9, f"Lembar {page}")
 
 
-def _draw_card(pdf, slot, row, agency):
+def _draw_card(pdf, slot, row, agency, link):
     name, nip, nik, employment_type, unit_name, code, token = row
     column, line = slot % 2, slot // 2
     x = MARGIN + column * CARD_WIDTH
@@ -118,7 +148,7 @@ def _draw_card(pdf, slot, row, agency):
     pdf.setLineWidth(0.6)
     pdf.rect(x, y, CARD_WIDTH, CARD_HEIGHT)
     pdf.setDash()
-    url = settings.PUBLIC_BASE_URL + reverse("pledges:sign", args=[token])
+    url = link(token)
     qr_x, qr_y = x + CARD_WIDTH - PAD - QR_SIZE, y + CARD_HEIGHT - PAD - QR_SIZE
     pdf.addLiteral(qr_operators(url, qr_x, qr_y, QR_SIZE))
     text_x = x + PAD

@@ -83,7 +83,7 @@ def recap_rows(invitations, agency):
 
     Reads ``invitations`` as a stream of tuples: 40,000 rows never become 160,000
     model instances."""
-    types = dict(EmploymentType.choices)
+    types = {value: str(label) for value, label in EmploymentType.choices}  # translated once, not per row
     values = invitations.order_by(*ROW_ORDER).values_list(*RECAP_VALUES)
     for number, (name, nip, nik, employment_type, rank, unit, signed_at, code) in enumerate(
         values.iterator(chunk_size=2000), start=1
@@ -93,7 +93,7 @@ def recap_rows(invitations, agency):
             "name": name,
             "nip": str(Identifier.of(nip, nik)),
             "unit": unit or "",
-            "employment_type": str(types.get(employment_type, employment_type)),
+            "employment_type": types.get(employment_type, employment_type),
             "rank": rank,
             "signed": signed_at is not None,
             "status": "Sudah" if signed_at is not None else "Belum",

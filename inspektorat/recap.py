@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
 from ceremonies.models import Invitation
@@ -102,7 +103,7 @@ def write_recap(path, ceremony, *, signer, printed_by, unit=None, with_subunits=
     context = recap_context(ceremony, printed_by=printed_by, unit=unit, with_subunits=with_subunits, unit_ids=unit_ids)
     rows = [_row_cells(row) for row in recap_rows(invitations_of(ceremony, unit_ids), ceremony.agency)]
     if progress is not None:
-        progress.stage("Menyusun halaman", total=len(rows))
+        progress.stage(_("Menyusun halaman"), total=len(rows))
     list_pages = _paginate(rows, signer)
     with translation.override("id"), tempfile.TemporaryDirectory(prefix="netralitas-recap-") as work:
         first = os.path.join(work, "first.pdf")

@@ -10,7 +10,6 @@ The command line calls :func:`execute` directly: the same job, in the foreground
 
 import logging
 import os
-import resource
 import tempfile
 import time
 from contextlib import contextmanager
@@ -79,7 +78,7 @@ def start_job(*, kind, title, runner, user=None, ip_address=None, agency=None, p
     """Save a job and queue it; returns the job. ``user`` is ``None`` for the command line."""
     job = Job.objects.create(
         kind=kind,
-        title=str(title)[:300],
+        title="".join(ch for ch in str(title) if ch >= " ")[:300],  # no control characters, whatever the file name
         runner=runner,
         params=params or {},
         user=user,
@@ -150,7 +149,6 @@ def finish(job, outcome, *, seconds=None):
         job.content_type = outcome.content_type
         os.unlink(outcome.path)
     job.result = {**outcome.result, **({"seconds": round(seconds, 2)} if seconds is not None else {})}
-    job.result.setdefault("peak_mb", peak_memory_mb())
     job.message = outcome.message
     job.status = Job.Status.DONE
     job.done = job.total = max(job.total, job.done)
@@ -161,11 +159,6 @@ def finish(job, outcome, *, seconds=None):
 def fail(job, message):
     Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
     job.refresh_from_db()
-
-
-def peak_memory_mb():
-    """The peak resident memory of this process so far, in MB (Linux reports KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 @contextmanager

@@ -62,6 +62,12 @@ def _text(value):
     return " ".join(str(value).split())
 
 
+def printable(text):
+    """``text`` with the characters that must never be stored shown as �: for reports
+    and messages (PostgreSQL's JSON refuses a NUL even there)."""
+    return FORBIDDEN.sub("\ufffd", text) if text else text
+
+
 def _bad_character(text):
     match = FORBIDDEN.search(text)
     return match.group() if match else None
@@ -124,7 +130,7 @@ def _parse_row(number, values, today):
     else:
         text = "".join(_text(raw_nik).lstrip("'").split())
         if text and not (len(text) == 16 and text.isdigit() and text.isascii()):
-            errors.append(_("NIK harus 16 digit angka: %(value)s.") % {"value": text[:40]})
+            errors.append(_("NIK harus 16 digit angka: %(value)s.") % {"value": printable(text[:40])})
         nik = text or None
     type_text = _text(raw_type).lower()
     if not type_text:
@@ -360,7 +366,8 @@ def _insert(agency, rows, now, units):
     columns = [Employee._meta.get_field(name).column for name in (*INSERTED, "created_at", "updated_at")]
     table = connection.ops.quote_name(Employee._meta.db_table)
     sql = f"COPY {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # Django's own error classes (IntegrityError, DataError) for psycopg's, as for any query.
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in rows:
             values = _values(row, units)
             copy.write_row(

@@ -25,6 +25,7 @@ from jobs.models import Job
 from jobs.storage import WORK_DIR, load_json, save_json
 from roster import import_rows
 from roster.identity import Identifier
+from roster.import_rows import printable
 from roster.models import Agency, Employee
 from roster.reading import RosterFileError, kind_of, read_rows
 
@@ -95,17 +96,17 @@ def report(planned, *, deactivated):
     """What the page (and the command line) show of a plan."""
 
     def brief(row):
-        return [
-            row[import_rows.ROW],
-            row[import_rows.NAME],
-            str(Identifier.of(row[import_rows.NIP], row[import_rows.NIK])),
-        ]
+        identifier = str(Identifier.of(row[import_rows.NIP], row[import_rows.NIK]))
+        return [row[import_rows.ROW], printable(row[import_rows.NAME]), printable(identifier)]
+
+    def shown(messages):
+        return [printable(message) for message in messages]
 
     return {
         "counts": planned.counts,
         "new": [brief(row) for row in planned.new[:SHOWN]],
-        "changed": [[*brief(row), changes] for row, _pk, changes in planned.changed[:SHOWN]],
-        "rejected": [[*brief(row), messages] for row, messages in planned.rejected[:REJECTED_KEPT]],
+        "changed": [[*brief(row), shown(changes)] for row, _pk, changes in planned.changed[:SHOWN]],
+        "rejected": [[*brief(row), shown(messages)] for row, messages in planned.rejected[:REJECTED_KEPT]],
         "missing_count": len(planned.missing),
         "missing": [name for _pk, name in planned.missing[:SHOWN]],
         "deactivated": deactivated,

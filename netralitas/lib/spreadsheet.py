@@ -70,15 +70,17 @@ def write_table(path, file_format, headers, rows, *, sheet="Data", widths=None, 
         for column, width in enumerate(widths or []):
             worksheet.set_column(column, column, width)
         worksheet.write_row(0, 0, headers, bold)
+        write_string, write_number = worksheet.write_string, worksheet.write_number
         for count, row in enumerate(rows, start=1):
             # write_string: an identifier like 198001012005011001 stays text, every digit kept.
             for column, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str):
-                    worksheet.write_string(count, column, escape_formula(value))
-                else:
-                    worksheet.write(count, column, value)
+                if value.__class__ is str:
+                    if value:
+                        write_string(count, column, escape_formula(value))
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    write_number(count, column, value)
+                elif value is not None:
+                    write_string(count, column, str(value))
             if progress is not None and count % 1000 == 0:
                 progress(1000)
         workbook.close()

@@ -284,9 +284,11 @@ def test_link_sheets_read_back_per_unit(client, world, started_job):
     assert AuditEvent.objects.filter(action="download", description__contains="Lembar tautan pribadi").count() == 1
 
 
-def test_link_sheets_for_many_invitees_paginate(client, world, started_job):
+def test_link_sheets_for_many_invitees_paginate(client, world, started_job, monkeypatch):
+    """Drawn in parts (here of one page each) and joined: every card, in order."""
     from roster.models import Employee
 
+    monkeypatch.setattr("ceremonies.printables.PART_PAGES", 1)
     Employee.objects.bulk_create(
         [
             Employee(agency=world.agency_a, unit=world.unit_a, nip=factories.nip(70_000 + n), name=f"N {n}")
@@ -298,7 +300,8 @@ def test_link_sheets_for_many_invitees_paginate(client, world, started_job):
     job, data = started_job(reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk]))
     text, pages = pdf_text(data)
     assert pages == 3  # 24 cards, 8 per page
-    assert "N 19" in text
+    assert "N 19" in text and text.index("N 0") < text.index("N 19")
+    assert "Lembar 3" in text
     assert (job.done, job.total) == (24, 24)
 
 

@@ -139,6 +139,31 @@ def test_unreadable_files_get_a_clear_answer_at_once(client, world, run_jobs):
     assert "Simpan" not in html
 
 
+def test_too_many_rows_are_refused_in_the_upload_with_the_limit(client, world, run_jobs, settings):
+    settings.ROSTER_MAX_ROWS = 3
+    client.force_login(world.operator_a)
+    rows = [[factories.nip(60_000 + n), "", f"Pegawai {n}", "PNS", "", "", ""] for n in range(5)]
+    response = upload(client, csv_rows(*rows))
+    assert response.status_code == 200
+    assert "lebih dari 3 baris; batasnya 3 baris per impor" in response.content.decode()
+    assert run_jobs() == []
+
+
+def test_admin_export_escapes_formula_cells(world):
+    from import_export.formats.base_formats import XLSX
+
+    from roster.resources import EmployeeResource
+
+    factories.employee(world.agency_a, name='=HYPERLINK("http://evil")', position="+62 cmd", rank="@SUM(A1)")
+    dataset = EmployeeResource(agency=world.agency_a).export()
+    cells = [cell for row in dataset for cell in row if isinstance(cell, str)]
+    for dangerous in ["=HYPERLINK", "+62", "@SUM"]:
+        assert "'" + dangerous in "\n".join(cells)
+        assert not any(cell.startswith(dangerous) for cell in cells)
+    sheet = openpyxl.load_workbook(io.BytesIO(XLSX().export_data(dataset))).active
+    assert '\'=HYPERLINK("http://evil")' in [cell.value for row in sheet.iter_rows(min_row=2) for cell in row]
+
+
 def test_xlsx_upload_with_excel_number(client, world, run_jobs):
     workbook = openpyxl.Workbook()
     workbook.active.append(["NIP", "Nama"])
