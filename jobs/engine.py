@@ -116,8 +116,9 @@ def execute(job_id):
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.finished:
         return job
+    # The message stays: a job taken back from a dead worker says so while it runs again.
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1, message=""
+        status=Job.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1
     )
     job.refresh_from_db()
     progress = Progress(job)
