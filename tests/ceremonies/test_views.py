@@ -2,10 +2,12 @@
 
 import datetime
 import io
+import subprocess
 import zoneinfo
 
 import openpyxl
 import pdfplumber
+import pypdfium2
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -268,10 +270,15 @@ def test_poster_reads_back(client, world):
     assert AuditEvent.objects.filter(action="download", description__startswith="Poster QR apel").exists()
 
 
-def test_link_sheets_read_back_per_unit(client, world, started_job):
+def test_link_sheets_read_back_per_unit(client, world, started_job, tmp_path):
     client.force_login(world.operator_a)
     url = reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk])
     job, data = started_job(url, {"unit": world.subunit_a.pk})
+    # The QR code (drawn as vector rectangles) scans to the personal link.
+    image = tmp_path / "sheet.png"
+    pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil().save(image)
+    scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=False)
+    assert scanned.stdout.strip() == world.invitations_a[3].public_url
     text, pages = pdf_text(data)
     flat = text.replace("\n", " ")
     invitation = world.invitations_a[3]
