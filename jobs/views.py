@@ -1,17 +1,21 @@
 """A job's page (with its live progress bar), the person's recent files, and
 the download of a job's file — access-checked and written to the trail."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from audit.log import Bulk, describe, record
 from audit.models import AuditEvent
 from jobs.access import job_for_user
-from jobs.models import Job
+from jobs.models import Job, WorkerHeartbeat
 
 PER_PAGE = 25
 DOWNLOADED = gettext_lazy("Mengunduh berkas “%(file)s”: %(title)s%(rows)s")
@@ -32,7 +36,7 @@ def index(request):
 def detail(request, pk):
     """One job: its progress while it runs, its result and file when done."""
     job = job_for_user(request.user, pk)
-    return render(request, "jobs/detail.html", {"job": job})
+    return render(request, "jobs/detail.html", {"job": job, "no_worker": _no_worker(job)})
 
 
 @login_required
@@ -41,11 +45,20 @@ def progress(request, pk):
     """The progress bar alone (polled by htmx every second while the job runs). When
     the job has ended, the whole page reloads to show the result."""
     job = job_for_user(request.user, pk)
-    response = render(request, "jobs/progress.html", {"job": job, "polling": not job.finished})
+    context = {"job": job, "polling": not job.finished, "no_worker": _no_worker(job)}
+    response = render(request, "jobs/progress.html", context)
     if job.finished and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _no_worker(job):
+    """A waiting job with no live worker to take it: say so rather than wait in silence."""
+    if job.status != Job.Status.QUEUED:
+        return False
+    alive_since = timezone.now() - datetime.timedelta(seconds=settings.TASKS_LEASE_SECONDS)
+    return not WorkerHeartbeat.objects.filter(seen_at__gte=alive_since).exists()
 
 
 @login_required

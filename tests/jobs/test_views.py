@@ -51,6 +51,16 @@ def test_the_page_polls_while_the_job_runs_and_reloads_when_it_ends(client, worl
     assert "hx-get" not in html and "htmx.min.js" not in html
 
 
+def test_a_waiting_job_says_when_no_worker_is_alive(client, world):
+    from jobs.models import WorkerHeartbeat
+
+    job = job_of(world.operator_a, world.agency_a)
+    client.force_login(world.operator_a)
+    assert 'id="job-no-worker"' in client.get(job.get_absolute_url()).content.decode()
+    WorkerHeartbeat.objects.create(worker_id="w1", seen_at=timezone.now())
+    assert 'id="job-no-worker"' not in client.get(reverse("jobs:progress", args=[job.pk])).content.decode()
+
+
 def test_my_files_lists_only_my_own_jobs(client, world):
     mine = job_of(world.auditor_ab, world.agency_a, title="Punya saya")
     job_of(world.auditor_a, world.agency_a, title="Punya rekan")
