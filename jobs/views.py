@@ -73,9 +73,11 @@ def download(request, pk):
     rows = describe(ROWS, count=job.result["rows"]) if "rows" in job.result else ""
     for target in targets:
         record(request, AuditEvent.Action.DOWNLOAD, target, DOWNLOADED, file=job.filename, title=job.title, rows=rows)
-    response = FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=job.content_type or None
-    )
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:  # removed from the storage by hand: as gone as an expired one
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=job.filename, content_type=job.content_type or None)
     # Personal data (NIPs, personal links and codes): never in a shared or browser cache.
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"

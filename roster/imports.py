@@ -162,6 +162,8 @@ def run_import(job, progress):
         )
         job.finished_at = timezone.now()
         finish(job, Outcome(result=result, message=summary(job.params.get("original", ""), result)))
+        # The parsed rows (names, NIPs) are not kept a day longer than they are needed.
+        transaction.on_commit(lambda: default_storage.delete(job.params["parsed"]))
     return None
 
 

@@ -128,6 +128,19 @@ def test_good_and_bad_rows_give_exact_counts(agency):
     assert "pegawai.csv: 2 baru, 1 diubah, 1 tetap, 6 ditolak" in event.description
 
 
+def test_the_file_and_the_parsed_rows_are_kept_no_longer_than_needed(agency, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    job = start_preview("p.csv", csv_bytes([["198001012005011001", "", "Satu"]]), agency=agency, full_roster=False)
+    upload = job.params["upload"]
+    assert default_storage.exists(upload)
+    job = execute(job.pk)
+    assert not default_storage.exists(upload) and default_storage.exists(job.params["parsed"])
+    with django_capture_on_commit_callbacks(execute=True):
+        execute(start_import(job, enqueue=False).pk)
+    assert not default_storage.exists(job.params["parsed"])
+
+
 def test_reimport_updates_and_never_duplicates(agency):
     rows = [["198001012005011001", "", "Satu, S.E.", "PNS", "", "", ""]]
     import_file(agency, csv_bytes(rows))
