@@ -90,6 +90,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with table rebuilds that keep the immutability guards.
+    DATABASES["default"]["ENGINE"] = "netralitas.lib.sqlite"
     # WAL lets the signing requests and the PDF worker write without blocking readers;
     # IMMEDIATE transactions make concurrent writers queue instead of failing.
     DATABASES["default"]["OPTIONS"] = {

@@ -14,14 +14,17 @@ _original_sqlite_flush = SQLiteOperations.sql_flush
 def _sqlite_flush_lifting_guards(self, style, tables, *, reset_sequences=False, allow_cascade=False):
     """SQLite flushes with DELETE, which the immutability triggers refuse (PostgreSQL
     uses TRUNCATE, which they do not see). Lift them for the flush between
-    transactional tests only, and put them back in the same transaction."""
+    transactional tests only, and put back the SQL the database had stored, in the
+    same transaction."""
     statements = _original_sqlite_flush(
         self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
     )
     if not statements:
         return statements
-    drop = [sql for guard in dbguard.ALL_GUARDS for sql in guard.drop_sql("sqlite")]
-    create = [sql for guard in dbguard.ALL_GUARDS for sql in guard.create_sql("sqlite")]
+    with self.connection.cursor() as cursor:
+        triggers = dbguard.sqlite_all_triggers(cursor)
+    drop = [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
+    create = [sql for _name, sql in triggers]
     return drop + statements + create
 
 
