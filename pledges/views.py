@@ -22,6 +22,7 @@ from netralitas.lib.tokens import new_code, normalise_code
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import Signature
+from pledges.pact_text import identity_preview
 from pledges.services import SigningClosed, signature_create
 
 APEL_SESSION_KEY = "apel_invitations"
@@ -109,7 +110,7 @@ def sign(request, token):
             "invitation": invitation,
             "ceremony": ceremony,
             "agency": ceremony.agency,
-            "employee": invitation.employee,
+            "identity": identity_preview(invitation),
             "pact": ceremony.pact_template.render(ceremony.election),
             "form": form,
         },

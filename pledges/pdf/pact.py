@@ -85,6 +85,7 @@ def pact_context(signature):
         **letterhead_context(agency),
         "pact": signature.pact,
         "signer": signature.signer,
+        "identity": signature.identity(),
         "identifier": signature.identifier,
         "date_line": date_line(agency.place_name, signature.signed_at, agency.time_zone),
         "signature_url": "data:image/png;base64," + base64.b64encode(bytes(signature.image)).decode("ascii"),
