@@ -7,6 +7,9 @@ from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
 from pledges.models import PactDocument, PactTemplate, Signature
+from pledges.pdf.certificates import certificate_status
+from roster.admin import AgencyAdmin
+from roster.models import Agency
 
 NEW_VERSION = _("Melalui admin: versi pakta baru %(template)s")
 
@@ -65,3 +68,27 @@ class SignatureAdmin(ReadOnlyAdmin):
 @admin.register(PactDocument)
 class PactDocumentAdmin(ReadOnlyAdmin):
     list_display = ("file", "sha256", "size", "created_at")
+
+
+class AgencySealAdmin(AgencyAdmin):
+    """The agency list with each agency's seal certificate: usable or not (and why),
+    and until when. The seal belongs to ``pledges``, so it is added here, on top of
+    ``roster``'s agency admin."""
+
+    list_display = (*AgencyAdmin.list_display, "seal_usable", "seal_reason", "seal_expires")
+
+    @admin.display(boolean=True, description=_("segel siap"))
+    def seal_usable(self, obj):
+        return certificate_status(obj).usable
+
+    @admin.display(description=_("sertifikat segel"))
+    def seal_reason(self, obj):
+        return certificate_status(obj).reason
+
+    @admin.display(description=_("berlaku sampai"))
+    def seal_expires(self, obj):
+        return certificate_status(obj).expires_at
+
+
+admin.site.unregister(Agency)
+admin.site.register(Agency, AgencySealAdmin)

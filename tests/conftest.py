@@ -124,10 +124,13 @@ class World:
 
     def __init__(self):
         from ceremonies.models import Invitation
+        from pledges.pdf.certificates import create_dev_certificate
         from roster.models import StaffProfile
 
         self.agency_a = factories.agency(name="Pemerintah Kota Bukittinggi", short_name="Pemkot Bukittinggi")
         self.agency_b = factories.agency(name="Pemerintah Kota Bandung", short_name="Pemkot Bandung")
+        for agency in (self.agency_a, self.agency_b):
+            create_dev_certificate(agency)  # both can seal: signing may be opened
         self.unit_a = factories.unit(self.agency_a, "Sekretariat Daerah")
         self.subunit_a = factories.unit(self.agency_a, "Bagian Umum", parent=self.unit_a)
         self.unit_b = factories.unit(self.agency_b, "Dinas Komunikasi dan Informatika")

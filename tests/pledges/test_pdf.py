@@ -21,7 +21,7 @@ from netralitas.lib.dates import MONTHS
 from netralitas.lib.pdf.fetcher import ProjectFilesFetcher, RefusedURL
 from pledges.documents import pact_document_create
 from pledges.models import PactDocument, sha256_hex
-from pledges.pdf.certificates import signer_for
+from pledges.pdf.certificates import trust_roots
 from pledges.pdf.pact import build_signed_pdf
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
@@ -43,7 +43,7 @@ def flat(text):
 def validation_status(data, agency):
     reader = PdfFileReader(io.BytesIO(data))
     (embedded,) = reader.embedded_signatures
-    context = ValidationContext(trust_roots=[signer_for(agency).signing_cert])
+    context = ValidationContext(trust_roots=trust_roots(agency))
     return validate_pdf_signature(embedded, context)
 
 
