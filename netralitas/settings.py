@@ -207,5 +207,8 @@ LOGGING = {
         # WeasyPrint and fontTools are chatty at INFO about every font subset.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
+        # pyHanko logs every OCSP/CRL fetch of every seal at INFO.
+        "pyhanko": {"level": "WARNING"},
+        "pyhanko_certvalidator": {"level": "WARNING"},
     },
 }

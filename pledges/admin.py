@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
-from pledges.models import PactDocument, PactTemplate, Signature
+from pledges.models import ArchivalTimestamp, PactDocument, PactTemplate, Signature
 from pledges.pdf.certificates import certificate_status
 from roster.admin import AgencyAdmin
 from roster.models import Agency
@@ -67,7 +67,14 @@ class SignatureAdmin(ReadOnlyAdmin):
 
 @admin.register(PactDocument)
 class PactDocumentAdmin(ReadOnlyAdmin):
-    list_display = ("file", "sha256", "size", "created_at")
+    list_display = ("file", "seal_level", "timestamp_expires_at", "sha256", "size", "created_at")
+    list_filter = ("seal_level",)
+
+
+@admin.register(ArchivalTimestamp)
+class ArchivalTimestampAdmin(ReadOnlyAdmin):
+    list_display = ("file", "stamped_at", "expires_at", "sha256", "size")
+    list_select_related = ("document",)
 
 
 class AgencySealAdmin(AgencyAdmin):

@@ -8,12 +8,14 @@ render that lost the race deletes its own file.
 
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
 
 from pledges.models import PactDocument, Signature, sha256_hex
 from pledges.pdf.pact import build_signed_pdf
+from pledges.pdf.seal import seal_facts
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,14 @@ def pact_document_create(signature_id):
         return existing
     signature = Signature.objects.select_related("invitation__ceremony__agency").get(pk=signature_id)
     data = build_signed_pdf(signature)
-    document = PactDocument(signature=signature, sha256=sha256_hex(data), size=len(data))
+    level, timestamp_expires_at = seal_facts(data) if settings.TSA_URL else (PactDocument.SealLevel.B_B, None)
+    document = PactDocument(
+        signature=signature,
+        sha256=sha256_hex(data),
+        size=len(data),
+        seal_level=level,
+        timestamp_expires_at=timestamp_expires_at,
+    )
     # The storage picks a fresh name if one exists: a file is never overwritten.
     document.file.save(f"{signature.verification_code}.pdf", ContentFile(data), save=False)
     try:

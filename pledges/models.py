@@ -209,31 +209,85 @@ def pact_document_path(instance, filename):
     return f"pacts/{ceremony.agency_id}/{ceremony.pk}/{signature.verification_code}.pdf"
 
 
-class PactDocument(models.Model):
-    """The signed PDF/A of a signature: written once, its SHA-256 recorded."""
+class StoredPdf(models.Model):
+    """A PDF written once to storage with its SHA-256 and size recorded."""
 
-    signature = models.OneToOneField(
-        Signature, on_delete=models.PROTECT, related_name="document", verbose_name=_("tanda tangan")
-    )
-    file = models.FileField(_("berkas PDF"), upload_to=pact_document_path, max_length=255)
+    class FileState(models.TextChoices):
+        INTACT = "intact", _("utuh")
+        MISSING = "missing", _("hilang dari penyimpanan")
+        ALTERED = "altered", _("berubah (SHA-256 tidak cocok)")
+
     sha256 = models.CharField(_("SHA-256 PDF"), max_length=64)
     size = models.PositiveIntegerField(_("ukuran (byte)"))
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("PDF pakta")
-        verbose_name_plural = _("PDF pakta")
+        abstract = True
 
     def __str__(self):
         return self.file.name
 
-    def is_intact(self):
-        """True when the stored file still has the SHA-256 recorded when it was made."""
+    def file_state(self):
+        """Whether the stored file is there and still has its recorded SHA-256."""
+        digest = hashlib.sha256()
         try:
             with self.file.open("rb") as handle:
-                digest = hashlib.sha256()
                 for chunk in iter(lambda: handle.read(65536), b""):
                     digest.update(chunk)
         except OSError:
-            return False
-        return digest.hexdigest() == self.sha256
+            return self.FileState.MISSING
+        return self.FileState.INTACT if digest.hexdigest() == self.sha256 else self.FileState.ALTERED
+
+    def is_intact(self):
+        """True when the stored file still has the SHA-256 recorded when it was made."""
+        return self.file_state() == self.FileState.INTACT
+
+
+class PactDocument(StoredPdf):
+    """The signed PDF/A of a signature: written once, its SHA-256 recorded."""
+
+    class SealLevel(models.TextChoices):
+        B_B = "B-B", _("PAdES B-B (tanpa stempel waktu)")
+        B_T = "B-T", _("PAdES B-T (dengan stempel waktu)")
+        B_LT = "B-LT", _("PAdES B-LT (stempel waktu, rantai dan data pencabutan)")
+
+    signature = models.OneToOneField(
+        Signature, on_delete=models.PROTECT, related_name="document", verbose_name=_("tanda tangan")
+    )
+    file = models.FileField(_("berkas PDF"), upload_to=pact_document_path, max_length=255)
+    seal_level = models.CharField(_("tingkat segel"), max_length=8, choices=SealLevel.choices, default=SealLevel.B_B)
+    timestamp_expires_at = models.DateTimeField(
+        _("sertifikat stempel waktu berlaku sampai"),
+        null=True,
+        blank=True,
+        help_text=_("Sertifikat TSA dari stempel waktu pada segel; kosong untuk segel tanpa stempel waktu (B-B)."),
+    )
+
+    class Meta:
+        verbose_name = _("PDF pakta")
+        verbose_name_plural = _("PDF pakta")
+
+    def latest_archival_timestamp(self):
+        return self.archival_timestamps.order_by("-stamped_at", "-pk").first()
+
+
+def archival_timestamp_path(instance, filename):
+    return f"{instance.document.file.name.removesuffix('.pdf')}-lta.pdf"
+
+
+class ArchivalTimestamp(StoredPdf):
+    """A document timestamp (PAdES B-LTA) added to a stored pact before the previous
+    timestamp's certificate expires: a new file that contains the previous one
+    unchanged (an incremental update); the sealed original is never touched."""
+
+    document = models.ForeignKey(
+        PactDocument, on_delete=models.PROTECT, related_name="archival_timestamps", verbose_name=_("PDF pakta")
+    )
+    file = models.FileField(_("berkas PDF"), upload_to=archival_timestamp_path, max_length=255)
+    stamped_at = models.DateTimeField(_("waktu stempel"))
+    expires_at = models.DateTimeField(_("sertifikat stempel waktu berlaku sampai"))
+
+    class Meta:
+        verbose_name = _("stempel waktu arsip")
+        verbose_name_plural = _("stempel waktu arsip")
+        ordering = ["document", "stamped_at"]

@@ -159,3 +159,38 @@ class World:
 @pytest.fixture
 def world(db):
     return World()
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory):
+    """The local PKI with its TSA, OCSP and CRLs over HTTP (tests/pki.py), one per session."""
+    from tests import pki
+
+    started = pki.start(tmp_path_factory.mktemp("pki"))
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def tsa(test_pki, settings):
+    """Seals are timestamped by the local PKI's TSA, with its credentials."""
+    from tests import pki
+
+    settings.TSA_URL = test_pki.tsa_url
+    settings.TSA_USERNAME = pki.TSA_USER
+    settings.TSA_PASSWORD = pki.TSA_PASSWORD
+    settings.TSA_TIMEOUT = 5
+    return test_pki
+
+
+@pytest.fixture
+def pki_agency(agency, test_pki, monkeypatch):
+    """The agency seals with a certificate of the local PKI, as production would with
+    BSrE's: a PKCS#12 path on the agency and its password in a named variable."""
+    from tests import pki
+
+    agency.certificate_path = str(test_pki.agency_p12)
+    agency.certificate_password_env = "SEGEL_PKI_UJI"
+    agency.save()
+    monkeypatch.setenv("SEGEL_PKI_UJI", pki.P12_PASSWORD)
+    return agency

@@ -25,6 +25,7 @@ GUARDED = {
         ("PactTemplate", "pledges_pacttemplate"),
         ("Signature", "pledges_signature"),
         ("PactDocument", "pledges_pactdocument"),
+        ("ArchivalTimestamp", "pledges_archivaltimestamp"),
     ],
     "audit/models.py": [("AuditEvent", "audit_auditevent")],
 }
@@ -40,7 +41,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from audit.models import AuditEvent
 from ceremonies.models import Ceremony, Election, Invitation
-from pledges.models import PactDocument, PactTemplate, Signature
+from pledges.models import ArchivalTimestamp, PactDocument, PactTemplate, Signature
 from roster.models import Agency, Employee
 
 call_command("migrate", verbosity=0)
@@ -56,7 +57,11 @@ employee = Employee.objects.create(agency=agency, nip="198001012005011001", name
 invitation = Invitation.objects.create(ceremony=ceremony, employee=employee)
 signature = Signature.for_invitation(invitation, image_png=b"png", method="link", signed_at=timezone.now())
 signature.save()
-PactDocument.objects.create(signature=signature, file="pacts/uji.pdf", sha256="0" * 64, size=1)
+document = PactDocument.objects.create(signature=signature, file="pacts/uji.pdf", sha256="0" * 64, size=1)
+ArchivalTimestamp.objects.create(
+    document=document, file="pacts/uji-lta.pdf", sha256="1" * 64, size=2, stamped_at=timezone.now(),
+    expires_at=timezone.now(),
+)
 AuditEvent.objects.create(action="view", object_type="uji", description="asli")
 print("SETUP OK")
 """

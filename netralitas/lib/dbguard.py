@@ -2,7 +2,7 @@
 
 "Signed means immutable" must hold for the admin, a shell and a buggy view alike,
 so it is enforced by the database: a trigger refuses UPDATE and DELETE of a
-signature, its PDF and the audit trail, and of a pact
+signature, its PDF, an archival timestamp and the audit trail, and of a pact
 version once a signature uses it. A violation raises ``IntegrityError``.
 
 Three rules keep the guards alive for years:
@@ -143,6 +143,7 @@ EXPECTED = (
     Expected("guard_pactdocument_immutable", "pledges_pactdocument"),
     Expected("guard_pacttemplate_frozen", "pledges_pacttemplate"),
     Expected("guard_auditevent_append_only", "audit_auditevent"),
+    Expected("guard_archivaltimestamp_immutable", "pledges_archivaltimestamp"),
 )
 
 

@@ -26,6 +26,7 @@ from pledges.pdf.pact import build_signed_pdf
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
 from tests import factories
+from tests.pdfa import assert_pdfa_2u
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,13 @@ def test_pdfa_markers_survive_the_signature(pdf):
     assert re.search(r'pdfaid:conformance(="|>)U', metadata)
     # Signed as an incremental update: the original file is a prefix of the signed one.
     assert pdf.count(b"%%EOF") == 2
+
+
+def test_pdfa_invariants_hold_after_sealing(pdf):
+    """No PDF 2.0 or ISO 32002 declaration from the ECDSA seal, fonts embedded, no
+    encryption or JavaScript (tests/pdfa.py)."""
+    assert_pdfa_2u(pdf)
+    assert b"/Version /2.0" not in pdf and b"/ISO_" not in pdf
 
 
 def all_fonts(resources, seen=None):
