@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
+from django.shortcuts import render
 
 from pledges.models import PactDocument, Signature, sha256_hex
 from pledges.pdf.pact import build_signed_pdf
@@ -52,12 +53,24 @@ def signatures_without_document():
     return Signature.objects.filter(document__isnull=True).order_by("signed_at")
 
 
-def document_response(document, as_attachment=False):
-    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf."""
+def document_response(request, document, as_attachment=False):
+    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf.
+
+    A file gone from storage (a restore without the media folder, a disk fault) gets
+    a page that says so, not an error: the signature itself is still on record, and
+    ``manage.py check_storage`` lists every such file for the administrator."""
     signature = document.signature
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        logger.error("PDF of pact %s is missing from storage: %s", signature.verification_code, document.file.name)
+        return render(
+            request,
+            "pledges/file_missing.html",
+            {"code": signature.display_code, "verify_url": signature.get_absolute_url()},
+            status=404,
+        )
     filename = f"pakta-{signature.identifier.for_file}-apel{signature.invitation.ceremony_id}.pdf"
-    response = FileResponse(
-        document.file.open("rb"), content_type="application/pdf", filename=filename, as_attachment=as_attachment
-    )
+    response = FileResponse(handle, content_type="application/pdf", filename=filename, as_attachment=as_attachment)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -120,17 +120,15 @@ def sign(signature_data_url):
 class World:
     """Two agencies, each with a unit, employees, an open ceremony and invitations,
     and every role: operator A, operator B, auditor of A, auditor of A and B, admin,
-    and a signed-in user without a role."""
+    and a signed-in user without a role. No seal certificates (they cost time and most
+    tests need none): ``world.certify()`` gives both agencies one."""
 
     def __init__(self):
         from ceremonies.models import Invitation
-        from pledges.pdf.certificates import create_dev_certificate
         from roster.models import StaffProfile
 
         self.agency_a = factories.agency(name="Pemerintah Kota Bukittinggi", short_name="Pemkot Bukittinggi")
         self.agency_b = factories.agency(name="Pemerintah Kota Bandung", short_name="Pemkot Bandung")
-        for agency in (self.agency_a, self.agency_b):
-            create_dev_certificate(agency)  # both can seal: signing may be opened
         self.unit_a = factories.unit(self.agency_a, "Sekretariat Daerah")
         self.subunit_a = factories.unit(self.agency_a, "Bagian Umum", parent=self.unit_a)
         self.unit_b = factories.unit(self.agency_b, "Dinas Komunikasi dan Informatika")
@@ -154,6 +152,14 @@ class World:
         )
         self.admin = factories.user("admin_x", superuser=True)
         self.nobody = factories.user("nobody")
+
+    def certify(self):
+        """Development seal certificates for both agencies: they may open signing and seal."""
+        from pledges.pdf.certificates import create_dev_certificate
+
+        for agency in (self.agency_a, self.agency_b):
+            create_dev_certificate(agency)
+        return self
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def unready(world):
-    """Agency A's certificate is gone; its apel is scheduled, not open."""
+    """Agency A's certificate is gone (B's is there); its apel is scheduled, not open."""
+    world.certify()
     certificates.certificate_path(world.agency_a).unlink()
     Ceremony.objects.filter(pk=world.ceremony_a.pk).update(status=Ceremony.Status.SCHEDULED)
     world.ceremony_a.refresh_from_db()

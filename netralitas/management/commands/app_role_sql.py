@@ -10,6 +10,8 @@ from netralitas.lib.dbroles import app_role_sql
 
 class Command(BaseCommand):
     help = "Cetak perintah SQL untuk peran basis data aplikasi (bukan pemilik tabel)."
+    # An operator's tool that must start fast and work on a half-restored server: no URL checks.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("role", help="nama peran aplikasi, mis. netralitas_app")
