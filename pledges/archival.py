@@ -74,10 +74,10 @@ def add_archival_timestamp(document):
         raise NotStamped(f"berkas {source.file.name} tidak cocok dengan SHA-256 tercatat")
 
     agency = document.signature.invitation.ceremony.agency
-    context = seal.validation_context(agency)
     reader = PdfFileReader(io.BytesIO(data))
     stamper = signers.PdfTimeStamper(seal.timestamper())
     try:
+        context = seal.validation_context(agency)
         if reader.embedded_timestamp_signatures:
             output = stamper.update_archival_timestamp_chain(reader, context, in_place=False)
         else:

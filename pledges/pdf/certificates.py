@@ -207,16 +207,22 @@ def signer_for(agency):
     return loaded.signer
 
 
-def trust_roots(agency):
-    """The roots a seal's chain is validated against when it is made (B-LT): the
-    self-signed certificates the agency's PKCS#12 carries, plus ``SIGNING_TRUST_ROOTS``."""
-    loaded = load(agency)
-    roots = [c for c in (loaded.certificate, *loaded.chain) if c.issuer == c.subject]
+def configured_trust_roots():
+    """The roots listed in ``SIGNING_TRUST_ROOTS`` (PEM or DER files)."""
+    roots = []
     for path in settings.SIGNING_TRUST_ROOTS:
         data = Path(path).read_bytes()
         pem = b"-----BEGIN" in data
         roots += x509.load_pem_x509_certificates(data) if pem else [x509.load_der_x509_certificate(data)]
     return [_asn1(c) for c in roots]
+
+
+def trust_roots(agency):
+    """The roots a seal's chain is validated against when it is made (B-LT): the
+    self-signed certificates the agency's PKCS#12 carries, plus ``SIGNING_TRUST_ROOTS``."""
+    loaded = load(agency)
+    own = [_asn1(c) for c in (loaded.certificate, *loaded.chain) if c.issuer == c.subject]
+    return own + configured_trust_roots()
 
 
 def other_certificates(agency):

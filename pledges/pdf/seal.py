@@ -36,7 +36,13 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from pledges.pdf.certificates import other_certificates, signer_for, trust_roots
+from pledges.pdf.certificates import (
+    CertificateNotUsable,
+    configured_trust_roots,
+    other_certificates,
+    signer_for,
+    trust_roots,
+)
 
 SIGNATURE_FIELD = "SegelInstansi"
 CMS_OVERHEAD = 2048  # B-B: signed attributes and an RSA-4096 signature, besides the certificates
@@ -73,10 +79,16 @@ def timestamper():
 def validation_context(agency):
     """Validation at sealing time, whose results are embedded (B-LT): the agency's
     chain up to its root, revocation data fetched from the sources the certificates
-    declare (a declared source that does not answer is an error)."""
+    declare (a declared source that does not answer is an error). For archival
+    timestamps of old pacts the agency's certificate file may be gone or replaced:
+    then the configured roots (``SIGNING_TRUST_ROOTS``) alone."""
+    try:
+        roots, others = trust_roots(agency), other_certificates(agency)
+    except CertificateNotUsable:
+        roots, others = configured_trust_roots(), []
     return ValidationContext(
-        trust_roots=trust_roots(agency),
-        other_certs=other_certificates(agency),
+        trust_roots=roots,
+        other_certs=others,
         allow_fetching=True,
         revocation_mode="hard-fail",
         # Owned: pyHanko closes its HTTP session when the seal is done (no leak per pact).

@@ -31,6 +31,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pledges.documents import pact_document_create
 from pledges.models import ArchivalTimestamp, PactDocument, sha256_hex
 from pledges.pdf import seal
+from pledges.pdf.certificates import certificate_path
 from pledges.tasks import render_signature_pdf
 from tests import pki
 from tests.pdfa import assert_pdfa_2u
@@ -207,13 +208,15 @@ def test_a_revoked_certificate_does_not_seal(agency, tsa, signature, monkeypatch
     assert not PactDocument.objects.exists()
 
 
-def test_a_pact_sealed_without_a_tsa_gets_its_first_archival_timestamp(signature, settings, tsa, capsys):
-    # The TSA's root is not in the agency's (development) PKCS#12: it is trusted by setting.
-    settings.SIGNING_TRUST_ROOTS = [str(tsa.root_pem)]
+def test_a_pact_sealed_without_a_tsa_gets_its_first_archival_timestamp(agency, signature, settings, tsa, capsys):
     settings.TSA_URL = ""  # sealed B-B, as with `make run`
     document = pact_document_create(signature.pk)
     assert document.seal_level == PactDocument.SealLevel.B_B and document.timestamp_expires_at is None
-    settings.TSA_URL = tsa.tsa_url  # the agency configures its TSA later
+    # Later the agency configures its TSA; by then its certificate file has been replaced
+    # (gone here), so the roots come from the setting: the TSA's and the seal's.
+    settings.TSA_URL = tsa.tsa_url
+    settings.SIGNING_TRUST_ROOTS = [str(tsa.root_pem), str(settings.SIGNING_KEYS_DIR / "dev-root-ca.pem")]
+    certificate_path(agency).unlink()
     call_command("add_archival_timestamps")
     assert "ditambahkan: 1, gagal: 0" in capsys.readouterr().out
     archived = read(ArchivalTimestamp.objects.get())
