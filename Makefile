@@ -12,7 +12,7 @@ PORT ?= 8000
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
 TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils
 
-.PHONY: run test lint format bench-pdf bench-secretariat bench-documents sysdeps sysdeps-test setup setup-dev messages clean
+.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents sysdeps sysdeps-test setup setup-dev messages clean
 
 run: sysdeps setup
 	@echo "Netralitas: http://$(HOST):$(PORT)  (akun demo: lihat README)"
@@ -31,6 +31,9 @@ format: setup-dev
 
 bench-pdf: sysdeps setup-dev
 	$(PY) bench/pdf.py $(BENCH_ARGS)
+
+bench-seal: sysdeps setup-dev
+	$(PY) bench/seal.py $(BENCH_ARGS)
 
 # On a throw-away PostgreSQL database: BENCH_DATABASE_URL (bench/harness.py).
 bench-secretariat: setup-dev

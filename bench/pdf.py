@@ -143,11 +143,11 @@ def check_signed(data, agency):
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    from pledges.pdf.certificates import signer_for
+    from pledges.pdf.certificates import trust_roots
 
     reader = PdfFileReader(io.BytesIO(data))
     assert len(reader.embedded_signatures) == 1
-    context = ValidationContext(trust_roots=[signer_for(agency).signing_cert])
+    context = ValidationContext(trust_roots=trust_roots(agency))
     status = validate_pdf_signature(reader.embedded_signatures[0], context)
     assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE", status
     metadata = reader.root["/Metadata"].get_object().data

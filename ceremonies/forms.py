@@ -1,10 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
 from pledges.models import PactTemplate
+from pledges.pdf.certificates import certificate_status
 from roster.models import Employee, Unit
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -65,6 +67,15 @@ class CeremonyForm(forms.ModelForm):
         opens, closes = cleaned.get("signing_opens_at"), cleaned.get("signing_closes_at")
         if opens and closes and closes <= opens:
             self.add_error("signing_closes_at", _("Waktu tutup harus sesudah waktu buka."))
+        if opens and "signing_opens_at" in self.changed_data:
+            # A window that opens by itself must not open for an agency that cannot seal.
+            seal = certificate_status(self.instance.agency, now=max(opens, timezone.now()))
+            if not seal.usable:
+                self.add_error(
+                    "signing_opens_at",
+                    _("Penandatanganan tidak dapat dijadwalkan dibuka: %(reason)s Hubungi administrator sistem.")
+                    % {"reason": seal.reason},
+                )
         return cleaned
 
 

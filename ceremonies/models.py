@@ -123,7 +123,9 @@ class Ceremony(models.Model):
 
     def signing_state(self, now=None):
         """Whether employees may sign now: a closed ceremony is closed; one opened by
-        hand is open until its window ends; a scheduled one follows its window."""
+        hand is open until its window ends; a scheduled one follows its window — but
+        does not open while the agency cannot seal pacts (its certificate is missing,
+        locked or expired): the operator's page says why."""
         now = now or timezone.now()
         if self.status == self.Status.CLOSED:
             return self.SigningState.CLOSED
@@ -131,9 +133,21 @@ class Ceremony(models.Model):
             return self.SigningState.CLOSED
         if self.status == self.Status.OPEN:
             return self.SigningState.OPEN
-        if self.signing_opens_at and now >= self.signing_opens_at:
+        if self.signing_opens_at and now >= self.signing_opens_at and self.can_seal(now):
             return self.SigningState.OPEN
         return self.SigningState.NOT_YET_OPEN
+
+    def can_seal(self, now=None):
+        from pledges.pdf.certificates import can_seal
+
+        return can_seal(self.agency, now)
+
+    def seal_status(self):
+        """The agency's seal certificate: usable or not, why, until when
+        (``pledges.pdf.certificates.certificate_status``)."""
+        from pledges.pdf.certificates import certificate_status
+
+        return certificate_status(self.agency)
 
     def signing_state_label(self):
         return self.SigningState(self.signing_state()).label

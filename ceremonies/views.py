@@ -69,6 +69,7 @@ def ceremony_detail(request, pk):
         "totals": totals,
         "state": ceremony.signing_state(),
         "units": ceremony.invited_units(),
+        "seal": ceremony.seal_status(),
     }
     return render(request, "ceremonies/detail.html", context)
 
@@ -139,10 +140,20 @@ def invite(request, pk):
 @operator_required
 @require_POST
 def set_status(request, pk, status):
-    """Open or close signing by hand."""
+    """Open or close signing by hand. Signing does not open while the agency cannot
+    seal pacts: its signers would wait for a PDF that never comes."""
     ceremony = ceremony_for_user(request.user, pk)
     if status not in (Ceremony.Status.OPEN, Ceremony.Status.CLOSED):
         raise Http404
+    if status == Ceremony.Status.OPEN:
+        seal = ceremony.seal_status()
+        if not seal.usable:
+            messages.error(
+                request,
+                _("Penandatanganan tidak dapat dibuka: %(reason)s Hubungi administrator sistem.")
+                % {"reason": seal.reason},
+            )
+            return redirect(ceremony)
     ceremony.status = status
     if status == Ceremony.Status.OPEN and ceremony.signing_closes_at and ceremony.signing_closes_at <= timezone.now():
         # Reopening after the window: the hand decides, the old end no longer applies.

@@ -12,6 +12,7 @@ cost CPU to save little.
 
 import csv
 import io
+import os
 
 from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
@@ -37,6 +38,8 @@ MANIFEST_HEADER = (
 # The archive is evidence handed to BKN or Bawaslu: always in Indonesian, like the PDFs.
 NO_UNIT = "Tanpa unit kerja"
 PDF_NOT_READY = "PDF belum selesai dibuat; tidak termasuk dalam ZIP"
+PDF_MISSING = "Berkas PDF tidak ada di penyimpanan; tidak termasuk dalam ZIP (laporkan ke administrator)"
+PDF_CHANGED = "Ukuran berkas PDF tidak sama dengan yang tercatat; tidak termasuk dalam ZIP (laporkan ke administrator)"
 FOLDER_NAME_LENGTH = 80
 SLUG_LENGTH = 60
 
@@ -46,6 +49,21 @@ def _chunks(storage, name):
     with storage.open(name, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
             yield chunk
+
+
+def stored_size(storage, name):
+    """The size of a stored file, ``None`` when it is gone. Checked before the first
+    byte so that a missing file is a manifest line, not a ZIP broken mid-stream. On
+    storage without local paths (S3) there is no cheap check: the recorded size is
+    trusted and ``manage.py check_storage`` is the safety net."""
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        return NotImplemented
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
 
 
 def folder_name(unit_name):
@@ -72,7 +90,9 @@ def pact_archive(signatures, agency, storage=None):
 
     ``signatures`` comes from ``inspektorat.queries.archive_signatures``. A signature
     whose PDF is not made yet is listed in the manifest with an empty hash and a
-    note. Returns ``(stream, count of PDFs, count without PDF)``."""
+    note; one whose file is gone from storage (or no longer has its recorded size)
+    with its recorded hash and a note. Returns ``(stream, count of PDFs, count
+    without PDF)``."""
     storage = storage or PactDocument._meta.get_field("file").storage
     manifest = io.StringIO()
     manifest.write("\ufeff")  # so that Excel reads the UTF-8 names right
@@ -92,6 +112,11 @@ def pact_archive(signatures, agency, storage=None):
         if not file_name:
             missing += 1
             writer.writerow([*row, "", "", PDF_NOT_READY])
+            continue
+        actual = stored_size(storage, file_name)
+        if actual is None or (actual is not NotImplemented and actual != size):
+            missing += 1
+            writer.writerow([*row, sha256, "", PDF_MISSING if actual is None else PDF_CHANGED])
             continue
         name = entry_name(folders[unit_id], signer, taken)
         writer.writerow([*row, sha256, name, ""])

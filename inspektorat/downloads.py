@@ -54,7 +54,7 @@ def pact_pdf(request, pk):
         code=signature.display_code,
     )
     # A download for the auditor's files, under the same name the signer's copy has.
-    return document_response(document, as_attachment=True)
+    return document_response(request, document, as_attachment=True)
 
 
 @require_GET

@@ -92,6 +92,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with table rebuilds that keep the immutability guards.
+    DATABASES["default"]["ENGINE"] = "netralitas.lib.sqlite"
     # WAL lets the signing requests and the PDF worker write without blocking readers;
     # IMMEDIATE transactions make concurrent writers queue instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -199,6 +201,16 @@ if env_bool("BEHIND_TLS_PROXY", False):
 # Agency signing certificates for the PAdES seal. In production each agency's
 # PKCS#12 is read from a path with its password in the environment (README).
 SIGNING_KEYS_DIR = Path(env_str("SIGNING_KEYS_DIR", str(DATA_DIR / "keys")))
+# Extra root certificates (PEM or DER files, comma-separated) for a seal's chain when the
+# agency's PKCS#12 does not carry its root, e.g. BSrE's root CA.
+SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS")
+# RFC 3161 time-stamping authority (for Indonesian agencies BSrE/BSSN's). With a URL the
+# seal is PAdES B-LT (signature timestamp, chain and revocation data embedded); without,
+# B-B. Credentials for HTTP basic authentication; the timeout also bounds OCSP/CRL fetches.
+TSA_URL = env_str("TSA_URL", "")
+TSA_USERNAME = env_str("TSA_USERNAME", "")
+TSA_PASSWORD = env_str("TSA_PASSWORD", "")
+TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,
@@ -209,5 +221,8 @@ LOGGING = {
         # WeasyPrint and fontTools are chatty at INFO about every font subset.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
+        # pyHanko logs every OCSP/CRL fetch of every seal at INFO.
+        "pyhanko": {"level": "WARNING"},
+        "pyhanko_certvalidator": {"level": "WARNING"},
     },
 }

@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
-from pledges.models import PactDocument, PactTemplate, Signature
+from pledges.models import ArchivalTimestamp, PactDocument, PactTemplate, Signature
+from pledges.pdf.certificates import certificate_status
+from roster.admin import AgencyAdmin
+from roster.models import Agency
 
 NEW_VERSION = _("Melalui admin: versi pakta baru %(template)s")
 
@@ -64,4 +67,35 @@ class SignatureAdmin(ReadOnlyAdmin):
 
 @admin.register(PactDocument)
 class PactDocumentAdmin(ReadOnlyAdmin):
-    list_display = ("file", "sha256", "size", "created_at")
+    list_display = ("file", "seal_level", "timestamp_expires_at", "sha256", "size", "created_at")
+    list_filter = ("seal_level",)
+
+
+@admin.register(ArchivalTimestamp)
+class ArchivalTimestampAdmin(ReadOnlyAdmin):
+    list_display = ("file", "stamped_at", "expires_at", "sha256", "size")
+    list_select_related = ("document",)
+
+
+class AgencySealAdmin(AgencyAdmin):
+    """The agency list with each agency's seal certificate: usable or not (and why),
+    and until when. The seal belongs to ``pledges``, so it is added here, on top of
+    ``roster``'s agency admin."""
+
+    list_display = (*AgencyAdmin.list_display, "seal_usable", "seal_reason", "seal_expires")
+
+    @admin.display(boolean=True, description=_("segel siap"))
+    def seal_usable(self, obj):
+        return certificate_status(obj).usable
+
+    @admin.display(description=_("sertifikat segel"))
+    def seal_reason(self, obj):
+        return certificate_status(obj).reason
+
+    @admin.display(description=_("berlaku sampai"))
+    def seal_expires(self, obj):
+        return certificate_status(obj).expires_at
+
+
+admin.site.unregister(Agency)
+admin.site.register(Agency, AgencySealAdmin)

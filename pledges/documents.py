@@ -8,12 +8,15 @@ render that lost the race deletes its own file.
 
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
+from django.shortcuts import render
 
 from pledges.models import PactDocument, Signature, sha256_hex
 from pledges.pdf.pact import build_signed_pdf
+from pledges.pdf.seal import seal_facts
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +29,14 @@ def pact_document_create(signature_id):
         return existing
     signature = Signature.objects.select_related("invitation__ceremony__agency").get(pk=signature_id)
     data = build_signed_pdf(signature)
-    document = PactDocument(signature=signature, sha256=sha256_hex(data), size=len(data))
+    level, timestamp_expires_at = seal_facts(data) if settings.TSA_URL else (PactDocument.SealLevel.B_B, None)
+    document = PactDocument(
+        signature=signature,
+        sha256=sha256_hex(data),
+        size=len(data),
+        seal_level=level,
+        timestamp_expires_at=timestamp_expires_at,
+    )
     # The storage picks a fresh name if one exists: a file is never overwritten.
     document.file.save(f"{signature.verification_code}.pdf", ContentFile(data), save=False)
     try:
@@ -43,12 +53,24 @@ def signatures_without_document():
     return Signature.objects.filter(document__isnull=True).order_by("signed_at")
 
 
-def document_response(document, as_attachment=False):
-    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf."""
+def document_response(request, document, as_attachment=False):
+    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf.
+
+    A file gone from storage (a restore without the media folder, a disk fault) gets
+    a page that says so, not an error: the signature itself is still on record, and
+    ``manage.py check_storage`` lists every such file for the administrator."""
     signature = document.signature
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        logger.error("PDF of pact %s is missing from storage: %s", signature.verification_code, document.file.name)
+        return render(
+            request,
+            "pledges/file_missing.html",
+            {"code": signature.display_code, "verify_url": signature.get_absolute_url()},
+            status=404,
+        )
     filename = f"pakta-{signature.identifier.for_file}-apel{signature.invitation.ceremony_id}.pdf"
-    response = FileResponse(
-        document.file.open("rb"), content_type="application/pdf", filename=filename, as_attachment=as_attachment
-    )
+    response = FileResponse(handle, content_type="application/pdf", filename=filename, as_attachment=as_attachment)
     response["X-Content-Type-Options"] = "nosniff"
     return response

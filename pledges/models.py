@@ -1,8 +1,9 @@
 """The pact (*Pakta Integritas Netralitas ASN*): its versioned text, the
 signatures given on it, and the signed PDF of each signature.
 
-A signature stores the exact text the signer was shown and its SHA-256, so a
-pact can be proven years later whatever happens to the templates. Signatures,
+A signature stores the exact text the signer was shown, its SHA-256 and the
+number of the text format it was built with (``pledges.pact_text``), so a pact
+can be proven years later whatever happens to the templates or the code. Signatures,
 their PDFs and pact versions in use are immutable in the database itself
 (``netralitas.lib.dbguard``).
 """
@@ -15,7 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.tokens import group_code, new_code
-from roster.identity import NIK, NIP, Identifier, format_nip
+from pledges import pact_text
+from roster.identity import Identifier
 
 ELECTION_PLACEHOLDER = "{pemilihan}"
 VERIFICATION_CODE_LENGTH = 10
@@ -82,45 +84,6 @@ class PactTemplate(models.Model):
         )
 
 
-def signer_snapshot(employee, unit):
-    """The identity block printed on the pact, frozen at the moment of signing."""
-    if employee.nip:
-        label, number = NIP, format_nip(employee.nip)
-    else:
-        label, number = NIK, employee.nik
-    return {
-        "name": employee.name,
-        "id_label": label,
-        "id_number": number,
-        "rank": employee.rank,
-        "position": employee.position,
-        "unit": unit.name if unit else "",
-        "agency": employee.agency.name,
-    }
-
-
-def canonical_text(signer, pact):
-    """The exact text shown on the signing page, as one UTF-8 string.
-
-    This string is what the signature's SHA-256 covers. Changing its layout would
-    break verification of existing signatures: add a new format instead.
-    """
-    lines = [pact["title"], "", pact["intro"]]
-    lines += [
-        f"Nama: {signer['name']}",
-        f"{signer['id_label']}: {signer['id_number']}",
-        f"Pangkat/Golongan: {signer['rank']}",
-        f"Jabatan: {signer['position']}",
-        f"Unit Kerja: {signer['unit']}",
-        f"Instansi: {signer['agency']}",
-        "",
-        pact["opening"],
-    ]
-    lines += [f"{number}. {point}" for number, point in enumerate(pact["points"], start=1)]
-    lines += ["", pact["closing"]]
-    return "\n".join(lines)
-
-
 def sha256_hex(data):
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -153,6 +116,9 @@ class Signature(models.Model):
     )
     signer = models.JSONField(_("identitas penanda tangan"))
     pact = models.JSONField(_("isi pakta"))
+    text_format = models.PositiveSmallIntegerField(
+        _("format teks"), help_text=_("Versi format identitas dan teks (pledges.pact_text) saat ditandatangani.")
+    )
     text = models.TextField(_("teks yang ditandatangani"))
     text_sha256 = models.CharField(_("SHA-256 teks"), max_length=64)
     image = models.BinaryField(_("gambar tanda tangan (PNG)"))
@@ -183,14 +149,16 @@ class Signature(models.Model):
         """An unsaved signature of ``invitation``: the identity block and the pact
         text frozen as the signer sees them now, with their hashes."""
         ceremony = invitation.ceremony
-        signer = signer_snapshot(invitation.employee, invitation.unit)
+        text_format = pact_text.current()
+        signer = text_format.snapshot(invitation.employee, invitation.unit)
         pact = ceremony.pact_template.render(ceremony.election)
-        text = canonical_text(signer, pact)
+        text = text_format.text(signer, pact)
         return cls(
             invitation=invitation,
             pact_template=ceremony.pact_template,
             signer=signer,
             pact=pact,
+            text_format=text_format.version,
             text=text,
             text_sha256=sha256_hex(text),
             image=image_png,
@@ -213,11 +181,24 @@ class Signature(models.Model):
     def display_code(self):
         return group_code(self.verification_code)
 
+    def identity(self):
+        """The identity block as signed, in the signature's own format (a format this
+        code does not know is shown in today's layout; ``is_intact`` says no)."""
+        text_format = pact_text.get(self.text_format) or pact_text.current()
+        return text_format.identity(self.signer)
+
+    def public_identity(self):
+        """The rows of the identity block the public verification page shows (masked)."""
+        return [row for row in self.identity() if row.public is not None]
+
     def is_intact(self):
-        """True when the stored text, image and identity still match their hashes."""
+        """True when the stored text, image and identity still match their hashes,
+        the text rebuilt with the format the signature was made with."""
+        text_format = pact_text.get(self.text_format)
         return (
-            sha256_hex(self.text) == self.text_sha256
-            and canonical_text(self.signer, self.pact) == self.text
+            text_format is not None
+            and sha256_hex(self.text) == self.text_sha256
+            and text_format.text(self.signer, self.pact) == self.text
             and sha256_hex(bytes(self.image)) == self.image_sha256
         )
 
@@ -228,31 +209,85 @@ def pact_document_path(instance, filename):
     return f"pacts/{ceremony.agency_id}/{ceremony.pk}/{signature.verification_code}.pdf"
 
 
-class PactDocument(models.Model):
-    """The signed PDF/A of a signature: written once, its SHA-256 recorded."""
+class StoredPdf(models.Model):
+    """A PDF written once to storage with its SHA-256 and size recorded."""
 
-    signature = models.OneToOneField(
-        Signature, on_delete=models.PROTECT, related_name="document", verbose_name=_("tanda tangan")
-    )
-    file = models.FileField(_("berkas PDF"), upload_to=pact_document_path, max_length=255)
+    class FileState(models.TextChoices):
+        INTACT = "intact", _("utuh")
+        MISSING = "missing", _("hilang dari penyimpanan")
+        ALTERED = "altered", _("berubah (SHA-256 tidak cocok)")
+
     sha256 = models.CharField(_("SHA-256 PDF"), max_length=64)
     size = models.PositiveIntegerField(_("ukuran (byte)"))
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("PDF pakta")
-        verbose_name_plural = _("PDF pakta")
+        abstract = True
 
     def __str__(self):
         return self.file.name
 
-    def is_intact(self):
-        """True when the stored file still has the SHA-256 recorded when it was made."""
+    def file_state(self):
+        """Whether the stored file is there and still has its recorded SHA-256."""
+        digest = hashlib.sha256()
         try:
             with self.file.open("rb") as handle:
-                digest = hashlib.sha256()
                 for chunk in iter(lambda: handle.read(65536), b""):
                     digest.update(chunk)
         except OSError:
-            return False
-        return digest.hexdigest() == self.sha256
+            return self.FileState.MISSING
+        return self.FileState.INTACT if digest.hexdigest() == self.sha256 else self.FileState.ALTERED
+
+    def is_intact(self):
+        """True when the stored file still has the SHA-256 recorded when it was made."""
+        return self.file_state() == self.FileState.INTACT
+
+
+class PactDocument(StoredPdf):
+    """The signed PDF/A of a signature: written once, its SHA-256 recorded."""
+
+    class SealLevel(models.TextChoices):
+        B_B = "B-B", _("PAdES B-B (tanpa stempel waktu)")
+        B_T = "B-T", _("PAdES B-T (dengan stempel waktu)")
+        B_LT = "B-LT", _("PAdES B-LT (stempel waktu, rantai dan data pencabutan)")
+
+    signature = models.OneToOneField(
+        Signature, on_delete=models.PROTECT, related_name="document", verbose_name=_("tanda tangan")
+    )
+    file = models.FileField(_("berkas PDF"), upload_to=pact_document_path, max_length=255)
+    seal_level = models.CharField(_("tingkat segel"), max_length=8, choices=SealLevel.choices, default=SealLevel.B_B)
+    timestamp_expires_at = models.DateTimeField(
+        _("sertifikat stempel waktu berlaku sampai"),
+        null=True,
+        blank=True,
+        help_text=_("Sertifikat TSA dari stempel waktu pada segel; kosong untuk segel tanpa stempel waktu (B-B)."),
+    )
+
+    class Meta:
+        verbose_name = _("PDF pakta")
+        verbose_name_plural = _("PDF pakta")
+
+    def latest_archival_timestamp(self):
+        return self.archival_timestamps.order_by("-stamped_at", "-pk").first()
+
+
+def archival_timestamp_path(instance, filename):
+    return f"{instance.document.file.name.removesuffix('.pdf')}-lta.pdf"
+
+
+class ArchivalTimestamp(StoredPdf):
+    """A document timestamp (PAdES B-LTA) added to a stored pact before the previous
+    timestamp's certificate expires: a new file that contains the previous one
+    unchanged (an incremental update); the sealed original is never touched."""
+
+    document = models.ForeignKey(
+        PactDocument, on_delete=models.PROTECT, related_name="archival_timestamps", verbose_name=_("PDF pakta")
+    )
+    file = models.FileField(_("berkas PDF"), upload_to=archival_timestamp_path, max_length=255)
+    stamped_at = models.DateTimeField(_("waktu stempel"))
+    expires_at = models.DateTimeField(_("sertifikat stempel waktu berlaku sampai"))
+
+    class Meta:
+        verbose_name = _("stempel waktu arsip")
+        verbose_name_plural = _("stempel waktu arsip")
+        ordering = ["document", "stamped_at"]

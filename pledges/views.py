@@ -21,7 +21,8 @@ from netralitas.lib.http import client_ip
 from netralitas.lib.tokens import new_code, normalise_code
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
-from pledges.models import Signature
+from pledges.models import PactDocument, Signature
+from pledges.pact_text import identity_preview
 from pledges.services import SigningClosed, signature_create
 
 APEL_SESSION_KEY = "apel_invitations"
@@ -109,7 +110,7 @@ def sign(request, token):
             "invitation": invitation,
             "ceremony": ceremony,
             "agency": ceremony.agency,
-            "employee": invitation.employee,
+            "identity": identity_preview(invitation),
             "pact": ceremony.pact_template.render(ceremony.election),
             "form": form,
         },
@@ -185,6 +186,7 @@ def verify(request, code):
             _("Kode verifikasi %(code)s tidak ditemukan. Periksa kembali kode pada dokumen.") % {"code": code},
         )
     document = getattr(signature, "document", None)
+    pdf_state = document.file_state() if document is not None else None
     return render(
         request,
         "pledges/verify.html",
@@ -192,7 +194,8 @@ def verify(request, code):
             "signature": signature,
             "ceremony": signature.invitation.ceremony,
             "agency": signature.invitation.ceremony.agency,
-            "intact": signature.is_intact() and (document is None or document.is_intact()),
+            "intact": signature.is_intact() and pdf_state in (None, PactDocument.FileState.INTACT),
+            "pdf_missing": pdf_state == PactDocument.FileState.MISSING,
         },
     )
 
@@ -207,7 +210,7 @@ def document(request, code):
         return _not_found(
             request, _("PDF untuk kode %(code)s tidak ditemukan atau belum selesai dibuat.") % {"code": code}
         )
-    return document_response(document)
+    return document_response(request, document)
 
 
 def verify_lookup(request):

@@ -14,14 +14,17 @@ _original_sqlite_flush = SQLiteOperations.sql_flush
 def _sqlite_flush_lifting_guards(self, style, tables, *, reset_sequences=False, allow_cascade=False):
     """SQLite flushes with DELETE, which the immutability triggers refuse (PostgreSQL
     uses TRUNCATE, which they do not see). Lift them for the flush between
-    transactional tests only, and put them back in the same transaction."""
+    transactional tests only, and put back the SQL the database had stored, in the
+    same transaction."""
     statements = _original_sqlite_flush(
         self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
     )
     if not statements:
         return statements
-    drop = [sql for guard in dbguard.ALL_GUARDS for sql in guard.drop_sql("sqlite")]
-    create = [sql for guard in dbguard.ALL_GUARDS for sql in guard.create_sql("sqlite")]
+    with self.connection.cursor() as cursor:
+        triggers = dbguard.sqlite_all_triggers(cursor)
+    drop = [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
+    create = [sql for _name, sql in triggers]
     return drop + statements + create
 
 
@@ -117,7 +120,8 @@ def sign(signature_data_url):
 class World:
     """Two agencies, each with a unit, employees, an open ceremony and invitations,
     and every role: operator A, operator B, auditor of A, auditor of A and B, admin,
-    and a signed-in user without a role."""
+    and a signed-in user without a role. No seal certificates (they cost time and most
+    tests need none): ``world.certify()`` gives both agencies one."""
 
     def __init__(self):
         from ceremonies.models import Invitation
@@ -148,6 +152,14 @@ class World:
         )
         self.admin = factories.user("admin_x", superuser=True)
         self.nobody = factories.user("nobody")
+
+    def certify(self):
+        """Development seal certificates for both agencies: they may open signing and seal."""
+        from pledges.pdf.certificates import create_dev_certificate
+
+        for agency in (self.agency_a, self.agency_b):
+            create_dev_certificate(agency)
+        return self
 
 
 @pytest.fixture
@@ -263,3 +275,38 @@ def wait_for(condition, timeout=60, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory):
+    """The local PKI with its TSA, OCSP and CRLs over HTTP (tests/pki.py), one per session."""
+    from tests import pki
+
+    started = pki.start(tmp_path_factory.mktemp("pki"))
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def tsa(test_pki, settings):
+    """Seals are timestamped by the local PKI's TSA, with its credentials."""
+    from tests import pki
+
+    settings.TSA_URL = test_pki.tsa_url
+    settings.TSA_USERNAME = pki.TSA_USER
+    settings.TSA_PASSWORD = pki.TSA_PASSWORD
+    settings.TSA_TIMEOUT = 5
+    return test_pki
+
+
+@pytest.fixture
+def pki_agency(agency, test_pki, monkeypatch):
+    """The agency seals with a certificate of the local PKI, as production would with
+    BSrE's: a PKCS#12 path on the agency and its password in a named variable."""
+    from tests import pki
+
+    agency.certificate_path = str(test_pki.agency_p12)
+    agency.certificate_password_env = "SEGEL_PKI_UJI"
+    agency.save()
+    monkeypatch.setenv("SEGEL_PKI_UJI", pki.P12_PASSWORD)
+    return agency

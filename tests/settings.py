@@ -22,7 +22,7 @@ WHITENOISE_USE_FINDERS = True
 # renderer explicitly (or switch to the ImmediateBackend).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "jobs"]}}
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "netralitas.lib.sqlite":  # noqa: F405
     # A file, not Django's shared-cache in-memory database: shared cache locks whole
     # tables (SQLITE_LOCKED, no busy wait), which is not how the app runs on SQLite.
     import tempfile

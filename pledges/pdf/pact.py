@@ -20,7 +20,9 @@ the result once). It
    The seal is an invisible signature field: pyHanko's visible stamp uses a
    non-embedded Courier, which PDF/A forbids.
 
-Certificates (which one, its password, loading it once) are ``pledges.pdf.certificates``.
+The seal itself (B-B, or B-T/B-LT with a TSA; PDF/A-2 kept) is ``pledges.pdf.seal``;
+certificates (which one, its password, loading it once, readiness) are
+``pledges.pdf.certificates``.
 """
 
 import base64
@@ -35,18 +37,15 @@ from django.template.loader import render_to_string
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
 
 from netralitas.lib.dates import date_line
 from netralitas.lib.pdf.engine import element_box, find_box, letterhead_context, renderer
-from pledges.pdf.certificates import signer_for
+from pledges.pdf.seal import seal
 
 TEMPLATE = "pledges/pdf/pact.html"
 QR_ELEMENT_ID = "qr"
 QR_MASK = 2
 BASE_CACHE_SIZE = 64
-SIGNATURE_FIELD = "SegelInstansi"
-BYTES_RESERVED = 12_288  # room for the CMS: certificate chain plus an RSA-4096 signature
 OVERLAY_NAME = "/NtlOverlay"
 
 
@@ -85,6 +84,7 @@ def pact_context(signature):
         **letterhead_context(agency),
         "pact": signature.pact,
         "signer": signature.signer,
+        "identity": signature.identity(),
         "identifier": signature.identifier,
         "date_line": date_line(agency.place_name, signature.signed_at, agency.time_zone),
         "signature_url": "data:image/png;base64," + base64.b64encode(bytes(signature.image)).decode("ascii"),
@@ -285,18 +285,4 @@ def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, tit
     writer.add_stream_to_page(0, writer.add_object(stream), resources=resources)
     if title:
         writer.document_meta.title = title
-    metadata = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
-        md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason,
-        location=location,
-    )
-    output = signers.sign_pdf(
-        writer,
-        metadata,
-        signer=signer_for(agency),
-        new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, box=None),
-        bytes_reserved=BYTES_RESERVED,
-    )
-    return output.getvalue()
+    return seal(writer, agency=agency, reason=reason, location=location)

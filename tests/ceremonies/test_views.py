@@ -58,6 +58,7 @@ def test_index_lists_only_own_ceremonies_with_progress(client, world):
 
 
 def test_create_ceremony_in_the_agency_time_zone(client, world):
+    world.certify()  # signing opens only for an agency that can seal
     world.agency_a.time_zone = "Asia/Makassar"  # WITA
     world.agency_a.save()
     client.force_login(world.operator_a)
@@ -117,6 +118,7 @@ def test_pact_version_is_locked_once_signed(client, world, signature_data_url):
 
 
 def test_open_and_close_by_hand(client, world):
+    world.certify()  # signing opens only for an agency that can seal
     client.force_login(world.operator_a)
     client.post(reverse("ceremonies:set_status", args=[world.ceremony_a.pk, "closed"]))
     world.ceremony_a.refresh_from_db()
@@ -129,6 +131,7 @@ def test_open_and_close_by_hand(client, world):
 
 
 def test_reopening_after_the_window_clears_its_end(client, world):
+    world.certify()  # signing opens only for an agency that can seal
     Ceremony.objects.filter(pk=world.ceremony_a.pk).update(
         status=Ceremony.Status.SCHEDULED,
         signing_opens_at=timezone.now() - datetime.timedelta(hours=3),

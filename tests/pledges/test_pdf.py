@@ -21,11 +21,12 @@ from netralitas.lib.dates import MONTHS
 from netralitas.lib.pdf.fetcher import ProjectFilesFetcher, RefusedURL
 from pledges.documents import pact_document_create
 from pledges.models import PactDocument, sha256_hex
-from pledges.pdf.certificates import signer_for
+from pledges.pdf.certificates import trust_roots
 from pledges.pdf.pact import build_signed_pdf
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
 from tests import factories
+from tests.pdfa import assert_pdfa_2u
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def flat(text):
 def validation_status(data, agency):
     reader = PdfFileReader(io.BytesIO(data))
     (embedded,) = reader.embedded_signatures
-    context = ValidationContext(trust_roots=[signer_for(agency).signing_cert])
+    context = ValidationContext(trust_roots=trust_roots(agency))
     return validate_pdf_signature(embedded, context)
 
 
@@ -85,6 +86,13 @@ def test_pdfa_markers_survive_the_signature(pdf):
     assert re.search(r'pdfaid:conformance(="|>)U', metadata)
     # Signed as an incremental update: the original file is a prefix of the signed one.
     assert pdf.count(b"%%EOF") == 2
+
+
+def test_pdfa_invariants_hold_after_sealing(pdf):
+    """No PDF 2.0 or ISO 32002 declaration from the ECDSA seal, fonts embedded, no
+    encryption or JavaScript (tests/pdfa.py)."""
+    assert_pdfa_2u(pdf)
+    assert b"/Version /2.0" not in pdf and b"/ISO_" not in pdf
 
 
 def all_fonts(resources, seen=None):

@@ -274,13 +274,21 @@ def test_unknown_code_is_a_404(client):
 def test_tampered_record_is_reported(client, signature):
     # Someone with database access bypasses the guard and edits the stored text.
     with connection.cursor() as cursor:
-        for sql in dbguard.SIGNATURE_IMMUTABLE.drop_sql(connection.vendor):
-            cursor.execute(sql)
+        if connection.vendor == "sqlite":
+            triggers = dbguard.sqlite_triggers_touching(cursor, "pledges_signature")
+            for name, _sql in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE pledges_signature DISABLE TRIGGER guard_signature_immutable")
         cursor.execute(
             "UPDATE pledges_signature SET text = REPLACE(text, 'Budi', 'Badu') WHERE id = %s", [signature.pk]
         )
-        for sql in dbguard.SIGNATURE_IMMUTABLE.create_sql(connection.vendor):
-            cursor.execute(sql)
+        if connection.vendor == "sqlite":
+            for _name, sql in triggers:
+                cursor.execute(sql)
+        else:
+            cursor.execute("ALTER TABLE pledges_signature ENABLE TRIGGER guard_signature_immutable")
     html = client.get(reverse("pledges:verify", args=[signature.verification_code])).content.decode()
     assert "Data tidak utuh" in html
 

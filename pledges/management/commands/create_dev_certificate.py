@@ -1,5 +1,6 @@
-"""Create a self-signed development certificate for one or all agencies, for the
-PAdES seal on pacts. Production uses the agency's own PKCS#12 (see README)."""
+"""Create a development certificate for one or all agencies, for the PAdES seal on
+pacts, issued by the development root CA in SIGNING_KEYS_DIR (made on first use).
+Production uses the agency's own PKCS#12 (see README)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,7 +9,7 @@ from roster.models import Agency
 
 
 class Command(BaseCommand):
-    help = "Buat sertifikat pengembangan (self-signed) untuk segel PDF instansi."
+    help = "Buat sertifikat pengembangan (diterbitkan CA akar pengembangan) untuk segel PDF instansi."
 
     def add_arguments(self, parser):
         parser.add_argument("agency_ids", nargs="*", type=int, help="id instansi; kosong = semua")

@@ -1,7 +1,9 @@
 """Find signatures that have no PDF yet and render them.
 
 Idempotent and safe to run twice at once (the database keeps one PDF per
-signature). Run it from cron as a safety net, or after restoring a backup."""
+signature). Run it from cron as a safety net. It never replaces a PDF whose file
+went missing (its seal and hash are on record): ``check_storage`` finds those, and
+the backup brings them back."""
 
 from django.core.management.base import BaseCommand
 

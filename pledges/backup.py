@@ -1,0 +1,232 @@
+"""Backing up and restoring everything a pact's proof needs, together: the database,
+the media folder (signed PDFs, archival copies, logos) and the signing keys.
+
+A backup is one tar file (``manage.py backup``):
+
+* ``database.sqlite3`` (SQLite's online backup) or ``database.pgdump`` (``pg_dump``
+  custom format, without owners or grants);
+* ``media/…`` and ``keys/…``: ``MEDIA_ROOT`` and ``SIGNING_KEYS_DIR`` as they are;
+* ``certificates/<agency id>/…``: each agency's production PKCS#12 that lives
+  elsewhere (``Agency.certificate_path``), to be put back where it was;
+* ``manifest.json``: the SHA-256 of every file in the archive, and counts.
+
+The database is dumped *first*. Files are written before the row that names them
+is committed and never change afterwards, so every PDF the dump mentions is on disk
+when the folders are copied a moment later; a PDF made in between is merely extra.
+
+``manage.py restore`` checks every hash before it touches anything, restores only
+into an empty database, and never writes over a file that differs. Passwords
+(``SIGNING_KEY_PASSWORD``, the agencies' certificate variables, ``SECRET_KEY``) are
+not in the backup: they stay in the environment of the machine.
+"""
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from pledges.models import ArchivalTimestamp, PactDocument, Signature
+from roster.models import Agency
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DUMPS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+
+
+class BackupError(Exception):
+    """The backup or the restore cannot go on; the message says why, in Indonesian."""
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pg_command(program, settings_dict, *args):
+    """A pg_dump/pg_restore call for the database Django uses; the password goes
+    through the environment, never the command line."""
+    command = [program]
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if settings_dict.get(key):
+            command.append(f"{option}={settings_dict[key]}")
+    env = {**os.environ}
+    if settings_dict.get("PASSWORD"):
+        env["PGPASSWORD"] = settings_dict["PASSWORD"]
+    return [*command, *args], env
+
+
+def _dump_database(directory):
+    vendor = connection.vendor
+    if vendor not in DUMPS:
+        raise BackupError(f"Basis data {vendor} tidak didukung.")
+    target = directory / DUMPS[vendor]
+    settings_dict = connection.settings_dict
+    if vendor == "sqlite":
+        source = sqlite3.connect(f"file:{settings_dict['NAME']}?mode=ro", uri=True)
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)
+        source.close()
+        destination.close()
+    else:
+        command, env = _pg_command(
+            "pg_dump", settings_dict, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}"
+        )
+        result = subprocess.run([*command, settings_dict["NAME"]], env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BackupError(f"pg_dump gagal: {result.stderr.strip()}")
+    return target
+
+
+def _files_under(root):
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def create_backup(target):
+    """Write the backup tar to ``target``; returns its manifest."""
+    target = Path(target)
+    partial = target.with_name(target.name + ".partial")
+    files, certificates = {}, {}
+    with tempfile.TemporaryDirectory(prefix="netralitas-backup-") as scratch:
+        dump = _dump_database(Path(scratch))
+        counts = {
+            "signatures": Signature.objects.count(),
+            "pdfs": PactDocument.objects.count(),
+            "archival_timestamps": ArchivalTimestamp.objects.count(),
+            "agencies": Agency.objects.count(),
+        }
+        with tarfile.open(partial, "w") as archive:
+            members = [(dump, dump.name)]
+            members += [
+                (path, f"media/{path.relative_to(settings.MEDIA_ROOT)}") for path in _files_under(settings.MEDIA_ROOT)
+            ]
+            keys_dir = Path(settings.SIGNING_KEYS_DIR)
+            members += [(path, f"keys/{path.relative_to(keys_dir)}") for path in _files_under(keys_dir)]
+            for agency in Agency.objects.exclude(certificate_path="").order_by("pk"):
+                path = Path(agency.certificate_path)
+                if path.is_file() and keys_dir not in path.parents:
+                    name = f"certificates/{agency.pk}/{path.name}"
+                    members.append((path, name))
+                    certificates[name] = str(path)
+            for path, name in members:
+                files[name] = _sha256(path)
+                archive.add(path, arcname=name, recursive=False)
+            manifest = {
+                "format": FORMAT,
+                "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
+                "vendor": connection.vendor,
+                "database": dump.name,
+                "counts": counts,
+                "files": files,
+                "certificates": certificates,
+            }
+            data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(data)
+            info.mtime = int(datetime.datetime.now().timestamp())
+            archive.addfile(info, fileobj=io.BytesIO(data))
+    os.replace(partial, target)
+    return manifest
+
+
+def _read_archive(archive_path, scratch):
+    """Extract the backup and check it against its manifest; the manifest."""
+    try:
+        with tarfile.open(archive_path, "r") as archive:
+            archive.extractall(scratch, filter="data")
+    except (OSError, tarfile.TarError) as error:
+        raise BackupError(f"Berkas cadangan tidak dapat dibaca: {error}") from None
+    try:
+        manifest = json.loads((scratch / MANIFEST).read_text())
+    except (OSError, ValueError):
+        raise BackupError("Berkas cadangan tidak berisi manifest.json yang sah.") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"Format cadangan {manifest.get('format')} tidak dikenal.")
+    present = {str(path.relative_to(scratch)) for path in scratch.rglob("*") if path.is_file()} - {MANIFEST}
+    if present != set(manifest["files"]):
+        raise BackupError("Isi berkas cadangan tidak sama dengan daftarnya di manifest.json.")
+    for name, expected in manifest["files"].items():
+        if _sha256(scratch / name) != expected:
+            raise BackupError(f"Berkas {name} di dalam cadangan rusak (SHA-256 tidak cocok).")
+    return manifest
+
+
+def _placements(manifest, scratch):
+    """``[(source in the extracted backup, where it goes)]`` for every file but the dump."""
+    placements = []
+    for name in manifest["files"]:
+        if name.startswith("media/"):
+            placements.append((scratch / name, Path(settings.MEDIA_ROOT) / name.removeprefix("media/")))
+        elif name.startswith("keys/"):
+            placements.append((scratch / name, Path(settings.SIGNING_KEYS_DIR) / name.removeprefix("keys/")))
+        elif name in manifest["certificates"]:
+            placements.append((scratch / name, Path(manifest["certificates"][name])))
+    return placements
+
+
+def restore_backup(archive_path):
+    """Restore a backup into this installation's empty database and folders; the manifest."""
+    with tempfile.TemporaryDirectory(prefix="netralitas-restore-") as scratch:
+        scratch = Path(scratch)
+        manifest = _read_archive(archive_path, scratch)
+        if manifest["vendor"] != connection.vendor:
+            raise BackupError(
+                f"Cadangan ini dari basis data {manifest['vendor']}; aplikasi memakai {connection.vendor}."
+            )
+        if connection.introspection.table_names():
+            raise BackupError("Basis data tujuan tidak kosong. Pulihkan ke basis data baru yang kosong.")
+        placements = _placements(manifest, scratch)
+        for source, destination in placements:
+            if destination.exists() and _sha256(destination) != _sha256(source):
+                raise BackupError(f"{destination} sudah ada dengan isi lain; tidak ditimpa.")
+        _restore_database(scratch / manifest["database"])
+        keys_dir = Path(settings.SIGNING_KEYS_DIR)
+        for source, destination in placements:
+            if destination.exists():
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+            if keys_dir in destination.parents or destination.suffix == ".p12":
+                destination.chmod(0o600)
+    return manifest
+
+
+def _restore_database(dump):
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        connection.close()
+        source = sqlite3.connect(dump)
+        destination = sqlite3.connect(settings_dict["NAME"])
+        with destination:
+            source.backup(destination)
+        source.close()
+        destination.close()
+        return
+    command, env = _pg_command(
+        "pg_restore",
+        settings_dict,
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+        f"--dbname={settings_dict['NAME']}",
+    )
+    result = subprocess.run([*command, str(dump)], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore gagal: {result.stderr.strip()}")
