@@ -3,13 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.log import describe, record
 from audit.models import AuditEvent
+from netralitas.lib.admin import SafeObjectIdMixin
 
 ADMIN_SAVED = _("Melalui admin: %(model)s “%(object)s”%(fields)s")
 ADMIN_DELETED = _("Melalui admin: menghapus %(model)s “%(object)s”")
 CHANGED_FIELDS = _(" (diubah: %(fields)s)")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SafeObjectIdMixin, admin.ModelAdmin):
     """For records that are immutable (the trail, signatures, their PDFs): the admin
     may look, never add, change or delete — the database would refuse anyway."""
 

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from netralitas.lib.http import client_ip
+from netralitas.lib.text import strip_hidden
 
 DESCRIPTION_LENGTH = 500
 # How an object reaches its agency: directly, through its ceremony, or through its invitation.
@@ -43,14 +44,15 @@ def record(request, action, target, message, /, **params):
     worked out), a :class:`Bulk`, or ``None`` for an action about nothing in
     particular. ``message`` is a ``gettext_lazy`` string whose ``%(name)s``
     placeholders are filled from ``params``; it is stored in Indonesian whatever
-    the page language (:func:`describe`)."""
+    the page language (:func:`describe`), without hidden characters (a file name or
+    a filter typed with a NUL or a direction override must not mislead the trail)."""
     user = request.user if request.user.is_authenticated else None
     return record_for(user, client_ip(request), action, target, message, **params)
 
 
-def record_for(user, ip_address, action, target, message, /, *, username=None, **params):
+def record_for(user, ip_address, action, target, message, /, *, actor_name=None, **params):
     """:func:`record` for work done outside a request — a background job, a command:
-    ``user`` (or ``None`` and a ``username`` saying what did it) from ``ip_address``."""
+    ``user`` (or ``None`` and an ``actor_name`` saying what did it) from ``ip_address``."""
     if isinstance(target, Bulk):
         agency_id, object_type, object_id = _pk(target.agency), target.model._meta.model_name, ""
     elif target is not None:
@@ -60,12 +62,12 @@ def record_for(user, ip_address, action, target, message, /, *, username=None, *
         agency_id, object_type, object_id = None, "", ""
     return AuditEvent.objects.create(
         user=user,
-        username=user.get_username() if user else (username or ""),
+        username=user.get_username() if user else (actor_name or ""),
         agency_id=agency_id,
         action=action,
         object_type=object_type,
         object_id=object_id,
-        description=describe(message, **params)[:DESCRIPTION_LENGTH],
+        description=strip_hidden(describe(message, **params))[:DESCRIPTION_LENGTH],
         ip_address=ip_address,
     )
 
@@ -78,9 +80,14 @@ def describe(message, **params):
 
 
 def agency_id_of(obj):
-    """The id of the agency ``obj`` belongs to (an agency is its own), or ``None``."""
+    """The id of the agency ``obj`` belongs to, or ``None``.
+
+    An agency record itself belongs to none: the trail's reference to an agency
+    protects it from deletion for ever, and an agency created by mistake in the admin
+    must stay deletable while nothing else refers to it. Events about an agency name
+    it by type, id and description (and only administrators read them)."""
     if obj._meta.label_lower == AuditEvent._meta.get_field("agency").related_model._meta.label_lower:
-        return obj.pk
+        return None
     for path in AGENCY_PATHS:
         target = obj
         for name in path.split("."):

@@ -28,6 +28,7 @@ class AuditEvent(models.Model):
         INVITE = "invite", _("Mengundang")
         OPEN = "open", _("Membuka penandatanganan")
         CLOSE = "close", _("Menutup penandatanganan")
+        LOGIN_BLOCKED = "login_blocked", _("Mengunci masuk staf")
 
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

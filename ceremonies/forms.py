@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
+from netralitas.lib.forms import FilterCheckbox, FilterForm, IdMultipleChoiceField
 from pledges.models import PactTemplate
 from pledges.pdf.certificates import certificate_status
 from roster.models import Employee, Unit
@@ -63,10 +64,9 @@ class CeremonyForm(forms.ModelForm):
             self.fields["pact_template"].help_text = _("Sudah ada tanda tangan: versi pakta tidak dapat diganti.")
 
     def clean(self):
+        # Dates and the window's order are the model's rules (Ceremony.clean).
         cleaned = super().clean()
-        opens, closes = cleaned.get("signing_opens_at"), cleaned.get("signing_closes_at")
-        if opens and closes and closes <= opens:
-            self.add_error("signing_closes_at", _("Waktu tutup harus sesudah waktu buka."))
+        opens = cleaned.get("signing_opens_at")
         if opens and "signing_opens_at" in self.changed_data:
             # A window that opens by itself must not open for an agency that cannot seal.
             seal = certificate_status(self.instance.agency, now=max(opens, timezone.now()))
@@ -80,7 +80,7 @@ class CeremonyForm(forms.ModelForm):
 
 
 class InviteUnitsForm(forms.Form):
-    units = forms.ModelMultipleChoiceField(
+    units = IdMultipleChoiceField(
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label=_("Unit kerja"),
@@ -99,7 +99,7 @@ class InviteUnitsForm(forms.Form):
 
 
 class InviteEmployeesForm(forms.Form):
-    employees = forms.ModelMultipleChoiceField(
+    employees = IdMultipleChoiceField(
         queryset=Employee.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label=_("Pegawai"),
@@ -115,3 +115,25 @@ class InviteEmployeesForm(forms.Form):
         if len(employees) > 500:
             raise ValidationError(_("Paling banyak 500 pegawai sekaligus; undang per unit untuk jumlah besar."))
         return employees
+
+
+class UnitFilterForm(FilterForm):
+    """One of ``units`` (the unsigned list, the link sheets), or all."""
+
+    unit = forms.TypedChoiceField(label=_("Unit kerja"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data=None, *, units, **kwargs):
+        super().__init__(data, **kwargs)
+        self.units = {unit.pk: unit for unit in units}
+        self.fields["unit"].choices = [("", _("Semua unit"))] + [(pk, unit.name) for pk, unit in self.units.items()]
+
+    def chosen_unit(self):
+        return self.units.get(self.filters().get("unit"))
+
+
+class LinkSheetsForm(UnitFilterForm):
+    belum = forms.BooleanField(label=_("hanya yang belum"), required=False, widget=FilterCheckbox)
+
+
+class InviteSearchForm(FilterForm):
+    q = forms.CharField(label=_("Cari pegawai"), required=False, max_length=100)

@@ -5,17 +5,31 @@ invitations that let one employee sign at one ceremony.
 the model ``Ceremony``.
 """
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib.dates import EARLIEST_DATE, EARLIEST_MOMENT, LATEST_DATE, LATEST_MOMENT, validate_sensible_date
+from netralitas.lib.text import CleanTextMixin
 from netralitas.lib.tokens import new_code, new_link_token
 from roster.models import Agency, Unit, search_condition
 
 PERSONAL_CODE_LENGTH = 6
+# How far the signing window may lie from the apel: it may open a while before
+# (a pact read out at a Monday assembly, signed during the week) and close up to
+# a year after (late signers), never end before the apel has begun.
+SIGNING_OPENS_BEFORE = datetime.timedelta(days=30)
+SIGNING_CLOSES_AFTER = datetime.timedelta(days=366)
+
+
+def _between(field, earliest, latest):
+    return Q(**{f"{field}__gte": earliest, f"{field}__lte": latest})
 
 
 def percent(part, whole):
@@ -23,7 +37,7 @@ def percent(part, whole):
     return round(100 * part / whole, 1) if whole else 0
 
 
-class Election(models.Model):
+class Election(CleanTextMixin, models.Model):
     """A Pemilu or Pilkada; its ``name`` is written into the pact's points."""
 
     class Kind(models.TextChoices):
@@ -43,10 +57,21 @@ class Election(models.Model):
         verbose_name = _("pemilihan")
         verbose_name_plural = _("pemilihan")
         ordering = ["-voting_date"]
-        constraints = [models.UniqueConstraint(fields=["kind", "voting_date"], name="election_unique_kind_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "voting_date"], name="election_unique_kind_date"),
+            models.CheckConstraint(
+                condition=_between("voting_date", EARLIEST_DATE, LATEST_DATE), name="election_date_sensible"
+            ),
+        ]
 
     def __str__(self):
         return self.short_name
+
+    def clean(self):
+        try:
+            validate_sensible_date(self.voting_date)
+        except ValidationError as error:
+            raise ValidationError({"voting_date": error}) from None
 
 
 class CeremonyQuerySet(models.QuerySet):
@@ -60,7 +85,7 @@ class CeremonyQuerySet(models.QuerySet):
         )
 
 
-class Ceremony(models.Model):
+class Ceremony(CleanTextMixin, models.Model):
     """An *apel*: the assembly at which an agency's employees sign one pact version."""
 
     class Status(models.TextChoices):
@@ -113,6 +138,19 @@ class Ceremony(models.Model):
                 | Q(signing_closes_at__gt=F("signing_opens_at")),
                 name="ceremony_window_ordered",
             ),
+            models.CheckConstraint(
+                condition=_between("starts_at", EARLIEST_MOMENT, LATEST_MOMENT), name="ceremony_starts_sensible"
+            ),
+            models.CheckConstraint(
+                condition=Q(signing_opens_at__isnull=True)
+                | _between("signing_opens_at", EARLIEST_MOMENT, LATEST_MOMENT),
+                name="ceremony_opens_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(signing_closes_at__isnull=True)
+                | _between("signing_closes_at", EARLIEST_MOMENT, LATEST_MOMENT),
+                name="ceremony_closes_sensible",
+            ),
         ]
 
     def __str__(self):
@@ -120,6 +158,27 @@ class Ceremony(models.Model):
 
     def get_absolute_url(self):
         return reverse("ceremonies:detail", args=[self.pk])
+
+    def clean(self):
+        """Dates a person can have meant, and a signing window that fits the apel."""
+        errors = {}
+        for name in ("starts_at", "signing_opens_at", "signing_closes_at"):
+            try:
+                validate_sensible_date(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error
+        starts, opens, closes = self.starts_at, self.signing_opens_at, self.signing_closes_at
+        if not errors:
+            if opens and closes and closes <= opens:
+                errors["signing_closes_at"] = _("Waktu tutup harus sesudah waktu buka.")
+            elif starts and closes and closes <= starts:
+                errors["signing_closes_at"] = _("Penandatanganan harus ditutup sesudah waktu apel.")
+            elif starts and closes and closes > starts + SIGNING_CLOSES_AFTER:
+                errors["signing_closes_at"] = _("Penandatanganan ditutup paling lambat satu tahun sesudah apel.")
+            if starts and opens and opens < starts - SIGNING_OPENS_BEFORE:
+                errors["signing_opens_at"] = _("Penandatanganan dibuka paling awal 30 hari sebelum apel.")
+        if errors:
+            raise ValidationError(errors)
 
     def signing_state(self, now=None):
         """Whether employees may sign now: a closed ceremony is closed; one opened by

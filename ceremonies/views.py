@@ -5,7 +5,6 @@ ceremony through ``ceremony_for_user``: another agency's id is a 404. Units and
 employees are the ceremony's agency's; ``request.agency`` only for a new apel.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -20,11 +19,18 @@ from audit.log import describe, record
 from audit.models import AuditEvent
 from ceremonies import exports, printables
 from ceremonies.access import ceremony_for_user
-from ceremonies.forms import CeremonyForm, InviteEmployeesForm, InviteUnitsForm
+from ceremonies.forms import (
+    CeremonyForm,
+    InviteEmployeesForm,
+    InviteSearchForm,
+    InviteUnitsForm,
+    LinkSheetsForm,
+    UnitFilterForm,
+)
 from ceremonies.models import Ceremony, Invitation
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
-from roster.access import operator_required, unit_for_user
+from roster.access import operator_required
 from roster.models import Employee, Unit
 
 # Audit trail descriptions: stored in Indonesian whatever the page language (audit.log.describe).
@@ -115,7 +121,8 @@ def invite(request, pk):
                 % {"created": created, "already": already},
             )
             return redirect(ceremony)
-    query = request.GET.get("q", "").strip()
+    search = InviteSearchForm(request.GET or None)
+    query = search.filters().get("q", "")
     candidates = Employee.objects.none()
     if query:
         candidates = (
@@ -132,6 +139,7 @@ def invite(request, pk):
         "employee_form": employee_form,
         "unit_counts": unit_counts,
         "query": query,
+        "search": search,
         "candidates": candidates,
     }
     return render(request, "ceremonies/invite.html", context)
@@ -214,16 +222,18 @@ def unsigned(request, pk):
     invitations = (
         ceremony.invitations.unsigned().select_related("employee", "unit").order_by("unit__name", "employee__name")
     )
-    unit_id = request.GET.get("unit", "")
-    if unit_id.isdigit():
-        invitations = invitations.filter(unit_id=unit_id)
+    units = list(ceremony.invited_units())
+    form = UnitFilterForm(request.GET or None, units=units)
+    unit = form.chosen_unit()
+    if unit is not None:
+        invitations = invitations.filter(unit=unit)
     page = Paginator(invitations, 100).get_page(request.GET.get("halaman"))
-    units = ceremony.invited_units()
     context = {
         "ceremony": ceremony,
         "page": page,
         "units": units,
-        "unit_id": unit_id,
+        "unit_id": str(unit.pk) if unit else "",
+        "form": form,
     }
     return render(request, "ceremonies/unsigned.html", context)
 
@@ -244,13 +254,11 @@ def link_sheets(request, pk):
     """Sheets of personal links to hand out — per unit (``unit``), or all units; only
     the unsigned (``belum``) — made in the background; lands on the job's page."""
     ceremony = ceremony_for_user(request.user, pk)
-    unit = None
-    unit_id = request.POST.get("unit", "")
-    if unit_id:
-        unit = unit_for_user(request.user, unit_id if unit_id.isdigit() else 0)
-        if unit.agency_id != ceremony.agency_id:
-            raise Http404
-    unsigned_only = forms.BooleanField(required=False).to_python(request.POST.get("belum"))
+    form = LinkSheetsForm(request.POST or None, units=ceremony.agency.units.only("id", "name", "agency_id"))
+    unit = form.chosen_unit()
+    if request.POST.get("unit") and unit is None:
+        raise Http404  # not a unit of this apel's agency: a download never widens its scope
+    unsigned_only = bool(form.filters().get("belum"))
     return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only))
 
 

@@ -14,12 +14,12 @@ import csv
 import io
 import os
 
-from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
 
 from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import escape_formula
 from netralitas.lib.tokens import group_code
+from pledges.documents import pact_file_name
 from pledges.models import PactDocument
 from roster.identity import Identifier
 
@@ -41,7 +41,6 @@ PDF_NOT_READY = "PDF belum selesai dibuat; tidak termasuk dalam ZIP"
 PDF_MISSING = "Berkas PDF tidak ada di penyimpanan; tidak termasuk dalam ZIP (laporkan ke administrator)"
 PDF_CHANGED = "Ukuran berkas PDF tidak sama dengan yang tercatat; tidak termasuk dalam ZIP (laporkan ke administrator)"
 FOLDER_NAME_LENGTH = 80
-SLUG_LENGTH = 60
 
 
 def _chunks(storage, name):
@@ -73,10 +72,10 @@ def folder_name(unit_name):
     return cleaned or NO_UNIT
 
 
-def entry_name(folder, signer, taken):
-    """``<unit>/pakta-<NIP>-<name>.pdf``, made unique within the archive."""
-    slug = slugify(signer.get("name", ""))[:SLUG_LENGTH].strip("-") or "tanpa-nama"
-    stem = f"{folder}/pakta-{Identifier.of_signer(signer).for_file}-{slug}"
+def entry_name(folder, signer, code, taken):
+    """``<unit>/pakta-<name>-<code>.pdf`` (the signer's copy's name, no NIP), made
+    unique within the archive."""
+    stem = f"{folder}/{pact_file_name(signer, code)}".removesuffix(".pdf")
     name, number = f"{stem}.pdf", 1
     while name in taken:
         number += 1
@@ -118,7 +117,7 @@ def pact_archive(signatures, agency, storage=None):
             missing += 1
             writer.writerow([*row, sha256, "", PDF_MISSING if actual is None else PDF_CHANGED])
             continue
-        name = entry_name(folders[unit_id], signer, taken)
+        name = entry_name(folders[unit_id], signer, code, taken)
         writer.writerow([*row, sha256, name, ""])
         entries.append((file_name, name, size))
 

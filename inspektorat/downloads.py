@@ -117,11 +117,11 @@ def recap_pdf(request, pk):
     if request.method == "POST" and signer_form.is_valid():
         signer = signer_form.cleaned_data
         signer = {**signer, "date": tanggal_of(signer["date"])}
-        return redirect(start_recap(request, ceremony, "pdf", _kept_filters(form), signer=signer, unit=unit))
+        return redirect(start_recap(request, ceremony, "pdf", form.valid_data(), signer=signer, unit=unit))
     return render(
         request,
         "inspektorat/recap_pdf.html",
-        {"ceremony": ceremony, "form": signer_form, "filters": _kept_filters(form), "unit": unit},
+        {"ceremony": ceremony, "form": signer_form, "filters": form.valid_data(), "unit": unit},
     )
 
 
@@ -134,16 +134,7 @@ def recap_table(request, pk, file_format):
         raise Http404
     ceremony = ceremony_for_user(request.user, pk)
     form, unit = _download_filter(request.POST, ceremony)
-    return redirect(start_recap(request, ceremony, file_format, _kept_filters(form), unit=unit))
-
-
-def _kept_filters(form):
-    """The filter form's valid data, as the job keeps it (plain strings)."""
-    return (
-        {name: str(value) for name, value in form.data.items() if name in form.fields and value}
-        if form.is_bound
-        else {}
-    )
+    return redirect(start_recap(request, ceremony, file_format, form.valid_data(), unit=unit))
 
 
 def _last_signer(request, ceremony):

@@ -4,22 +4,22 @@ import datetime
 import zoneinfo
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
+from netralitas.lib.dates import validate_sensible_date
+from netralitas.lib.forms import FilterCheckbox, FilterForm
+from netralitas.lib.text import validate_visible
+from roster.identity import format_nip
 from roster.models import Agency, EmploymentType, Unit
+from roster.nip import validate_nip
 
 
 class Status:
     SIGNED = "sudah"
     UNSIGNED = "belum"
     CHOICES = [("", _("Semua")), (SIGNED, _("Sudah")), (UNSIGNED, _("Belum"))]
-
-
-def filters_text(request, names):
-    """The filters of a request, for the trail: `` — unit=3, status=belum``."""
-    shown = [f"{name}={request.GET[name]}" for name in names if request.GET.get(name)]
-    return " — " + ", ".join(shown) if shown else ""
 
 
 def units_in_tree_order(units):
@@ -43,13 +43,23 @@ def units_in_tree_order(units):
     return ordered
 
 
-class InvitationFilterForm(forms.Form):
+class CeremonyIndexForm(FilterForm):
+    """The auditor's apel list: one of the supervised agencies, or all."""
+
+    instansi = forms.TypedChoiceField(label=_("Instansi"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data=None, *, agencies, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["instansi"].choices = [("", _("Semua instansi"))] + [(a.pk, a.name) for a in agencies]
+
+
+class InvitationFilterForm(FilterForm):
     """Who signed a ceremony and who did not: search, unit (with its sub-units),
     status, employment type and rank."""
 
     q = forms.CharField(label=_("Nama atau NIP"), required=False, max_length=100)
     unit = forms.TypedChoiceField(label=_("Unit kerja"), required=False, coerce=int, empty_value=None)
-    sub = forms.BooleanField(label=_("Termasuk sub-unit"), required=False)
+    sub = forms.BooleanField(label=_("Termasuk sub-unit"), required=False, widget=FilterCheckbox)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=Status.CHOICES)
     jenis = forms.ChoiceField(
         label=_("Jenis kepegawaian"), required=False, choices=[("", _("Semua")), *EmploymentType.choices]
@@ -64,13 +74,6 @@ class InvitationFilterForm(forms.Form):
         ]
         self.fields["q"].widget.attrs.update({"placeholder": _("mis. Budi atau 19800101"), "autocomplete": "off"})
         self.fields["pangkat"].widget.attrs.update({"list": "pangkat-pilihan", "autocomplete": "off"})
-
-    def filters(self):
-        """The valid filters only: an invalid field is reported and ignored."""
-        if self.is_bound:
-            self.is_valid()
-            return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
-        return {}
 
     def unit_ids(self):
         """The chosen unit's id, with its sub-units' ids when asked; ``None`` for all."""
@@ -98,9 +101,6 @@ class InvitationFilterForm(forms.Form):
             invitations = invitations.filter(employee__rank__icontains=chosen["pangkat"])
         return invitations
 
-    def is_filtered(self):
-        return bool(self.filters())
-
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -109,7 +109,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class TrailFilterForm(forms.Form):
+class TrailFilterForm(FilterForm):
     """The audit trail: action, user, agency, words of the description, dates (WIB)."""
 
     action = forms.ChoiceField(
@@ -118,8 +118,12 @@ class TrailFilterForm(forms.Form):
     user = forms.CharField(label=_("Pengguna"), required=False, max_length=150)
     agency = forms.ModelChoiceField(label=_("Instansi"), required=False, queryset=Agency.objects.none())
     q = forms.CharField(label=_("Keterangan memuat"), required=False, max_length=100)
-    since = forms.DateField(label=_("Dari tanggal"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("Sampai tanggal"), required=False, widget=DateInput())
+    since = forms.DateField(
+        label=_("Dari tanggal"), required=False, widget=DateInput(), validators=[validate_sensible_date]
+    )
+    until = forms.DateField(
+        label=_("Sampai tanggal"), required=False, widget=DateInput(), validators=[validate_sensible_date]
+    )
 
     def __init__(self, data=None, *, agencies, **kwargs):
         super().__init__(data, **kwargs)
@@ -133,12 +137,6 @@ class TrailFilterForm(forms.Form):
             self.add_error("until", _("Tanggal akhir tidak boleh sebelum tanggal awal."))
             cleaned.pop("until", None)
         return cleaned
-
-    def filters(self):
-        if self.is_bound:
-            self.is_valid()
-            return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
-        return {}
 
     def filter(self, events):
         chosen = self.filters()
@@ -172,16 +170,20 @@ class RecapSignerForm(forms.Form):
     )
     nip = forms.CharField(label=_("NIP penanda tangan"), max_length=40, required=False)
     place = forms.CharField(label=_("Tempat"), max_length=80)
-    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput(), validators=[validate_sensible_date])
 
     def clean(self):
+        # One line of visible text each: what is printed is what was typed.
         cleaned = super().clean()
-        for name in ("name", "position", "nip", "place"):
-            value = " ".join(str(cleaned.get(name) or "").split())
-            if any(ord(ch) < 32 or 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in value):
-                self.add_error(name, _("Berisi karakter tak terlihat yang tidak boleh dicetak."))
-            cleaned[name] = value
-        date = cleaned.get("date")
-        if date and not datetime.date(2000, 1, 1) <= date <= datetime.date(2100, 12, 31):
-            self.add_error("date", _("Tanggal di luar rentang yang masuk akal."))
+        for name in ("name", "position", "place"):
+            if cleaned.get(name):
+                try:
+                    cleaned[name] = validate_visible(" ".join(cleaned[name].split()))
+                except ValidationError as error:
+                    self.add_error(name, error)
         return cleaned
+
+    def clean_nip(self):
+        """The official's NIP, grouped as printed, checked like every NIP."""
+        raw = self.cleaned_data.get("nip", "").strip()
+        return format_nip(validate_nip(raw)) if raw else ""

@@ -16,7 +16,7 @@ from audit.models import AuditEvent
 from ceremonies.access import ceremony_for_user
 from ceremonies.models import Ceremony, Invitation
 from inspektorat.exports import start_trail_export
-from inspektorat.forms import InvitationFilterForm, TrailFilterForm, filters_text, units_in_tree_order
+from inspektorat.forms import CeremonyIndexForm, InvitationFilterForm, TrailFilterForm, units_in_tree_order
 from inspektorat.queries import agency_units, invitation_ids, invitation_rows
 from roster.access import auditor_required
 from roster.models import Agency
@@ -39,14 +39,15 @@ def index(request):
         .with_progress()
         .order_by("agency__name", "-starts_at", "pk")
     )
-    agency_id = request.GET.get("instansi", "")
-    if agency_id.isdigit():
+    form = CeremonyIndexForm(request.GET or None, agencies=agencies)
+    agency_id = form.filters().get("instansi")
+    if agency_id is not None:
         ceremonies = ceremonies.filter(agency_id=agency_id)
     page = Paginator(ceremonies, CEREMONIES_PER_PAGE).get_page(request.GET.get("halaman"))
     return render(
         request,
         "inspektorat/index.html",
-        {"page": page, "agencies": agencies, "agency_id": int(agency_id) if agency_id.isdigit() else None},
+        {"page": page, "agencies": agencies, "agency_id": agency_id, "form": form},
     )
 
 
@@ -77,7 +78,7 @@ def ceremony(request, pk):
         VIEWED_CEREMONY,
         title=ceremony.title,
         id=ceremony.pk,
-        filters=filters_text(request, ["q", "unit", "sub", "status", "jenis", "pangkat", "halaman"]),
+        filters=form.trail_text(halaman=page.number if page.number > 1 else None),
     )
     unit_ids = form.unit_ids()
     return render(
@@ -122,7 +123,7 @@ def trail_export(request, file_format):
     agency_ids = [selected.pk] if selected else list(agencies.values_list("pk", flat=True))
     if not agency_ids:
         raise Http404
-    return redirect(start_trail_export(request, file_format, data, agency_ids))
+    return redirect(start_trail_export(request, file_format, form.valid_data(), agency_ids))
 
 
 def _in_tree_order(totals, units):

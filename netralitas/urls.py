@@ -3,12 +3,15 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from netralitas import views
+from netralitas.lib import converters
+
+converters.register()  # <id:pk> in the apps' URLs
 
 admin.site.site_header = _("Netralitas — administrasi")
 admin.site.site_title = _("Netralitas")
 
 urlpatterns = [
-    path("akun/", include("django.contrib.auth.urls")),
+    path("akun/", include("roster.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -4,12 +4,19 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+# URL namespaces of the pages people reach without an account (signing, apel,
+# verification): their answers use the public layout, with no staff menu.
+PUBLIC_NAMESPACES = {"pledges"}
+
 
 def ratelimited(request, exception):
-    """Answer for a client that tried too often: 429, in Indonesian."""
+    """Answer for a client that tried too often: 429, in Indonesian, in the layout of
+    the page it came from — a signer at the apel gets the public page and a way back."""
+    match = getattr(request, "resolver_match", None)
+    public = match is not None and match.namespace in PUBLIC_NAMESPACES
     return render(
         request,
-        "ratelimited.html",
+        "ratelimited_public.html" if public else "ratelimited.html",
         {"message": _("Terlalu banyak percobaan. Tunggu satu menit, lalu coba lagi.")},
         status=429,
     )

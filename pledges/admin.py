@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +16,24 @@ from roster.models import Agency
 NEW_VERSION = _("Melalui admin: versi pakta baru %(template)s")
 
 
+FROZEN = _(
+    "Versi ini sudah dipakai untuk tanda tangan dan dibekukan; tidak ada yang disimpan. "
+    "Pakai tindakan “Buat versi baru” di daftar versi pakta untuk mengubah teks."
+)
+
+
+class PactTemplateAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.is_frozen:
+            # The database refuses the change anyway (dbguard); say so instead of failing.
+            raise ValidationError(FROZEN, code="frozen")
+        return cleaned
+
+
 @admin.register(PactTemplate)
 class PactTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = PactTemplateAdminForm
     list_display = ("title", "code", "version", "frozen", "created_at")
     list_filter = ("code",)
     actions = ["make_new_version"]

@@ -13,12 +13,15 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.shortcuts import render
+from django.utils.text import slugify
 
+from netralitas.lib.tokens import group_code
 from pledges.models import PactDocument, Signature, sha256_hex
 from pledges.pdf.pact import build_signed_pdf
 from pledges.pdf.seal import seal_facts
 
 logger = logging.getLogger(__name__)
+NAME_SLUG_LENGTH = 60
 
 
 def pact_document_create(signature_id):
@@ -53,8 +56,16 @@ def signatures_without_document():
     return Signature.objects.filter(document__isnull=True).order_by("signed_at")
 
 
+def pact_file_name(signer, code):
+    """``pakta-budi-santoso-se-AB3K9-XY7QP.pdf``: the signer's name and the pact's
+    verification code. Never the NIP (it holds the birth date) — a file name is
+    copied into mails, chats and folder listings."""
+    slug = slugify(signer.get("name", ""))[:NAME_SLUG_LENGTH].strip("-") or "tanpa-nama"
+    return f"pakta-{slug}-{group_code(code)}.pdf"
+
+
 def document_response(request, document, as_attachment=False):
-    """Serve a stored pact PDF with a name people recognise: pakta-<NIP>-<apel>.pdf.
+    """Serve a stored pact PDF under :func:`pact_file_name`, never cached on the way.
 
     A file gone from storage (a restore without the media folder, a disk fault) gets
     a page that says so, not an error: the signature itself is still on record, and
@@ -70,7 +81,8 @@ def document_response(request, document, as_attachment=False):
             {"code": signature.display_code, "verify_url": signature.get_absolute_url()},
             status=404,
         )
-    filename = f"pakta-{signature.identifier.for_file}-apel{signature.invitation.ceremony_id}.pdf"
+    filename = pact_file_name(signature.signer, signature.verification_code)
     response = FileResponse(handle, content_type="application/pdf", filename=filename, as_attachment=as_attachment)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
     return response

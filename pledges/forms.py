@@ -2,9 +2,21 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from netralitas.lib.tokens import normalise_code
+from netralitas.lib.tokens import CODE_ALPHABET, normalise_code
+from pledges.models import VERIFICATION_CODE_LENGTH
 from pledges.signature_image import MAX_DATA_URL_LENGTH, clean_signature_image
 from roster.nip import normalise_nip
+
+
+class ConsentCheckbox(forms.CheckboxInput):
+    """The agreement box counts as ticked only when the browser sent what a ticked
+    checkbox without a ``value`` attribute sends: ``on``. Django's own checkbox reads
+    any other text ("0", "no", "tidak") as ticked; consent must not be guessed."""
+
+    TICKED = "on"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) == self.TICKED
 
 
 class SignForm(forms.Form):
@@ -18,6 +30,7 @@ class SignForm(forms.Form):
     )
     agree = forms.BooleanField(
         label=_("Saya telah membaca dan menyetujui seluruh isi pakta integritas ini."),
+        widget=ConsentCheckbox,
         error_messages={"required": _("Centang pernyataan persetujuan sebelum menandatangani.")},
     )
 
@@ -44,6 +57,8 @@ class ApelLoginForm(forms.Form):
     def clean_nip(self):
         raw = self.cleaned_data["nip"]
         digits = "".join(ch for ch in raw if ch.isdigit())
+        if not digits.isascii():
+            raise ValidationError(_("Ketik NIP (atau NIK) dengan angka 0–9 biasa, tanpa angka Arab atau lebar penuh."))
         if len(digits) == 16:
             return digits  # a NIK
         try:
@@ -56,7 +71,19 @@ class ApelLoginForm(forms.Form):
 
 
 class VerifyLookupForm(forms.Form):
+    """The code typed off a printed pact: ten letters and digits of the codes'
+    alphabet, written with or without the dash and in any case."""
+
     code = forms.CharField(label=_("Kode verifikasi"), max_length=30)
 
     def clean_code(self):
-        return normalise_code(self.cleaned_data["code"])
+        code = normalise_code(self.cleaned_data["code"])
+        if len(code) != VERIFICATION_CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
+            raise ValidationError(
+                _(
+                    "Kode verifikasi terdiri dari 10 huruf dan angka, mis. AB3K9-XY7QP (tanpa huruf O, I, L, U "
+                    "dan angka 0, 1). Periksa kembali kode di bagian bawah pakta."
+                ),
+                code="format",
+            )
+        return code

@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib.text import CleanTextMixin
 from netralitas.lib.tokens import group_code, new_code
 from pledges import pact_text
 from roster.identity import Identifier
@@ -23,7 +24,7 @@ ELECTION_PLACEHOLDER = "{pemilihan}"
 VERIFICATION_CODE_LENGTH = 10
 
 
-class PactTemplate(models.Model):
+class PactTemplate(CleanTextMixin, models.Model):
     """One version of the pact's wording. ``{pemilihan}`` in any part is replaced by
     the election's name. Frozen as soon as a signature uses it."""
 

@@ -18,7 +18,7 @@ from django_ratelimit.exceptions import Ratelimited
 
 from ceremonies.models import Ceremony, Invitation
 from netralitas.lib.http import client_ip
-from netralitas.lib.tokens import new_code, normalise_code
+from netralitas.lib.tokens import group_code, new_code, normalise_code
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import PactDocument, Signature
@@ -176,15 +176,20 @@ def _limit_failures(request, **kwargs):
         raise Ratelimited()
 
 
-@ratelimit(key="ip", rate="60/m", block=True)
+VERIFY_RATE = "60/m"  # look-ups from one address; a code has 30^10 values
+
+
+@ratelimit(key="ip", rate=VERIFY_RATE, block=True)
 def verify(request, code):
-    """Public verification of a signed pact by its code (the QR on the PDF)."""
+    """Public verification of a signed pact by its code (the QR on the PDF): genuine
+    and intact or not, by whom (masked) and when. The PDF itself, with the full NIP
+    and the drawn signature, is for the signer (``document``) and staff."""
     signature = _signature_by_code(code)
     if signature is None:
-        return _not_found(
-            request,
-            _("Kode verifikasi %(code)s tidak ditemukan. Periksa kembali kode pada dokumen.") % {"code": code},
-        )
+        form = VerifyLookupForm({"code": code})
+        if form.is_valid():
+            form.add_error("code", _not_found_message(group_code(form.cleaned_data["code"])))
+        return _lookup_page(request, form, status=404)
     document = getattr(signature, "document", None)
     pdf_state = document.file_state() if document is not None else None
     return render(
@@ -200,22 +205,37 @@ def verify(request, code):
     )
 
 
+@never_cache
 @ratelimit(key="ip", rate="30/m", block=True)
-def document(request, code):
-    """The signed PDF of a pact, for whoever holds its verification code (the signer
-    on the confirmation page, anyone holding the printed pact)."""
-    signature = _signature_by_code(code)
-    document = getattr(signature, "document", None) if signature else None
+def document(request, token):
+    """The signed PDF for its signer, through the personal link (the apel QR leads to
+    the same link). Whoever holds only a verification code sees ``verify``."""
+    invitation = Invitation.objects.filter(token=token).only("pk").first()
+    signature = _signature_for(invitation) if invitation is not None else None
+    document = getattr(signature, "document", None) if signature is not None else None
     if document is None:
-        return _not_found(
-            request, _("PDF untuk kode %(code)s tidak ditemukan atau belum selesai dibuat.") % {"code": code}
-        )
+        return _not_found(request, _("PDF pakta untuk tautan ini tidak ada atau belum selesai dibuat."))
     return document_response(request, document)
 
 
+@ratelimit(key="ip", rate=VERIFY_RATE, block=True)
 def verify_lookup(request):
-    """The form where someone types a code read off a printed pact."""
+    """The form where someone types a code read off a printed pact. A code that is
+    mistyped or unknown gets the form back with the code as typed and a message."""
     form = VerifyLookupForm(request.GET or None)
     if form.is_valid():
-        return redirect("pledges:verify", code=form.cleaned_data["code"])
-    return render(request, "pledges/verify_lookup.html", {"form": form, "site": settings.PUBLIC_BASE_URL})
+        code = form.cleaned_data["code"]
+        if Signature.objects.filter(verification_code=code).exists():
+            return redirect("pledges:verify", code=code)
+        form.add_error("code", _not_found_message(group_code(code)))
+    return _lookup_page(request, form)
+
+
+def _not_found_message(code):
+    return _("Kode verifikasi %(code)s tidak ditemukan. Periksa kembali kode pada dokumen.") % {"code": code}
+
+
+def _lookup_page(request, form, status=200):
+    return render(
+        request, "pledges/verify_lookup.html", {"form": form, "site": settings.PUBLIC_BASE_URL}, status=status
+    )

@@ -12,6 +12,7 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 
 from roster.models import Employee, Unit
 
@@ -40,7 +41,7 @@ def operator_required(view):
         if not is_operator(request.user):
             raise PermissionDenied
         request.agency = request.user.staff_profile.agency
-        return view(request, *args, **kwargs)
+        return _not_stored(view(request, *args, **kwargs))
 
     return wrapped
 
@@ -53,9 +54,18 @@ def auditor_required(view):
     def wrapped(request, *args, **kwargs):
         if not is_auditor(request.user):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return _not_stored(view(request, *args, **kwargs))
 
     return wrapped
+
+
+def _not_stored(response):
+    """Staff pages and downloads carry personal links, codes and NIPs: no browser
+    cache or proxy may keep a copy (``Cache-Control: no-store``), e.g. on a shared
+    office computer. A view that decided its own caching keeps it."""
+    if not response.has_header("Cache-Control"):
+        add_never_cache_headers(response)
+    return response
 
 
 def employee_for_user(user, pk):

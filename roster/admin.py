@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
@@ -8,10 +11,17 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin
 
 from audit.admin import AuditedAdminMixin
+from netralitas.lib.admin import SafeChoicesAdminMixin
+from netralitas.lib.dates import validate_sensible_date
+from netralitas.lib.text import VisibleTextFormMixin
+from roster.accounts import AdminLoginForm
 from roster.forms import RosterUploadForm
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
 from roster.views import import_confirm_step, import_upload_step
+
+# The admin's sign-in is throttled like the staff login page (roster.accounts).
+admin.site.login_form = AdminLoginForm
 
 IMPORT_TEMPLATE = "admin/roster/employee/import.html"
 ADMIN_IMPORT_URLS = {
@@ -51,7 +61,7 @@ class AdminRosterUploadForm(RosterUploadForm):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(AuditedAdminMixin, ExportMixin, admin.ModelAdmin):
+class EmployeeAdmin(AuditedAdminMixin, SafeChoicesAdminMixin, ExportMixin, admin.ModelAdmin):
     """The roster in the admin; its import runs the operator's import path
     (``roster.imports``) for an agency the administrator chooses."""
 
@@ -99,8 +109,42 @@ class EmployeeAdmin(AuditedAdminMixin, ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class StaffProfileAdmin(AuditedAdminMixin, SafeChoicesAdminMixin, admin.ModelAdmin):
     list_display = ("user", "role", "agency")
     list_filter = ("role", "agency")
     filter_horizontal = ("supervised_agencies",)
     autocomplete_fields = ("user",)
+
+
+# Django's own accounts, with names that may not hide control or direction characters.
+class UserChangeForm(VisibleTextFormMixin, auth_forms.UserChangeForm):
+    def clean_last_login(self):
+        return validate_sensible_date(self.cleaned_data["last_login"])
+
+    def clean_date_joined(self):
+        return validate_sensible_date(self.cleaned_data["date_joined"])
+
+
+class UserCreationForm(VisibleTextFormMixin, auth_forms.AdminUserCreationForm):
+    pass
+
+
+class GroupForm(VisibleTextFormMixin, forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "permissions"]
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(SafeChoicesAdminMixin, auth_admin.UserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+
+
+@admin.register(Group)
+class GroupAdmin(SafeChoicesAdminMixin, auth_admin.GroupAdmin):
+    form = GroupForm

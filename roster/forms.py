@@ -3,8 +3,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from roster.models import Employee, Unit
-from roster.nip import normalise_nip
+from netralitas.lib.forms import FilterForm
+from netralitas.lib.text import validate_visible
+from roster.models import Employee, EmploymentType, Unit
+from roster.nip import normalise_nik, normalise_nip
 from roster.reading import RosterFileError, check_upload
 
 
@@ -72,8 +74,14 @@ class BulkUnitForm(forms.Form):
 
     def clean_names(self):
         names = []
+        limit = Unit._meta.get_field("name").max_length
         for line in self.cleaned_data["names"].splitlines():
             name = " ".join(line.split())
+            validate_visible(name)
+            if len(name) > limit:
+                raise ValidationError(
+                    _("Nama unit paling panjang %(limit)s karakter: %(name)s…") % {"limit": limit, "name": name[:40]}
+                )
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
         if not names:
@@ -106,5 +114,42 @@ class EmployeeForm(forms.ModelForm):
         return normalise_nip(raw) if raw else None
 
     def clean_nik(self):
-        nik = "".join((self.cleaned_data.get("nik") or "").split())
-        return nik or None
+        raw = (self.cleaned_data.get("nik") or "").strip()
+        return normalise_nik(raw) if raw else None
+
+
+class EmployeeFilterForm(FilterForm):
+    """The roster list's filters: name or NIP, unit, employment type, status (active
+    ones unless asked otherwise)."""
+
+    ACTIVE, INACTIVE, ALL = "aktif", "nonaktif", "semua"
+
+    q = forms.CharField(label=_("Cari nama atau NIP"), required=False, max_length=100)
+    unit = forms.TypedChoiceField(label=_("Unit kerja"), required=False, coerce=int, empty_value=None)
+    jenis = forms.ChoiceField(label=_("Jenis"), required=False, choices=[("", _("Semua")), *EmploymentType.choices])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[(ACTIVE, _("Aktif")), (INACTIVE, _("Nonaktif")), (ALL, _("Semua"))],
+    )
+
+    def __init__(self, data=None, *, units, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["unit"].choices = [("", _("Semua unit"))] + [(unit.pk, unit.name) for unit in units]
+
+    def chosen_status(self):
+        return self.filters().get("status", self.ACTIVE)
+
+    def filter(self, employees):
+        chosen = self.filters()
+        if chosen.get("q"):
+            employees = employees.search(chosen["q"])
+        if "unit" in chosen:
+            employees = employees.filter(unit_id=chosen["unit"])
+        if chosen.get("jenis"):
+            employees = employees.filter(employment_type=chosen["jenis"])
+        if self.chosen_status() == self.ACTIVE:
+            employees = employees.active()
+        elif self.chosen_status() == self.INACTIVE:
+            employees = employees.filter(is_active=False)
+        return employees

@@ -7,8 +7,9 @@ Where each form is used:
 * ``str(identifier)`` — staff pages, recaps, manifests, link sheets:
   ``19800101 200501 1 001``, or ``NIK …1234`` (the audit needs no full NIK);
 * ``on_document`` — what the pact itself prints: the NIP in full, a NIK masked;
-* ``masked`` — public pages (UU PDP): ``1980**** 200501 * **1``, ``************1234``;
-* ``for_file`` — file names: the NIP's digits, or ``nik1234``.
+* ``masked`` — public pages (UU PDP): ``1980**** 200501 * **1``, ``************1234``.
+
+File names carry no identity number at all (``pledges.documents.pact_file_name``).
 """
 
 from typing import NamedTuple
@@ -76,7 +77,3 @@ class Identifier(NamedTuple):
         if self.is_nik or len(self.number) != NIP_LENGTH:
             return mask_tail(self.number)
         return mask_nip(self.number)
-
-    @property
-    def for_file(self):
-        return f"nik{self.number[-NIK_VISIBLE:]}" if self.is_nik else self.number

@@ -13,7 +13,6 @@
   the others are kept.
 """
 
-import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -22,8 +21,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from netralitas.lib.text import hidden_characters, is_hidden
 from roster.models import Employee, EmploymentType
-from roster.nip import normalise_nip, validate_nip
+from roster.nip import normalise_nik, normalise_nip, validate_nip
 from roster.resources import COLUMNS, EMPLOYMENT_ALIASES, FALSE_WORDS, HEADER_ALIASES, TRUE_WORDS
 
 # Parsed row: [spreadsheet row, nip, nik, name, type, rank, position, unit, active, [errors]]
@@ -38,9 +38,6 @@ COMPARED = (("nip", NIP), ("nik", NIK), ("name", NAME), ("employment_type", TYPE
 WRITTEN = ("nip", "nik", "name", "employment_type", "rank", "position", "unit_id", "is_active")
 BATCH = 2000
 LOOKUP_CHUNK = 900  # SQLite's bound-parameter limit
-# Characters that must never be stored: controls (NUL first of all: PostgreSQL refuses
-# it) and the bidirectional overrides that make a name print as another.
-FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def header_key(text):
@@ -63,14 +60,14 @@ def _text(value):
 
 
 def printable(text):
-    """``text`` with the characters that must never be stored shown as �: for reports
-    and messages (PostgreSQL's JSON refuses a NUL even there)."""
-    return FORBIDDEN.sub("\ufffd", text) if text else text
+    """``text`` with the characters that must never be stored (``netralitas.lib.text``)
+    shown as �: for reports and messages (PostgreSQL's JSON refuses a NUL even there)."""
+    return "".join("\ufffd" if is_hidden(char) else char for char in text) if text else text
 
 
 def _bad_character(text):
-    match = FORBIDDEN.search(text)
-    return match.group() if match else None
+    found = hidden_characters(text)
+    return found[0] if found else None
 
 
 def parse(table, progress=None):
@@ -125,13 +122,11 @@ def _parse_row(number, values, today):
             nip = normalise_nip(raw_nip)
         except ValidationError as exc:
             errors.extend(exc.messages)
-    if isinstance(raw_nik, float | int) and not isinstance(raw_nik, bool):
-        errors.append(_("NIK terbaca sebagai angka Excel; format kolom NIK sebagai Teks."))
-    else:
-        text = "".join(_text(raw_nik).lstrip("'").split())
-        if text and not (len(text) == 16 and text.isdigit() and text.isascii()):
-            errors.append(_("NIK harus 16 digit angka: %(value)s.") % {"value": printable(text[:40])})
-        nik = text or None
+    if _text(raw_nik):
+        try:
+            nik = normalise_nik(raw_nik)
+        except ValidationError as exc:
+            errors.extend(printable(message) for message in exc.messages)
     type_text = _text(raw_type).lower()
     if not type_text:
         employment_type = EmploymentType.PNS if _text(raw_nip) else EmploymentType.NON_ASN

@@ -157,7 +157,7 @@ def run_import(job, progress):
             AuditEvent.Action.IMPORT,
             Bulk(agency, Employee),
             IMPORTED,
-            username=COMMAND_USER,
+            actor_name=COMMAND_USER,
             **numbers,
         )
         job.finished_at = timezone.now()

@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.dates import zone_abbreviation
+from netralitas.lib.text import CleanTextMixin
 from roster.identity import Identifier
-from roster.nip import validate_nip
+from roster.nip import normalise_nik, validate_nip
 
 SEARCH_MIN_DIGITS = 4
 
@@ -44,7 +45,7 @@ class AgencyQuerySet(models.QuerySet):
         return self.filter(auditors=profile)
 
 
-class Agency(models.Model):
+class Agency(CleanTextMixin, models.Model):
     """An *instansi*: a province, city, regency or ministry that runs its own apel."""
 
     class Kind(models.TextChoices):
@@ -114,7 +115,7 @@ class UnitQuerySet(models.QuerySet):
         return self.filter(agency__in=Agency.objects.visible_to(user))
 
 
-class Unit(models.Model):
+class Unit(CleanTextMixin, models.Model):
     """A *perangkat daerah* or *unit kerja*; units form a tree inside one agency."""
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="units", verbose_name=_("instansi"))
@@ -190,7 +191,7 @@ class EmployeeQuerySet(models.QuerySet):
         return self.filter(search_condition(query))
 
 
-class Employee(models.Model):
+class Employee(CleanTextMixin, models.Model):
     """One person on an agency's roster: a PNS, a PPPK or a non-ASN employee."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="employees", verbose_name=_("instansi"))
@@ -262,15 +263,18 @@ class Employee(models.Model):
                 errors["nip"] = _("Pegawai non-ASN tidak memakai NIP; isi NIK.")
             if not self.nik:
                 errors["nik"] = _("Pegawai non-ASN wajib punya NIK.")
-        if self.nik and not (len(self.nik) == 16 and self.nik.isdigit()):
-            errors["nik"] = _("NIK harus 16 digit angka.")
+        if self.nik and "nik" not in errors:
+            try:
+                self.nik = normalise_nik(self.nik)
+            except ValidationError as exc:
+                errors["nik"] = exc.messages
         if self.unit_id and self.agency_id and self.unit.agency_id != self.agency_id:
             errors["unit"] = _("Unit kerja harus dari instansi yang sama.")
         if errors:
             raise ValidationError(errors)
 
 
-class StaffProfile(models.Model):
+class StaffProfile(CleanTextMixin, models.Model):
     """The role of a staff account: an operator works for one agency, an auditor
     (Inspektorat) reads the agencies it supervises."""
 
@@ -306,6 +310,10 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()}"
+
+    def clean(self):
+        if self.role == self.Role.OPERATOR and not self.agency_id:
+            raise ValidationError({"agency": _("Operator harus punya instansi.")})
 
     @property
     def is_operator(self):

@@ -1,5 +1,5 @@
-"""NIP (Nomor Induk Pegawai) and NI PPPK: normalising what rosters contain, and
-validating the structure, not only the length.
+"""NIP (Nomor Induk Pegawai), NI PPPK and NIK: normalising what rosters and forms
+contain, and validating the structure, not only the length.
 
 Both numbers have 18 digits laid out alike::
 
@@ -25,12 +25,20 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib.text import strip_hidden
+
 NIP_LENGTH = 18
+NIK_LENGTH = 16
 _GROUPING = re.compile(r"[\s.\-]+")
 _EXCEL_NUMBER = re.compile(r"^\d+(\.\d*)?[eE][+-]?\d+$|^\d+\.\d+$")
 
 EARLIEST_BIRTH_YEAR = 1940
 ADULT_AGE = 18
+
+NON_LATIN_DIGITS_MESSAGE = _(
+    "%(label)s %(value)s memuat angka selain 0–9 (mis. angka Arab atau angka lebar penuh). "
+    "Ketik ulang dengan angka 0–9 biasa."
+)
 
 FLOAT_MESSAGE = _(
     "NIP terbaca sebagai angka Excel (%(value)s): digit terakhirnya sudah hilang. "
@@ -61,11 +69,13 @@ def normalise_nip(raw):
     if _EXCEL_NUMBER.match(text):
         raise ValidationError(FLOAT_MESSAGE, code="excel_number", params={"value": text})
     digits = _GROUPING.sub("", text)
+    if digits.isdigit() and not digits.isascii():
+        raise ValidationError(NON_LATIN_DIGITS_MESSAGE, code="non_latin_digits", params={"label": "NIP", "value": text})
     if not digits.isdigit() or not digits.isascii():
         raise ValidationError(
             _("NIP hanya boleh berisi angka (boleh dipisah spasi): %(value)s."),
             code="not_digits",
-            params={"value": text},
+            params={"value": strip_hidden(text)},
         )
     if len(digits) != NIP_LENGTH:
         raise ValidationError(
@@ -105,9 +115,15 @@ def validate_nip(nip, employment_type="PNS", *, today=None):
     born = _birth_date(nip, today)
     year = int(nip[8:12])
     if employment_type == "PPPK":
-        if year < born.year + ADULT_AGE or year > today.year + 1:
+        if year > today.year + 1:
             raise ValidationError(
-                _("NI PPPK %(nip)s: tahun pengangkatan %(year)s tidak masuk akal untuk kelahiran %(born)s."),
+                _("NI PPPK %(nip)s: tahun pengangkatan %(year)s (digit 9–12) masih jauh di masa depan."),
+                code="appointment_future",
+                params={"nip": nip, "year": year},
+            )
+        if year < born.year + ADULT_AGE:
+            raise ValidationError(
+                _("NI PPPK %(nip)s: tahun pengangkatan %(year)s (digit 9–12) sebelum usia 18 tahun (lahir %(born)s)."),
                 code="appointment",
                 params={"nip": nip, "year": year, "born": born.year},
             )
@@ -120,11 +136,17 @@ def validate_nip(nip, employment_type="PNS", *, today=None):
                 params={"nip": nip, "part": nip[12:14]},
             )
         appointed = (year, month)
-        if appointed < (born.year + ADULT_AGE, born.month) or appointed > (today.year + 1, 12):
+        if appointed > (today.year + 1, 12):
+            raise ValidationError(
+                _("NIP %(nip)s: pengangkatan %(month)02d/%(year)s (digit 9–14) masih jauh di masa depan."),
+                code="appointment_future",
+                params={"nip": nip, "month": month, "year": year},
+            )
+        if appointed < (born.year + ADULT_AGE, born.month):
             raise ValidationError(
                 _(
-                    "NIP %(nip)s: pengangkatan %(month)02d/%(year)s tidak masuk akal "
-                    "(harus sesudah usia 18 tahun, lahir %(born)s)."
+                    "NIP %(nip)s: pengangkatan %(month)02d/%(year)s (digit 9–14) sebelum usia 18 tahun "
+                    "(lahir %(born)s)."
                 ),
                 code="appointment",
                 params={"nip": nip, "month": month, "year": year, "born": born.isoformat()},
@@ -142,3 +164,29 @@ def validate_nip(nip, employment_type="PNS", *, today=None):
             params={"nip": nip},
         )
     return nip
+
+
+def normalise_nik(raw):
+    """Return the 16-digit NIK for ``raw`` (spaces and a leading apostrophe dropped)
+    or raise ``ValidationError`` saying what is wrong with it."""
+    if isinstance(raw, float | Decimal | int) and not isinstance(raw, bool):
+        raise ValidationError(
+            _("NIK terbaca sebagai angka Excel; format kolom NIK sebagai Teks, ketik ulang, lalu unggah kembali."),
+            code="excel_number",
+        )
+    text = "".join(str(raw or "").strip().lstrip("'’`").split())
+    if not text:
+        raise ValidationError(_("NIK wajib diisi."), code="required")
+    if text.isdigit() and not text.isascii():
+        raise ValidationError(NON_LATIN_DIGITS_MESSAGE, code="non_latin_digits", params={"label": "NIK", "value": text})
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationError(
+            _("NIK hanya boleh berisi angka 0–9: %(value)s."), code="not_digits", params={"value": strip_hidden(text)}
+        )
+    if len(text) != NIK_LENGTH:
+        raise ValidationError(
+            _("NIK harus 16 digit, yang ini %(count)s digit: %(value)s."),
+            code="length",
+            params={"count": len(text), "value": text},
+        )
+    return text

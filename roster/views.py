@@ -21,7 +21,7 @@ from netralitas.lib.http import attachment, client_ip
 from netralitas.lib.spreadsheet import FORMATS
 from roster.access import employee_for_user, is_auditor, is_operator, operator_required, unit_for_user
 from roster.exports import start_roster_export
-from roster.forms import BulkUnitForm, EmployeeForm, RosterUploadForm, UnitForm
+from roster.forms import BulkUnitForm, EmployeeFilterForm, EmployeeForm, RosterUploadForm, UnitForm
 from roster.imports import already_confirmed, start_import, start_preview
 from roster.models import Agency, Employee, EmploymentType, Unit
 from roster.resources import COLUMNS
@@ -55,27 +55,22 @@ def logo(request, pk):
 @operator_required
 def employees(request):
     """The agency's roster: search by name or NIP, filter by unit, type and status."""
-    employees = Employee.objects.visible_to(request.user).select_related("unit").order_by("name")
-    query = request.GET.get("q", "").strip()
-    if query:
-        employees = employees.search(query)
-    unit_id = request.GET.get("unit", "")
-    if unit_id.isdigit():
-        employees = employees.filter(unit_id=unit_id)
-    kind = request.GET.get("jenis", "")
-    if kind in EmploymentType.values:
-        employees = employees.filter(employment_type=kind)
-    status = request.GET.get("status", "aktif")
-    if status == "aktif":
-        employees = employees.active()
-    elif status == "nonaktif":
-        employees = employees.filter(is_active=False)
+    units = list(Unit.objects.visible_to(request.user).order_by("name"))
+    form = EmployeeFilterForm(request.GET or None, units=units)
+    employees = form.filter(Employee.objects.visible_to(request.user).select_related("unit").order_by("name"))
     page = Paginator(employees, 50).get_page(request.GET.get("halaman"))
+    chosen = form.filters()
     context = {
         "page": page,
-        "units": Unit.objects.visible_to(request.user).order_by("name"),
+        "units": units,
         "kinds": EmploymentType.choices,
-        "filters": {"q": query, "unit": unit_id, "jenis": kind, "status": status},
+        "form": form,
+        "filters": {
+            "q": chosen.get("q", ""),
+            "unit": str(chosen.get("unit", "")),
+            "jenis": chosen.get("jenis", ""),
+            "status": form.chosen_status(),
+        },
     }
     return render(request, "roster/employees.html", context)
 

@@ -61,7 +61,7 @@ ROUTES = [
     Route("pledges:apel", "public", obj("ceremony", "apel_token")),
     Route("pledges:verify_lookup", "public"),
     Route("pledges:verify", "public", obj("signature", "verification_code")),
-    Route("pledges:document", "public", obj("signature", "verification_code")),
+    Route("pledges:document", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
     Route("set_language", "public", method="post", ok=302, data={"language": "en", "next": "/"}),
     # Accounts.
     Route("login", "public"),
@@ -210,6 +210,9 @@ def answer(client, route, url):
         b"".join(response.streaming_content)  # finish a streamed download, as a browser would
     if response.status_code == 302 and response["Location"].startswith(reverse("login")):
         return LOGIN
+    if route.kind in ("operator", "auditor") and response.status_code == 200:
+        # Staff pages and downloads carry personal links, codes and NIPs: never cached.
+        assert "no-store" in response.get("Cache-Control", ""), f"{url} may be cached"
     return response.status_code
 
 

@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.log import record
+from audit.log import Bulk, record
 from audit.models import AuditEvent
+from jobs.models import Job
+from roster.models import Unit
 from tests import factories
 from tests.inspektorat.conftest import bulk_sign, invite
 
@@ -43,8 +45,6 @@ PAGES = [
 
 
 def grow(world, request_factory, size):
-    from jobs.models import Job
-
     """``size`` more of everything a list shows: units, employees, invitations,
     signatures, ceremonies and trail events, for agency A."""
     unit = factories.unit(world.agency_a, parent=world.unit_a)
@@ -54,7 +54,7 @@ def grow(world, request_factory, size):
     request = request_factory.get("/")
     request.user = world.operator_a
     for number in range(size):
-        record(request, AuditEvent.Action.UPDATE, world.agency_a, "Catatan %(n)s", n=number)
+        record(request, AuditEvent.Action.UPDATE, Bulk(world.agency_a, Unit), "Catatan %(n)s", n=number)
         Job.objects.create(
             kind="roster_export", title=f"Ekspor {number}", runner="-", user=world.operator_a, status="done"
         )

@@ -4,7 +4,11 @@ Documents (the signed PDF, the recap) are always in Indonesian, whatever the
 page language: "Bukittinggi, 26 September 2024", "pukul 09.00 WIB".
 """
 
+import datetime
 import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 MONTHS = (
     "Januari",
@@ -57,3 +61,30 @@ def pukul(moment, tz_name):
 def date_line(place, moment, tz_name):
     """The place-and-date line above a signature: ``Bukittinggi, 26 September 2024``."""
     return f"{place}, {tanggal(moment, tz_name)}"
+
+
+# The dates a person may type. Anything outside is a slip of the keyboard
+# (0001-01-01, 9999-12-31) that would overflow the time-zone arithmetic of every
+# page showing it; the database refuses it too (constraints on the apel).
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
+EARLIEST_MOMENT = datetime.datetime.combine(EARLIEST_DATE, datetime.time(), datetime.UTC)
+LATEST_MOMENT = datetime.datetime.combine(LATEST_DATE, datetime.time(23, 59, 59), datetime.UTC)
+OUT_OF_RANGE_MESSAGE = _("Tanggal harus antara %(earliest)s dan %(latest)s.")
+
+
+def validate_sensible_date(value):
+    """Refuse a date (or an aware datetime) before 2000 or after 2099, with a message."""
+    if value is None:
+        return value
+    if isinstance(value, datetime.datetime):
+        inside = EARLIEST_MOMENT <= value <= LATEST_MOMENT
+    else:
+        inside = EARLIEST_DATE <= value <= LATEST_DATE
+    if not inside:
+        raise ValidationError(
+            OUT_OF_RANGE_MESSAGE,
+            code="date_out_of_range",
+            params={"earliest": tanggal(EARLIEST_DATE), "latest": tanggal(LATEST_DATE)},
+        )
+    return value

@@ -5,9 +5,10 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from audit.log import record
+from audit.log import Bulk, record
 from audit.models import AuditEvent
 from pledges.pdf.certificates import create_dev_certificate
+from roster.models import Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +91,9 @@ def test_auditors_change_nothing(client, signed_world):
 def test_trail_shows_only_supervised_agencies(client, world):
     request = RequestFactory().get("/")
     request.user = world.operator_a
-    record(request, AuditEvent.Action.UPDATE, world.agency_a, "Perubahan di Bukittinggi")
+    record(request, AuditEvent.Action.UPDATE, Bulk(world.agency_a, Unit), "Perubahan di Bukittinggi")
     request.user = world.operator_b
-    record(request, AuditEvent.Action.UPDATE, world.agency_b, "Perubahan di Bandung")
+    record(request, AuditEvent.Action.UPDATE, Bulk(world.agency_b, Unit), "Perubahan di Bandung")
     client.force_login(world.auditor_a)
     page = client.get(reverse("inspektorat:trail")).content.decode()
     assert "Perubahan di Bukittinggi" in page and "Perubahan di Bandung" not in page

@@ -68,10 +68,12 @@ def test_ceremony_zip_holds_every_pdf_and_a_true_manifest(client, signed):
     assert set(by_file) == {info.filename for info in pdfs}
     for signature in world.with_pdf:
         document = PactDocument.objects.get(signature=signature)
-        nip = signature.signer["id_number"].replace(" ", "")
-        (name,) = [n for n in by_file if f"pakta-{nip}-" in n]
+        code = signature.display_code
+        (name,) = [n for n in by_file if n.endswith(f"-{code}.pdf")]
         unit = signature.invitation.unit.name
-        assert name.startswith(f"{unit}/pakta-{nip}-pegawai-uji-")
+        assert name.startswith(f"{unit}/pakta-pegawai-uji-")
+        # File names carry no NIP (it holds the birth date): the name and the code.
+        assert signature.signer["id_number"].replace(" ", "") not in name
         entry_hash = hashlib.sha256(archive.read(name)).hexdigest()
         # The bytes in the ZIP are the stored PDF, and the manifest says so.
         assert entry_hash == document.sha256 == stored_sha256(signature) == by_file[name]["SHA-256"]
@@ -154,17 +156,19 @@ def test_empty_ceremony_gives_a_zip_with_the_manifest_only(client, world):
     assert archive.namelist() == ["manifest.csv"] and rows == []
 
 
-def test_non_asn_entry_is_named_by_the_niks_last_digits(client, world, sign):
+def test_non_asn_entry_carries_no_nik(client, world, sign):
     create_dev_certificate(world.agency_a)
     honorer = factories.employee(
         world.agency_a, unit=world.unit_a, employment_type="NON_ASN", nip=None, nik="1371010101907777", name="=Ani"
     )
     (invitation,) = invite_employees(world.ceremony_a, [honorer])
-    sign(invitation, pdf=True)
+    signature = sign(invitation, pdf=True)
     client.force_login(world.auditor_a)
     _, body = download(client, reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     archive, rows = read_zip(body)
-    assert [n for n in archive.namelist() if n != "manifest.csv"] == ["Sekretariat Daerah/pakta-nik7777-ani.pdf"]
+    assert [n for n in archive.namelist() if n != "manifest.csv"] == [
+        f"Sekretariat Daerah/pakta-ani-{signature.display_code}.pdf"
+    ]
     assert rows[0]["NIP"] == "NIK …7777"  # the full NIK is not spread further
     assert rows[0]["Nama"] == "'=Ani"  # formula-escaped for Excel
 
@@ -175,8 +179,10 @@ def test_one_pact_pdf(client, signed):
     client.force_login(world.auditor_a)
     response, body = download(client, reverse("inspektorat:pact_pdf", args=[signature.pk]))
     assert response["Content-Type"] == "application/pdf"
-    nip = signature.signer["id_number"].replace(" ", "")
-    assert f'filename="pakta-{nip}-apel{world.ceremony_a.pk}.pdf"' in response["Content-Disposition"]
+    assert 'filename="pakta-pegawai-uji-' in response["Content-Disposition"]
+    assert f'-{signature.display_code}.pdf"' in response["Content-Disposition"]
+    assert signature.signer["id_number"].replace(" ", "") not in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
     assert hashlib.sha256(body).hexdigest() == signature.document.sha256
     # Not made yet: a 404, not a crash.
     assert client.get(reverse("inspektorat:pact_pdf", args=[world.without_pdf.pk])).status_code == 404

@@ -12,8 +12,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.log import record
+from audit.log import Bulk, record
 from audit.models import AuditEvent
+from roster.models import Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def event_at(monkeypatch, moment, *, user, agency, action=AuditEvent.Action.VIEW
     monkeypatch.setattr(timezone, "now", lambda: moment)
     request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
     request.user = user
-    event = record(request, action, agency, description)
+    event = record(request, action, Bulk(agency, Unit), description)
     monkeypatch.undo()
     return event
 

@@ -32,14 +32,8 @@ def test_identifier_forms():
     assert str(nip) == "19800101 200501 1 001"
     assert nip.on_document == "19800101 200501 1 001"
     assert nip.masked == "1980**** 200501 * **1"
-    assert nip.for_file == "198001012005011001"
     nik = Identifier.of(None, "1371012345670001")
-    assert (nik.kind, str(nik), nik.on_document, nik.for_file) == (
-        "NIK",
-        "NIK …0001",
-        "************0001",
-        "nik0001",
-    )
+    assert (nik.kind, str(nik), nik.on_document) == ("NIK", "NIK …0001", "************0001")
     assert nik.masked == "************0001"
     assert Identifier.of("199009132025242014", None, "NI PPPK").kind == "NI PPPK"
 
@@ -47,4 +41,4 @@ def test_identifier_forms():
 def test_identifier_from_a_frozen_identity_block():
     signed = Identifier.of_signer({"id_label": "NIP", "id_number": "19800101 200501 1 001"})
     assert signed == Identifier("NIP", "198001012005011001")
-    assert Identifier.of_signer({"id_label": "NIK", "id_number": "1371012345670001"}).for_file == "nik0001"
+    assert Identifier.of_signer({"id_label": "NIK", "id_number": "1371012345670001"}).masked == "************0001"

@@ -228,7 +228,7 @@ def test_storage_check_names_missing_and_altered_files(stored, capsys):
 @pytest.mark.django_db
 def test_a_missing_pdf_is_a_clear_page_not_an_error(client, stored):
     code = stored.gone.verification_code
-    response = client.get(reverse("pledges:document", args=[code]))
+    response = client.get(reverse("pledges:document", args=[stored.gone.invitation.token]))
     assert response.status_code == 404
     html = response.content.decode()
     assert "PDF pakta tidak ditemukan." in html and stored.gone.display_code in html
@@ -237,7 +237,9 @@ def test_a_missing_pdf_is_a_clear_page_not_an_error(client, stored):
     client.force_login(stored.auditor_a)
     response = client.get(reverse("inspektorat:pact_pdf", args=[stored.gone.pk]))
     assert response.status_code == 404 and "PDF pakta tidak ditemukan." in response.content.decode()
-    english = client.get(reverse("pledges:document", args=[code]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = client.get(
+        reverse("pledges:document", args=[stored.gone.invitation.token]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "The pact PDF was not found." in english
 
 

@@ -338,25 +338,29 @@ def test_signing_queues_the_pdf_task(invitation, signature_data_url):
     assert PactDocument.objects.filter(signature=signature).exists()
 
 
-def test_confirmation_and_verification_link_the_stored_pdf(client, signature):
+def test_the_signer_gets_the_pdf_through_the_personal_link_only(client, signature):
+    """The full PDF (full NIP, drawn signature) goes to the signer's personal link; the
+    public verification page shows genuine/intact, by whom (masked) and when."""
     document = pact_document_create(signature.pk)
     confirmation = client.get(reverse("pledges:sign", args=[signature.invitation.token])).content.decode()
-    url = reverse("pledges:document", args=[signature.verification_code])
+    url = reverse("pledges:document", args=[signature.invitation.token])
     assert url in confirmation
-    assert url in client.get(reverse("pledges:verify", args=[signature.verification_code])).content.decode()
+    verification = client.get(reverse("pledges:verify", args=[signature.verification_code])).content.decode()
+    assert "Asli dan utuh." in verification and "1980**** 200501 * **1" in verification
+    assert ".pdf" not in verification and "198001012005011001" not in verification
+    assert client.get(f"/v/{signature.verification_code}/pdf").status_code == 404  # the old public PDF URL
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert (
-        f'filename="pakta-198001012005011001-apel{signature.invitation.ceremony_id}.pdf"'
-        in response["Content-Disposition"]
-    )
+    assert "no-store" in response["Cache-Control"]
+    assert f'filename="pakta-budi-santoso-se-msi-{signature.display_code}.pdf"' in response["Content-Disposition"]
     assert sha256_hex(b"".join(response.streaming_content)) == document.sha256
 
 
 def test_missing_pdf_download_is_a_404(client, signature):
-    response = client.get(reverse("pledges:document", args=[signature.verification_code]))
+    response = client.get(reverse("pledges:document", args=[signature.invitation.token]))
     assert response.status_code == 404
+    assert "belum selesai dibuat" in response.content.decode()
 
 
 def emblem_png():

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from roster.identity import format_nip, mask_nip
-from roster.nip import normalise_nip, validate_nip
+from roster.nip import normalise_nik, normalise_nip, validate_nip
 
 VALID_PNS = "198001012005011001"
 VALID_PPPK = "199009132025242014"  # the NI PPPK example in domain.md
@@ -54,8 +54,32 @@ class TestNormalise:
     def test_letters(self):
         assert code_of(normalise_nip, "19800101200501100A")[0] == "not_digits"
 
-    def test_non_ascii_digits(self):
-        assert code_of(normalise_nip, "١٩٨٠٠١٠١٢٠٠٥٠١١٠٠١")[0] == "not_digits"
+    @pytest.mark.parametrize(
+        "value", ["١٩٨٠٠١٠١٢٠٠٥٠١١٠٠١", "１９８００１０１２００５０１１００１", "19800101200501100²"]
+    )
+    def test_non_latin_digits_are_named(self, value):
+        code, message = code_of(normalise_nip, value)
+        assert code == "non_latin_digits"
+        assert "angka 0–9" in message
+
+
+class TestNik:
+    def test_spaces_and_apostrophe(self):
+        assert normalise_nik("'1371 0101 0190 0001") == "1371010101900001"
+
+    @pytest.mark.parametrize(
+        ("value", "code"),
+        [
+            ("١٣٧١٠١٠١٠١٩٠٠٠٠١", "non_latin_digits"),  # Arabic-Indic digits: not a raw constraint name
+            ("１３７１０１０１０１９０００１", "non_latin_digits"),
+            ("137101010190000", "length"),
+            ("13710101019000A1", "not_digits"),
+            (1371010101900001, "excel_number"),
+            ("  ", "required"),
+        ],
+    )
+    def test_refusals_say_what_is_wrong(self, value, code):
+        assert code_of(normalise_nik, value)[0] == code
 
 
 class TestValidate:
@@ -88,8 +112,15 @@ class TestValidate:
     def test_appointment_on_eighteenth_birthday_month(self):
         assert validate_nip("19900615 200806 1 001", "PNS")
 
-    def test_appointment_in_far_future(self):
-        assert code_of(validate_nip, "19900615 209901 1 001", "PNS")[0] == "appointment"
+    def test_appointment_in_far_future_is_called_so(self):
+        code, message = code_of(validate_nip, "19900615 209901 1 001", "PNS")
+        assert code == "appointment_future"
+        assert "masa depan" in message and "18 tahun" not in message
+
+    def test_pppk_appointment_in_far_future_is_called_so(self):
+        code, message = code_of(validate_nip, "199009132090242014", "PPPK")
+        assert code == "appointment_future"
+        assert "masa depan" in message and "18 tahun" not in message
 
     def test_pppk_appointment_year_before_adulthood(self):
         assert code_of(validate_nip, "200501012020241001", "PPPK")[0] == "appointment"

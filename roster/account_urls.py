@@ -1,0 +1,19 @@
+"""Staff account pages under ``/akun/``: Django's own names (``login``,
+``password_reset``…), with the throttled login and the mail-aware password reset
+of ``roster.accounts``."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from roster import accounts
+
+urlpatterns = [
+    path("login/", accounts.StaffLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/done/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", accounts.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("reset/done/", accounts.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]

@@ -1,0 +1,185 @@
+"""Staff accounts: signing in — throttled per account and per address, on the staff
+login page and the Django admin's alike — and a password reset that is offered
+only when the server can send mail.
+
+Signers never log in (they use their personal link or the apel QR), so nothing
+here touches the apel. Failed logins are counted with django-ratelimit in the
+shared cache (Redis in production), like the public pages' limits; the moment a
+limit is reached is written to the audit trail.
+"""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.shortcuts import render
+from django.template import loader
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import get_usage
+from django_ratelimit.decorators import ratelimit
+
+from audit.log import record
+from audit.models import AuditEvent
+from netralitas.lib.http import client_ip
+
+logger = logging.getLogger(__name__)
+
+# Wrong passwords before a sign-in is refused, in a fixed window: per account (an
+# attacker trying one account from many addresses) and per address (one address
+# trying many accounts; loose, since an office shares one address).
+ACCOUNT_FAILURES = "5/15m"
+ADDRESS_FAILURES = "30/15m"
+RESET_REQUESTS = "5/15m"  # reset mails asked from one address
+
+THROTTLED = _(
+    "Terlalu banyak percobaan masuk yang gagal untuk akun ini atau dari alamat jaringan ini. "
+    "Demi keamanan, masuk dikunci sementara: coba lagi dalam %(minutes)s menit, atau minta "
+    "administrator memeriksa akun Anda."
+)
+# Trail descriptions, stored in Indonesian whatever the page language.
+BLOCKED_ACCOUNT = _("Masuk staf dikunci sementara untuk akun “%(username)s”: %(count)s kali kata sandi salah")
+BLOCKED_ADDRESS = _("Masuk staf dikunci sementara untuk alamat %(address)s: %(count)s percobaan gagal")
+MAIL_FAILED = _(
+    "Email tidak dapat dikirim saat ini, jadi tidak ada email yang terkirim. "
+    "Coba lagi beberapa saat lagi atau hubungi administrator."
+)
+
+
+def _account_key(group, request):
+    return request.POST.get("username", "").strip().casefold()
+
+
+LIMITS = (
+    # (group, key, rate, trail message)
+    ("login-account", _account_key, ACCOUNT_FAILURES, BLOCKED_ACCOUNT),
+    ("login-address", "ip", ADDRESS_FAILURES, BLOCKED_ADDRESS),
+)
+
+
+class ThrottledLoginMixin:
+    """For an ``AuthenticationForm``: refuse a sign-in while its account or address
+    is over its limit of failures — even with the right password — and count every
+    failure."""
+
+    def clean(self):
+        blocked = [usage for usage in self._usages(increment=False) if usage["count"] >= usage["limit"]]
+        if blocked:
+            minutes = max(1, -(-max(usage["time_left"] for usage in blocked) // 60))
+            raise ValidationError(THROTTLED, code="throttled", params={"minutes": minutes})
+        try:
+            return super().clean()
+        except ValidationError:
+            for usage, (_group, _key, _rate, message) in zip(self._usages(increment=True), LIMITS, strict=True):
+                if usage["count"] == usage["limit"]:
+                    self._record_block(message, usage["count"])
+            raise
+
+    def _usages(self, *, increment):
+        usages = []
+        for group, key, rate, _message in LIMITS:
+            usage = get_usage(self.request, group=group, key=key, rate=rate, increment=increment)
+            # Rate limiting switched off (RATELIMIT_ENABLE=0): never blocked.
+            usages.append(usage or {"count": 0, "limit": 1, "time_left": 0})
+        return usages
+
+    def _record_block(self, message, count):
+        username = self.request.POST.get("username", "").strip()
+        account = User.objects.filter(username=username).select_related("staff_profile").first()
+        target = getattr(account, "staff_profile", None) or account
+        record(
+            self.request,
+            AuditEvent.Action.LOGIN_BLOCKED,
+            target,
+            message,
+            username=username[:150],
+            address=client_ip(self.request) or "-",
+            count=count,
+        )
+
+
+class StaffLoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class StaffLoginView(auth_views.LoginView):
+    """The staff login page: a throttled sign-in answers 429 with the message."""
+
+    authentication_form = StaffLoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "throttled"):
+            response.status_code = 429
+        return response
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "password_reset_enabled": settings.PASSWORD_RESET_ENABLED}
+
+
+class MailedPasswordResetForm(PasswordResetForm):
+    """Django's reset form logs a mail that failed and lets the page say "sent". Here
+    the mail server is reached first — for every address alike, so the answer tells
+    nothing about which addresses have an account — and a failure is an error."""
+
+    def save(self, **kwargs):
+        with mail.get_connection(fail_silently=False) as connection:  # opening it fails loudly
+            self.connection = connection
+            super().save(**kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        mail.EmailMessage(subject, body, from_email, [to_email], connection=self.connection).send()
+
+
+class ResetOfferedMixin:
+    """The password reset pages exist only where mail can be sent (``EMAIL_HOST``);
+    elsewhere each says so instead of pretending to send anything."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.PASSWORD_RESET_ENABLED:
+            return render(request, "registration/password_reset_unavailable.html")
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(ratelimit(key="ip", rate=RESET_REQUESTS, method="POST", block=True), name="post")
+class PasswordResetView(ResetOfferedMixin, auth_views.PasswordResetView):
+    """Asks for the account's email and mails a one-time link. A mail that could not
+    be sent is said to have failed: the page never claims "sent" for it."""
+
+    form_class = MailedPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # The link in the mail points at the public address, not at whatever Host the request named.
+        self.extra_email_context = {"base_url": settings.PUBLIC_BASE_URL}
+        try:
+            return super().form_valid(form)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning("Password reset mail not sent: %s", error)
+            form.add_error(None, MAIL_FAILED)
+            return self.form_invalid(form)
+
+
+class PasswordResetDoneView(ResetOfferedMixin, auth_views.PasswordResetDoneView):
+    pass
+
+
+class PasswordResetConfirmView(ResetOfferedMixin, auth_views.PasswordResetConfirmView):
+    pass
+
+
+class PasswordResetCompleteView(ResetOfferedMixin, auth_views.PasswordResetCompleteView):
+    pass

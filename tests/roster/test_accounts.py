@@ -1,0 +1,165 @@
+"""Staff accounts: sign-in throttled per account and per address (staff page and
+admin alike, recorded in the trail), and a password reset that really mails its
+link — through a real SMTP server (aiosmtpd) on loopback — or says it cannot."""
+
+import email
+import re
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from pledges.views import APEL_SESSION_KEY
+from roster.accounts import ACCOUNT_FAILURES, ADDRESS_FAILURES
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "rahasia-uji-123"  # tests.factories.user
+ACCOUNT_LIMIT = int(ACCOUNT_FAILURES.split("/")[0])
+ADDRESS_LIMIT = int(ADDRESS_FAILURES.split("/")[0])
+SMTP_PORTS = range(18425, 18450)  # this worktree's port range
+
+
+def login(client, username, password, address="10.0.0.1", url=None):
+    return client.post(url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def signed_in(client):
+    return "_auth_user_id" in client.session
+
+
+def test_thirty_wrong_passwords_then_the_right_one_is_refused(client, world):
+    for _ in range(30):
+        response = login(client, "operator_a", "salah-sekali")
+        assert response.status_code in (200, 429)
+    response = login(client, "operator_a", PASSWORD)
+    assert response.status_code == 429
+    assert not signed_in(client)
+    page = response.content.decode()
+    assert "Terlalu banyak percobaan masuk yang gagal" in page and "menit" in page
+    # Locked once, recorded once, on the operator's agency (its auditors see it).
+    (event,) = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_BLOCKED)
+    assert "operator_a" in event.description and "5 kali" in event.description
+    assert event.agency == world.agency_a and event.ip_address == "10.0.0.1"
+
+
+def test_the_lock_is_per_account(client, world):
+    for _ in range(ACCOUNT_LIMIT):
+        login(client, "operator_a", "salah", address="10.0.0.2")
+    assert login(client, "operator_a", PASSWORD, address="10.0.0.3").status_code == 429  # another address too
+    login(client, "operator_b", PASSWORD, address="10.0.0.2")  # another account from the same address
+    assert signed_in(client)
+
+
+def test_the_lock_is_per_address(client, world):
+    names = [f"tebakan{number}" for number in range(ADDRESS_LIMIT)]
+    for name in names:
+        login(client, name, "salah", address="10.0.0.4")
+    response = login(client, "operator_b", PASSWORD, address="10.0.0.4")
+    assert response.status_code == 429 and not signed_in(client)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN_BLOCKED)
+    assert "10.0.0.4" in event.description and event.agency is None
+    login(client, "operator_b", PASSWORD, address="10.0.0.5")
+    assert signed_in(client)
+
+
+def test_the_admin_login_is_throttled_too(client, world):
+    url = reverse("admin:login")
+    for _ in range(ACCOUNT_LIMIT):
+        login(client, "admin_x", "salah", url=url)
+    response = login(client, "admin_x", PASSWORD, url=url)
+    assert not signed_in(client)
+    assert "Terlalu banyak percobaan masuk yang gagal" in response.content.decode()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_BLOCKED).count() == 1
+
+
+def test_signers_at_the_apel_are_not_touched_by_a_locked_login(client, world):
+    for _ in range(ADDRESS_LIMIT):
+        login(client, "tebakan", "salah", address="10.0.0.6")
+    invitation = world.invitations_a[0]
+    response = client.post(
+        reverse("pledges:apel", args=[world.ceremony_a.apel_token]),
+        {"nip": invitation.employee.nip, "code": invitation.code},
+        REMOTE_ADDR="10.0.0.6",
+    )
+    assert response.status_code == 302 and invitation.pk in client.session[APEL_SESSION_KEY]
+
+
+# -- password reset --------------------------------------------------------------------
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port():
+    for port in SMTP_PORTS:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port for the SMTP server")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the app's mail settings pointed at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.PASSWORD_RESET_ENABLED = True
+    settings.PUBLIC_BASE_URL = "https://netralitas.example.go.id"
+    yield inbox
+    controller.stop()
+
+
+def test_reset_mails_a_link_that_sets_a_new_password(client, world, smtp_server):
+    get_user_model().objects.filter(pk=world.operator_a.pk).update(email="operator@example.go.id")
+    assert "Lupa kata sandi?" in client.get(reverse("login")).content.decode()
+    response = client.post(reverse("password_reset"), {"email": "operator@example.go.id"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
+
+    (message,) = smtp_server.messages
+    assert message["To"] == "operator@example.go.id"
+    body = message.get_payload(decode=True).decode()
+    link = re.search(r"https://netralitas\.example\.go\.id(/akun/reset/\S+/)", body)[1]
+    page = client.get(link, follow=True)
+    assert "Kata sandi baru" in page.content.decode()
+    new = "kata-sandi-baru-yang-panjang-7"
+    response = client.post(page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert response["Location"] == reverse("password_reset_complete")
+    assert client.login(username="operator_a", password=new)
+
+
+def test_reset_that_could_not_be_mailed_says_so(client, world, smtp_server, settings):
+    get_user_model().objects.filter(pk=world.operator_a.pk).update(email="operator@example.go.id")
+    settings.EMAIL_PORT = free_port()  # nobody listens there
+    settings.EMAIL_TIMEOUT = 2
+    response = client.post(reverse("password_reset"), {"email": "operator@example.go.id"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Email tidak dapat dikirim saat ini" in page and "tidak ada email yang terkirim" in page
+    # The same answer for an address without an account: nothing to learn about who has one.
+    response = client.post(reverse("password_reset"), {"email": "tidak-ada@example.go.id"})
+    assert "Email tidak dapat dikirim saat ini" in response.content.decode()
+    assert smtp_server.messages == []
+
+
+def test_without_mail_settings_the_reset_is_not_offered(client, world, settings):
+    settings.PASSWORD_RESET_ENABLED = False
+    assert "Lupa kata sandi?" not in client.get(reverse("login")).content.decode()
+    for name, args in [("password_reset", []), ("password_reset_done", []), ("password_reset_complete", [])]:
+        page = client.get(reverse(name, args=args)).content.decode()
+        assert "tidak tersedia" in page
+    response = client.post(reverse("password_reset"), {"email": "operator@example.go.id"})
+    assert "tidak tersedia" in response.content.decode() and "Periksa email Anda" not in response.content.decode()

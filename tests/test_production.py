@@ -1,0 +1,118 @@
+"""The production setup: ``check --deploy`` with the README's production variables,
+HTTPS behind the TLS proxy, one log line for a refused request, and the 429 page
+of the public side."""
+
+import io
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from netralitas.lib.logs import ClientErrorsOnOneLine
+
+# README, "Produksi": what a production server sets (values made up, same shape).
+PRODUCTION = {
+    "DATABASE_URL": "postgres://netralitas:sandi@127.0.0.1:5432/netralitas",
+    "SECRET_KEY": "kV3q9-Zp1r_8Lw2mX7tB4nY6cH0sD5fJ9gA3eR1uI8oP2lK7jQ4wE6zT0xN5vM-b",
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "netralitas.example.go.id",
+    "PUBLIC_BASE_URL": "https://netralitas.example.go.id",
+    "CSRF_TRUSTED_ORIGINS": "https://netralitas.example.go.id",
+    "REDIS_URL": "redis://127.0.0.1:6379/13",
+    "TRUSTED_PROXY": "1",
+    "BEHIND_TLS_PROXY": "1",
+}
+# One process: the deploy checks, then the settings they are about.
+CHECK = (
+    "import django; django.setup(); "
+    "from django.core.management import call_command; "
+    "call_command('check', '--deploy', '--fail-level', 'WARNING'); "
+    "from django.conf import settings as s; "
+    "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+    "s.SECURE_PROXY_SSL_HEADER == ('HTTP_X_FORWARDED_PROTO', 'https'), s.SESSION_COOKIE_SECURE, "
+    "s.PASSWORD_RESET_ENABLED)"
+)
+
+
+def production_python(code):
+    skip = ("EMAIL", "DJANGO_", "SECURE_", "DATABASE_URL")  # a clean production environment
+    env = {key: value for key, value in os.environ.items() if not key.startswith(skip)}
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="netralitas.settings")
+    return subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_is_clean_with_the_production_variables():
+    result = production_python(CHECK)
+    assert result.returncode == 0, result.stderr + result.stdout
+    report, shown = result.stdout.strip().rsplit("\n", 1)
+    assert "System check identified no issues" in report, report
+    # Behind the TLS proxy: redirect to HTTPS, HSTS for a year with subdomains, secure
+    # cookies; no mail settings, so no password reset on offer.
+    assert shown.split() == ["True", "31536000", "True", "True", "True", "False"]
+
+
+def test_https_behind_the_proxy(client, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="http")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+    assert client.get(reverse("healthz")).status_code == 200  # the load balancer's plain-HTTP check
+    secure = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.fixture
+def console():
+    """What the console handler of ``settings.LOGGING`` writes."""
+    handler = next(
+        h for h in logging.getLogger().handlers if any(isinstance(f, ClientErrorsOnOneLine) for f in h.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_logged_as_one_line(client, world, console):
+    client.force_login(world.auditor_a)
+    assert client.get(reverse("roster:employees")).status_code == 403
+    assert console.getvalue() == "Forbidden (Permission denied): /pegawai/\n"
+
+
+def test_a_server_error_keeps_its_traceback(console):
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: /", (), None)
+    try:
+        raise RuntimeError("rusak")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    record.status_code = 500
+    logging.getLogger("django.request").handle(record)
+    assert "Traceback" in console.getvalue() and "RuntimeError: rusak" in console.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_public_side_gets_a_public_429_page(client, invitation):
+    url = reverse("pledges:apel", args=[invitation.ceremony.apel_token])
+    for _ in range(20):
+        client.post(url, {"nip": invitation.employee.nip, "code": "SALAH1"})
+    response = client.post(url, {"nip": invitation.employee.nip, "code": invitation.code})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "public.css" in page and "navbar" not in page  # the public layout, no staff menu
+    assert f'href="{url}"' in page and "Coba lagi" in page  # a way back to the page
+    assert "Tunggu satu menit" in page
+
+
+@pytest.mark.django_db
+def test_staff_pages_keep_the_staff_429_page(client, settings):
+    settings.PASSWORD_RESET_ENABLED = True
+    url = reverse("password_reset")
+    responses = [client.post(url, {"email": "x"}) for _ in range(6)]
+    assert responses[-1].status_code == 429
+    assert "navbar" in responses[-1].content.decode() and "Coba lagi" in responses[-1].content.decode()
