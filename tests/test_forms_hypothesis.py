@@ -131,6 +131,19 @@ def login_request(data):
     return request
 
 
+def _signed_in_request(user, data):
+    request = RequestFactory().post("/akun/password_change/", data, REMOTE_ADDR="10.9.8.7")
+    request.session = {}
+    request.user = user
+    return request
+
+
+def password_change_form(world, data):
+    from roster.accounts import ThrottledPasswordChangeForm
+
+    return ThrottledPasswordChangeForm(world.operator_a, data, request=_signed_in_request(world.operator_a, data))
+
+
 def project_form(path, **kwargs):
     """``path`` ("roster.forms.EmployeeForm") built with ``kwargs(world)``."""
     module, name = path.rsplit(".", 1)
@@ -281,6 +294,15 @@ FORMS = [
         "roster.accounts.AdminLoginForm",
         with_request("roster.accounts.AdminLoginForm"),
         lambda w: {"username": "admin_x", "password": "rahasia-uji-123"},
+    ),
+    Entry(
+        "roster.accounts.ThrottledPasswordChangeForm",
+        password_change_form,
+        lambda w: {
+            "old_password": "rahasia-uji-123",
+            "new_password1": "kata-sandi-baru-yang-panjang-9",
+            "new_password2": "kata-sandi-baru-yang-panjang-9",
+        },
     ),
     Entry(
         "roster.accounts.MailedPasswordResetForm",

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from pledges.views import APEL_SESSION_KEY
-from roster.accounts import ACCOUNT_FAILURES, ADDRESS_FAILURES
+from roster.accounts import ACCOUNT_FAILURES, ADDRESS_FAILURES, CHANGE_FAILURES
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,28 @@ def test_signers_at_the_apel_are_not_touched_by_a_locked_login(client, world):
         REMOTE_ADDR="10.0.0.6",
     )
     assert response.status_code == 302 and invitation.pk in client.session[APEL_SESSION_KEY]
+
+
+def change_password(client, old, new="kata-sandi-baru-yang-panjang-9"):
+    return client.post(reverse("password_change"), {"old_password": old, "new_password1": new, "new_password2": new})
+
+
+def test_wrong_current_passwords_lock_the_password_change(client, world):
+    client.force_login(world.operator_a)
+    for _ in range(int(CHANGE_FAILURES.split("/")[0])):
+        response = change_password(client, "tebakan-salah")
+        assert response.status_code == 200 and "salah" in response.content.decode()
+    response = change_password(client, PASSWORD)
+    assert response.status_code == 429
+    assert "penggantian kata sandi dikunci sementara" in response.content.decode()
+    world.operator_a.refresh_from_db()
+    assert world.operator_a.check_password(PASSWORD)
+    (event,) = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_BLOCKED)
+    assert "operator_a" in event.description and event.agency == world.agency_a
+
+    # The lock is the account's: another operator changes theirs at once.
+    client.force_login(world.operator_b)
+    assert change_password(client, PASSWORD)["Location"] == reverse("password_change_done")
 
 
 # -- password reset --------------------------------------------------------------------
