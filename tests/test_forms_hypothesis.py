@@ -120,6 +120,8 @@ def employee_data(world):
         "rank": "Penata (III/c)",
         "position": "Analis",
         "unit": str(world.unit_a.pk),
+        "phone": "+62 812-3456-7890",
+        "email": "budi@example.go.id",
         "is_active": "on",
     }
 
@@ -313,6 +315,12 @@ FORMS = [
         "ceremonies.forms.LinkSheetsForm",
         project_form("ceremonies.forms.LinkSheetsForm", extra=lambda w: {"units": _units(w)}),
         lambda w: {"unit": str(w.unit_a.pk), "belum": "1"},
+        [trail_text_is_clean],
+    ),
+    Entry(
+        "ceremonies.forms.UnitMessageForm",
+        project_form("ceremonies.forms.UnitMessageForm", extra=lambda w: {"units": _units(w)}),
+        lambda w: {"unit": str(w.unit_a.pk), "bagian": "1"},
         [trail_text_is_clean],
     ),
     Entry(
