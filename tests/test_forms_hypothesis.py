@@ -396,7 +396,12 @@ def project_form_classes():
     return found
 
 
-ADMIN_FORMS = {"roster.admin.UserChangeForm", "roster.admin.UserCreationForm", "roster.admin.GroupForm"}
+ADMIN_FORMS = {
+    "roster.admin.UserChangeForm",
+    "roster.admin.UserCreationForm",
+    "roster.admin.GroupForm",
+    "roster.admin.EmployeeAdminForm",
+}
 
 
 def test_every_form_is_covered():
