@@ -135,5 +135,11 @@ class LinkSheetsForm(UnitFilterForm):
     belum = forms.BooleanField(label=_("hanya yang belum"), required=False, widget=FilterCheckbox)
 
 
+class UnitMessageForm(UnitFilterForm):
+    """Which unit's WhatsApp message for its head, and which part of it."""
+
+    bagian = forms.IntegerField(label=_("bagian"), required=False, min_value=1, max_value=100_000)
+
+
 class InviteSearchForm(FilterForm):
     q = forms.CharField(label=_("Cari pegawai"), required=False, max_length=100)

@@ -120,6 +120,8 @@ def employee_data(world):
         "rank": "Penata (III/c)",
         "position": "Analis",
         "unit": str(world.unit_a.pk),
+        "phone": "+62 812-3456-7890",
+        "email": "budi@example.go.id",
         "is_active": "on",
     }
 
@@ -338,6 +340,12 @@ FORMS = [
         [trail_text_is_clean],
     ),
     Entry(
+        "ceremonies.forms.UnitMessageForm",
+        project_form("ceremonies.forms.UnitMessageForm", extra=lambda w: {"units": _units(w)}),
+        lambda w: {"unit": str(w.unit_a.pk), "bagian": "1"},
+        [trail_text_is_clean],
+    ),
+    Entry(
         "ceremonies.forms.InviteSearchForm",
         project_form("ceremonies.forms.InviteSearchForm"),
         lambda w: {"q": "Budi"},
@@ -410,7 +418,12 @@ def project_form_classes():
     return found
 
 
-ADMIN_FORMS = {"roster.admin.UserChangeForm", "roster.admin.UserCreationForm", "roster.admin.GroupForm"}
+ADMIN_FORMS = {
+    "roster.admin.UserChangeForm",
+    "roster.admin.UserCreationForm",
+    "roster.admin.GroupForm",
+    "roster.admin.EmployeeAdminForm",
+}
 
 
 def test_every_form_is_covered():
