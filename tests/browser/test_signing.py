@@ -1,7 +1,12 @@
 """A signer on a real browser: personal link, apel QR, a phone, a closed apel."""
 
+import base64
+import io
+from urllib.parse import parse_qs
+
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from ceremonies.models import Ceremony
 from pledges.models import Signature
@@ -50,9 +55,18 @@ def test_apel_qr_with_nip_and_code(phone, live_server, invitation):
     phone.wait_for_selector("#signature-pad")
     draw_signature(phone)
     phone.get_by_label("Saya telah membaca dan menyetujui").check()
+    pad = phone.locator("#signature-pad").evaluate("c => [c.offsetWidth, c.offsetHeight, c.width]")
+    posted = []
+    phone.on("request", lambda request: posted.append(request.post_data) if request.method == "POST" else None)
     phone.get_by_role("button", name="Tanda tangani pakta").click()
     phone.wait_for_selector("text=Pakta sudah ditandatangani.")
     assert Signature.objects.get(invitation=invitation).method == Signature.Method.APEL
+
+    # The phone draws at devicePixelRatio 2 but sends the drawing at one pixel per CSS pixel.
+    assert pad[2] == 2 * pad[0]
+    data_url = parse_qs(posted[0])["signature"][0]
+    sent = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
+    assert sent.size == (pad[0], pad[1])
 
 
 def test_phone_viewport_is_usable_and_light(phone, live_server, invitation):
