@@ -7,7 +7,7 @@
 --   journey  GET page, POST, GET confirmation, GET the PDF poll — interleaved with a
 --            lag so that each signer's later steps go out after the earlier answered.
 -- done() prints one JSON line: requests, statuses, latency percentiles (µs), exhausted.
-local tokens, body, mode, csrf, lag = {}, nil, nil, nil, 256
+local tokens, body, mode, csrf, lag = {}, nil, nil, nil, 64
 n, statuses, exhausted = 0, {}, 0  -- globals: done() reads them with thread:get
 local threads = {}
 
