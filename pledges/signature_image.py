@@ -111,7 +111,7 @@ def _reencode(image, box):
     ink = Image.new("LA", cropped.size, 0)
     ink.putalpha(ImageChops.multiply(cropped.getchannel("A"), darkness))
     out = io.BytesIO()
-    # zlib's default level, no optimize pass: optimize=True tried every filter and
-    # cost three times as much for a few hundred bytes.
-    ink.save(out, format="PNG")
+    # Fast zlib, no optimize pass: optimize=True tried every filter and cost ~6× as
+    # much CPU per signing request for ~1 KB less.
+    ink.save(out, format="PNG", compress_level=1)
     return out.getvalue()
