@@ -86,7 +86,7 @@ def free_port(preferred):
     raise SystemExit(f"no free port from {preferred}")
 
 
-def wait_for(url, seconds=60):
+def wait_for(url, seconds=180):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
