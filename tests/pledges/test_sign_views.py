@@ -335,3 +335,31 @@ def test_many_signers_behind_one_address_are_not_blocked(client, ceremony):
             apel_url(ceremony), {"nip": invitation.employee.nip, "code": invitation.code}, REMOTE_ADDR="10.20.30.40"
         )
         assert response.status_code == 302, response.status_code
+
+
+def test_the_confirmation_polls_a_tiny_status_until_the_pdf_is_ready(client, invitation, sign):
+    signature = sign(invitation)
+    page = client.get(sign_url(invitation)).content.decode()
+    status_url = reverse("pledges:pdf_status", args=[invitation.token])
+    assert f'data-poll="{status_url}"' in page and "confirmation.js" in page
+    assert 'http-equiv="refresh"' not in page.replace("<noscript><meta http-equiv", "")
+    response = client.get(status_url)
+    assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
+    assert response.json() == {"ready": False, "url": None}
+    assert len(response.content) < 100
+
+    from pledges.documents import pact_document_create
+
+    pact_document_create(signature.pk)
+    assert client.get(status_url).json() == {
+        "ready": True,
+        "url": reverse("pledges:document", args=[invitation.token]),
+    }
+    page = client.get(sign_url(invitation)).content.decode()
+    assert "confirmation.js" not in page and "Unduh PDF pakta" in page
+
+
+def test_the_status_of_an_unknown_link_is_a_404(client, invitation):
+    assert client.get(reverse("pledges:pdf_status", args=["x" * 43])).status_code == 404
+    # A link not signed yet: not ready.
+    assert client.get(reverse("pledges:pdf_status", args=[invitation.token])).json()["ready"] is False
