@@ -2,13 +2,16 @@
 
 import base64
 import io
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
 from ceremonies.models import Ceremony
+from pledges.documents import pact_document_create
 from pledges.models import Signature
 from tests.browser.conftest import draw_signature, screenshot
 
@@ -36,6 +39,24 @@ def test_personal_link_draw_and_sign(page, live_server, invitation):
     assert page.locator(".code").inner_text() == signature.display_code
     assert "HeadlessChrome" in signature.user_agent or "Chrome" in signature.user_agent
     screenshot(page, "confirmation-desktop")
+
+    # The page asks the tiny status endpoint, and shows the download once the PDF exists.
+    assert page.locator("#pdf-download").is_hidden()
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if request.url.endswith("/pdf") else None)
+
+    # pyHanko runs its own event loop: outside Playwright's (as tests/browser/test_audit.py does).
+    def render():
+        try:
+            pact_document_create(signature.pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(render).result()
+    page.wait_for_selector("#pdf-download a", state="visible")
+    assert polls and page.locator("#pdf-waiting").is_hidden()
+    assert page.locator("#pdf-download a").get_attribute("href").endswith("/pakta.pdf")
 
     # The link now shows the confirmation, not the form.
     page.reload()
