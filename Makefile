@@ -12,9 +12,11 @@ PYTEST_ARGS ?= -n 2
 # Debian packages: WeasyPrint needs Pango and HarfBuzz's subsetter (without it PDF
 # writing is ~4x slower); tests drive Debian's Chromium and read PDFs back.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
-TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server
+# The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
+BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
-.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents sysdeps sysdeps-test setup setup-dev messages clean
+.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing sysdeps sysdeps-test setup setup-dev messages clean
 
 run: sysdeps setup
 	@echo "Netralitas: http://$(HOST):$(PORT)  (akun demo: lihat README)"
@@ -40,6 +42,11 @@ bench-seal: sysdeps setup-dev
 # On a throw-away PostgreSQL database: BENCH_DATABASE_URL (bench/harness.py).
 bench-secretariat: setup-dev
 	$(PY) bench/secretariat.py $(BENCH_ARGS)
+
+# The apel-day burst on gunicorn + PostgreSQL + Redis, driven by wrk (bench/signing.py).
+bench-signing: setup-dev
+	@bin/ensure-debs $(BENCH_DEBS)
+	$(PY) bench/signing.py $(BENCH_ARGS)
 
 bench-documents: sysdeps setup-dev
 	$(PY) bench/documents.py $(BENCH_ARGS)

@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # URL namespaces of the pages people reach without an account (signing, apel,
 # verification): their answers use the public layout, with no staff menu.
@@ -14,11 +14,16 @@ def ratelimited(request, exception):
     the page it came from — a signer at the apel gets the public page and a way back."""
     match = getattr(request, "resolver_match", None)
     public = match is not None and match.namespace in PUBLIC_NAMESPACES
+    # A limit counted over a longer window says how long is left (``wait_seconds``);
+    # the per-minute limits of the decorators wait at most a minute.
+    minutes = max(1, -(-getattr(exception, "wait_seconds", 60) // 60))
+    message = ngettext(
+        "Terlalu banyak percobaan. Tunggu %(minutes)s menit, lalu coba lagi.",
+        "Terlalu banyak percobaan. Tunggu %(minutes)s menit, lalu coba lagi.",
+        minutes,
+    ) % {"minutes": minutes}
     return render(
-        request,
-        "ratelimited_public.html" if public else "ratelimited.html",
-        {"message": _("Terlalu banyak percobaan. Tunggu satu menit, lalu coba lagi.")},
-        status=429,
+        request, "ratelimited_public.html" if public else "ratelimited.html", {"message": message}, status=429
     )
 
 

@@ -29,11 +29,10 @@ def signature_create(*, invitation, image_png, method, ip_address=None, user_age
 
     Returns ``(signature, created)``: an invitation that is already signed returns
     its existing signature with ``created=False`` — a double submit is not an
-    error. Raises :class:`SigningClosed` outside the signing window.
+    error. Raises :class:`SigningClosed` outside the signing window (also for an
+    invitation already signed: the caller shows that signature). No SELECT before the
+    INSERT: the unique constraint on the invitation decides, in one transaction.
     """
-    existing = Signature.objects.filter(invitation=invitation).first()
-    if existing is not None:
-        return existing, False
     ceremony = invitation.ceremony
     now = now or timezone.now()
     state = ceremony.signing_state(now)

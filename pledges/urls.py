@@ -12,4 +12,5 @@ urlpatterns = [
     path("verifikasi/", views.verify_lookup, name="verify_lookup"),
     re_path(r"^v/(?P<code>[A-Za-z0-9-]{4,30})/$", views.verify, name="verify"),
     re_path(rf"^t/{TOKEN.format('token')}/pakta\.pdf$", views.document, name="document"),
+    re_path(rf"^t/{TOKEN.format('token')}/pdf$", views.pdf_status, name="pdf_status"),
 ]

@@ -6,46 +6,130 @@ can try is rate-limited.
 """
 
 import hmac
+import time
 
 from django.conf import settings
+from django.db import connection
+from django.db.models.signals import post_save
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit import ALL
 from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from ceremonies.models import Ceremony, Invitation
+from ceremonies.models import Ceremony, Election, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.tokens import group_code, new_code, normalise_code
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
-from pledges.models import PactDocument, Signature
+from pledges.models import PactDocument, PactTemplate, Signature
 from pledges.pact_text import identity_preview
 from pledges.services import SigningClosed, signature_create
+from roster.models import Agency, Employee, Unit
 
 APEL_SESSION_KEY = "apel_invitations"
-# Hundreds of phones at one apel may share one public address (office Wi-Fi, carrier
-# NAT): limits on all requests are loose, limits on failures are tight.
-SIGN_CLIENT_RATE = "600/m"  # submits from one address; the link itself is a 256-bit secret
-APEL_CLIENT_RATE = "600/m"  # all attempts from one address
-APEL_CLIENT_FAILURE_RATE = "20/m"  # wrong NIP/code from one address
-APEL_CEREMONY_FAILURE_RATE = "120/m"  # wrong NIP/code on one ceremony, all clients together
+# Hundreds of phones at one apel share one public address (office Wi-Fi, carrier NAT),
+# so only FAILURES are counted — a valid personal link (a 256-bit secret) and a correct
+# NIP + code never are, and are never refused by what others got wrong:
+SIGN_UNKNOWN_RATE = "60/m"  # unknown signing links from one address
+APEL_NIP_FAILURE_RATE = "5/15m"  # wrong codes for one NIP of one ceremony, from one address
+APEL_CLIENT_FAILURE_RATE = "300/15m"  # wrong NIP/code on one ceremony from one address (a whole apel's typos)
+# Ceremonies' agency, election and pact text, kept per process this long: signing
+# reads them on every request; the status and window are read fresh every time.
+CEREMONY_PIECES_SECONDS = 5
+_ceremony_pieces = {}
+
+
+def _forget_ceremony_pieces(**kwargs):
+    _ceremony_pieces.clear()
+
+
+for _model in (Ceremony, Agency, Election, PactTemplate):
+    post_save.connect(_forget_ceremony_pieces, sender=_model, dispatch_uid=f"pledges-pieces-{_model.__name__}")
+
+
+_LOOKUP_MODELS = (Invitation, Ceremony, Employee, Unit)
+_lookup = None
+
+
+def _lookup_query():
+    """The SQL and, per model, its fields and their database converters — built once."""
+    quote = connection.ops.quote_name
+    table = {model: quote(model._meta.db_table) for model in _LOOKUP_MODELS}
+    columns, plan = [], []
+    for model in _LOOKUP_MODELS:
+        fields = []
+        for field in model._meta.concrete_fields:
+            columns.append(f"{table[model]}.{quote(field.column)}")
+            col = field.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            fields.append((field.attname, converters, col))
+        plan.append((model, fields))
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {table[Invitation]}"
+        f" INNER JOIN {table[Ceremony]} ON {table[Invitation]}.ceremony_id = {table[Ceremony]}.id"
+        f" INNER JOIN {table[Employee]} ON {table[Invitation]}.employee_id = {table[Employee]}.id"
+        f" LEFT OUTER JOIN {table[Unit]} ON {table[Invitation]}.unit_id = {table[Unit]}.id"
+        f" WHERE {table[Invitation]}.token = %s"
+    )
+    return sql, plan
+
+
+def _invitation_row(token):
+    """The invitation, its ceremony, employee and unit in one query whose SQL is built
+    once per process: for the few columns of four tables, the ORM's per-call
+    compilation of a ``select_related`` cost more than the query itself."""
+    global _lookup
+    if _lookup is None:
+        _lookup = _lookup_query()
+    sql, plan = _lookup
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, start = [], 0
+    for model, fields in plan:
+        values = list(row[start : start + len(fields)])
+        start += len(fields)
+        if values[0] is None:  # an invitation without a unit
+            objects.append(None)
+            continue
+        for index, (_attname, converters, col) in enumerate(fields):
+            for convert in converters:
+                values[index] = convert(values[index], col, connection)
+        objects.append(model.from_db(connection.alias, [field[0] for field in fields], values))
+    invitation, ceremony, employee, unit = objects
+    invitation.ceremony, invitation.employee, invitation.unit = ceremony, employee, unit
+    return invitation
 
 
 def _invitation_for_token(token):
-    return (
-        Invitation.objects.select_related(
-            "ceremony__agency",
-            "ceremony__election",
-            "ceremony__pact_template",
-            "employee__agency",
-            "unit",
-        )
-        .filter(token=token)
-        .first()
-    )
+    """The invitation with what signing needs: its ceremony (fresh: status and window),
+    employee and unit in one query; the ceremony's agency, election and pact template
+    from a short per-process cache (``CEREMONY_PIECES_SECONDS``)."""
+    invitation = _invitation_row(token)
+    if invitation is None:
+        return None
+    ceremony = invitation.ceremony
+    key = (ceremony.pk, ceremony.agency_id, ceremony.election_id, ceremony.pact_template_id)
+    now = time.monotonic()
+    cached = _ceremony_pieces.get(key)
+    if cached is None or cached[0] < now:
+        pieces = Ceremony.objects.select_related("agency", "election", "pact_template").get(pk=ceremony.pk)
+        cached = (now + CEREMONY_PIECES_SECONDS, pieces.agency, pieces.election, pieces.pact_template)
+        if len(_ceremony_pieces) > 100:
+            _ceremony_pieces.clear()
+        _ceremony_pieces[key] = cached
+    _expires, ceremony.agency, ceremony.election, ceremony.pact_template = cached
+    if invitation.employee.agency_id == ceremony.agency_id:
+        invitation.employee.agency = ceremony.agency
+    return invitation
 
 
 def _signature_for(invitation):
@@ -69,26 +153,32 @@ def _closed(request, ceremony, state):
     return render(request, "pledges/closed.html", {"ceremony": ceremony, "agency": ceremony.agency, "state": state})
 
 
+def _unknown_link(request):
+    """A link that is no invitation's: counted against the address, 429 past the rate."""
+    if is_ratelimited(request, group="sign-unknown", key="ip", rate=SIGN_UNKNOWN_RATE, method=ALL, increment=True):
+        raise Ratelimited()
+    return _not_found(request, _("Tautan penandatanganan ini tidak dikenal. Periksa kembali tautan atau QR Anda."))
+
+
+def _confirmation(request, signature, ceremony):
+    return render(
+        request,
+        "pledges/confirmation.html",
+        {"signature": signature, "ceremony": ceremony, "agency": ceremony.agency},
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=SIGN_CLIENT_RATE, method="POST", block=True)
 def sign(request, token):
-    """The personal signing page; after signing, the same link shows the confirmation."""
+    """The personal signing page; after signing, the same link shows the confirmation.
+
+    A valid submit costs one lookup and one transaction: the database's unique
+    constraint, not a SELECT before the INSERT, decides that a link signs once."""
     invitation = _invitation_for_token(token)
     if invitation is None:
-        return _not_found(request, _("Tautan penandatanganan ini tidak dikenal. Periksa kembali tautan atau QR Anda."))
+        return _unknown_link(request)
     ceremony = invitation.ceremony
-    signature = _signature_for(invitation)
-    if signature is not None:
-        return render(
-            request,
-            "pledges/confirmation.html",
-            {"signature": signature, "ceremony": ceremony, "agency": ceremony.agency},
-        )
-    state = ceremony.signing_state()
-    if state != Ceremony.SigningState.OPEN:
-        return _closed(request, ceremony, state)
-
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         via_apel = invitation.pk in request.session.get(APEL_SESSION_KEY, [])
@@ -101,8 +191,18 @@ def sign(request, token):
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except SigningClosed as closed:
+            signature = _signature_for(invitation)
+            if signature is not None:
+                return _confirmation(request, signature, ceremony)
             return _closed(request, ceremony, closed.state)
         return redirect("pledges:sign", token=token)
+
+    signature = _signature_for(invitation)
+    if signature is not None:
+        return _confirmation(request, signature, ceremony)
+    state = ceremony.signing_state()
+    if state != Ceremony.SigningState.OPEN:
+        return _closed(request, ceremony, state)
     return render(
         request,
         "pledges/sign.html",
@@ -118,11 +218,25 @@ def sign(request, token):
 
 
 @never_cache
+@require_GET
+def pdf_status(request, token):
+    """The confirmation page's poll: a few bytes of JSON, one indexed query — is the
+    signed PDF ready, and where. An unknown link is a 404 like the page's."""
+    row = Signature.objects.filter(invitation__token=token).values_list("document__pk", flat=True).first()
+    if row is None and not Invitation.objects.filter(token=token).exists():
+        return _unknown_link(request)
+    ready = row is not None
+    return JsonResponse({"ready": ready, "url": reverse("pledges:document", args=[token]) if ready else None})
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def apel(request, apel_token):
     """The apel QR's page: NIP plus personal code lead to the personal signing page.
 
-    An unknown NIP and a wrong code get the same answer, in the same time."""
+    An unknown NIP and a wrong code get the same answer, in the same time. Only
+    failures count against the limits: per NIP (from one address) and per address;
+    a correct NIP + code is never refused because of other people's mistakes."""
     ceremony = Ceremony.objects.select_related("agency", "election").filter(apel_token=apel_token).first()
     if ceremony is None:
         return _not_found(request, _("Tautan apel ini tidak dikenal. Pindai kembali QR di lokasi apel."))
@@ -132,12 +246,16 @@ def apel(request, apel_token):
 
     form = ApelLoginForm(request.POST or None)
     if request.method == "POST":
-        # Failures are what is limited, per address and per ceremony (see the rates above).
-        ceremony_key = lambda group, req: apel_token  # noqa: E731
-        _limit(request, group="apel-client", key="ip", rate=APEL_CLIENT_RATE, increment=True)
-        _limit_failures(request, group="apel-client-failure", key="ip", rate=APEL_CLIENT_FAILURE_RATE)
-        _limit_failures(request, group="apel-ceremony-failure", key=ceremony_key, rate=APEL_CEREMONY_FAILURE_RATE)
-        if form.is_valid():
+        valid = form.is_valid()
+        client_key = lambda group, req: f"{apel_token}:{client_ip(req)}"  # noqa: E731
+        limits = [("apel-client-failure", client_key, APEL_CLIENT_FAILURE_RATE)]
+        if valid:
+            nip = form.cleaned_data["nip"]
+            nip_key = lambda group, req: f"{apel_token}:{nip}:{client_ip(req)}"  # noqa: E731
+            limits.append(("apel-nip-failure", nip_key, APEL_NIP_FAILURE_RATE))
+        for group, key, rate in limits:
+            _limit_failures(request, group=group, key=key, rate=rate)
+        if valid:
             invitation = _apel_match(ceremony, form.cleaned_data["nip"], form.cleaned_data["code"])
             if invitation is not None:
                 request.session.cycle_key()
@@ -147,10 +265,7 @@ def apel(request, apel_token):
             form.add_error(
                 None, _("NIP atau kode pribadi tidak cocok dengan undangan apel ini. Periksa lalu coba lagi.")
             )
-        for group, key, rate in (
-            ("apel-client-failure", "ip", APEL_CLIENT_FAILURE_RATE),
-            ("apel-ceremony-failure", ceremony_key, APEL_CEREMONY_FAILURE_RATE),
-        ):
+        for group, key, rate in limits:
             is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
     return render(request, "pledges/apel.html", {"ceremony": ceremony, "agency": ceremony.agency, "form": form})
 
@@ -164,16 +279,13 @@ def _apel_match(ceremony, identifier, code):
     return invitation if matches and invitation is not None else None
 
 
-def _limit(request, **kwargs):
-    if is_ratelimited(request, method="POST", **kwargs):
-        raise Ratelimited()
-
-
 def _limit_failures(request, **kwargs):
     """Refuse once the failures counted so far reach the rate's limit."""
     usage = get_usage(request, method="POST", **kwargs)
     if usage is not None and usage["count"] >= usage["limit"]:
-        raise Ratelimited()
+        error = Ratelimited()
+        error.wait_seconds = usage["time_left"]  # the 429 page says how long
+        raise error
 
 
 VERIFY_RATE = "60/m"  # look-ups from one address; a code has 30^10 values

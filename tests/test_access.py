@@ -67,6 +67,7 @@ ROUTES = [
     Route("pledges:verify_lookup", "public"),
     Route("pledges:verify", "public", obj("signature", "verification_code")),
     Route("pledges:document", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
+    Route("pledges:pdf_status", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
     Route("set_language", "public", method="post", ok=302, data={"language": "en", "next": "/"}),
     # Accounts.
     Route("login", "public"),

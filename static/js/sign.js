@@ -33,6 +33,25 @@
   });
   document.getElementById("pad-clear").addEventListener("click", function () { pad.clear(); input.value = ""; });
 
+  // The drawing as a PNG at one pixel per CSS pixel (at most MAX_WIDTH wide), not at the
+  // screen's devicePixelRatio: a phone at ratio 3 would send nine times the pixels —
+  // more to upload on a crowded apel network and more for the server to check.
+  var MAX_WIDTH = 600;
+  function drawingAsPng() {
+    var scale = Math.min(1, MAX_WIDTH / canvas.offsetWidth);
+    var width = Math.round(canvas.offsetWidth * scale);
+    var height = Math.round(canvas.offsetHeight * scale);
+    if (canvas.width === width && canvas.height === height) { return pad.toDataURL("image/png"); }
+    var small = document.createElement("canvas");
+    small.width = width;
+    small.height = height;
+    var context = small.getContext("2d");
+    context.imageSmoothingEnabled = true;
+    context.imageSmoothingQuality = "high";
+    context.drawImage(canvas, 0, 0, width, height);
+    return small.toDataURL("image/png");
+  }
+
   form.addEventListener("submit", function (event) {
     if (pad.isEmpty() && !input.value) {
       event.preventDefault();
@@ -40,7 +59,7 @@
       canvas.scrollIntoView({ block: "center" });
       return;
     }
-    if (!input.value) { input.value = pad.toDataURL("image/png"); }
+    if (!input.value) { input.value = drawingAsPng(); }
     submit.disabled = true;
     submit.textContent = submit.getAttribute("data-busy");
   });

@@ -1,9 +1,17 @@
 """A signer on a real browser: personal link, apel QR, a phone, a closed apel."""
 
+import base64
+import io
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
+
 import pytest
+from django.db import connection
 from django.urls import reverse
+from PIL import Image
 
 from ceremonies.models import Ceremony
+from pledges.documents import pact_document_create
 from pledges.models import Signature
 from tests.browser.conftest import draw_signature, screenshot
 
@@ -32,6 +40,24 @@ def test_personal_link_draw_and_sign(page, live_server, invitation):
     assert "HeadlessChrome" in signature.user_agent or "Chrome" in signature.user_agent
     screenshot(page, "confirmation-desktop")
 
+    # The page asks the tiny status endpoint, and shows the download once the PDF exists.
+    assert page.locator("#pdf-download").is_hidden()
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if request.url.endswith("/pdf") else None)
+
+    # pyHanko runs its own event loop: outside Playwright's (as tests/browser/test_audit.py does).
+    def render():
+        try:
+            pact_document_create(signature.pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(render).result()
+    page.wait_for_selector("#pdf-download a", state="visible")
+    assert polls and page.locator("#pdf-waiting").is_hidden()
+    assert page.locator("#pdf-download a").get_attribute("href").endswith("/pakta.pdf")
+
     # The link now shows the confirmation, not the form.
     page.reload()
     assert page.locator("#signature-pad").count() == 0
@@ -50,9 +76,18 @@ def test_apel_qr_with_nip_and_code(phone, live_server, invitation):
     phone.wait_for_selector("#signature-pad")
     draw_signature(phone)
     phone.get_by_label("Saya telah membaca dan menyetujui").check()
+    pad = phone.locator("#signature-pad").evaluate("c => [c.offsetWidth, c.offsetHeight, c.width]")
+    posted = []
+    phone.on("request", lambda request: posted.append(request.post_data) if request.method == "POST" else None)
     phone.get_by_role("button", name="Tanda tangani pakta").click()
     phone.wait_for_selector("text=Pakta sudah ditandatangani.")
     assert Signature.objects.get(invitation=invitation).method == Signature.Method.APEL
+
+    # The phone draws at devicePixelRatio 2 but sends the drawing at one pixel per CSS pixel.
+    assert pad[2] == 2 * pad[0]
+    data_url = parse_qs(posted[0])["signature"][0]
+    sent = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
+    assert sent.size == (pad[0], pad[1])
 
 
 def test_phone_viewport_is_usable_and_light(phone, live_server, invitation):

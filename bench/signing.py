@@ -1,0 +1,413 @@
+"""Benchmark: the apel-day signing burst on the production stack.
+
+    make bench-signing
+    make bench-signing BENCH_ARGS="--duration 30 --connections 32"
+    make bench-signing BENCH_ARGS="--database sqlite"     # what `make run` can do
+
+On a throw-away PostgreSQL database (``BENCH_DATABASE_URL``, see bench/harness.py)
+with ``-n`` invitations (default 40,000) in one open apel, it starts the stack of the
+README's production section — gunicorn (``--workers``, default 4 sync workers),
+``DEBUG=0``, a Redis cache (a private ``redis-server`` on a loopback port, or
+``BENCH_REDIS_URL``, which is flushed), the production rate limits, the database task
+backend, behind-a-TLS-proxy headers with every request from ONE public address (an
+apel's office Wi-Fi) — and drives it with wrk (one thread, ``--connections``):
+
+1. the floor: ``bench.views.floor`` (mounted only by ``bench.settings``) looks the
+   invitation up by token and does one INSERT with the same body;
+2. signing: every request POSTs a different personal link with a phone-sized drawn
+   PNG (``--scale`` device pixels per CSS pixel of the 340×140 pad: 1 is what
+   static/js/sign.js sends, 3 what a phone sent before it scaled the drawing down);
+3. the signer's journey: GET the page, POST, GET the confirmation, GET the PDF poll.
+
+It prints signatures/s, p50/p95/p99, the floor in the same run and the ratio, then
+checks the database: signatures stored = successful responses, 0 duplicates, every
+stored image our own re-encoding. Targets (issue 10, 2 cores): ≥ 150 signatures/s,
+p95 ≤ 250 ms, ≥ 0.5× the floor, 0 errors. Not part of the test suite.
+"""
+
+import argparse
+import base64
+import io
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from harness import ROOT, environment, setup_django, throwaway_database
+
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "signing.lua"
+PAD_CSS = (340, 140)  # the signature pad's box on a phone, CSS pixels
+CLIENT_ADDRESS = "203.0.113.7"  # every request: one public address (office Wi-Fi, carrier NAT)
+TARGET_RATE, TARGET_P95_MS, TARGET_RATIO = 150, 250, 0.5
+
+
+def drawn_png(scale):
+    """A signature as the pad draws it: anti-aliased navy strokes of varying width on
+    a transparent canvas of 340×140 CSS px at ``scale`` device pixels per CSS px."""
+    import math
+
+    from PIL import Image, ImageDraw
+
+    width, height = PAD_CSS[0] * scale, PAD_CSS[1] * scale
+    over = 4  # draw larger, then shrink: anti-aliased edges like a browser canvas
+    image = Image.new("RGBA", (width * over, height * over), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    k = scale * over
+    points = []
+    for step in range(400):
+        t = step / 399
+        x = 30 + 280 * t + 14 * math.sin(t * 31)
+        y = 75 + 38 * math.sin(t * 9.5) * math.cos(t * 2.3) + 10 * math.sin(t * 47)
+        points.append((x * k, y * k))
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        speed = math.hypot(x1 - x0, y1 - y0) / k
+        draw.line([(x0, y0), (x1, y1)], fill=(11, 31, 75, 255), width=max(1, round((2.8 - min(speed, 1.9)) * k)))
+    draw.line([(40 * k, 118 * k), (300 * k, 112 * k)], fill=(11, 31, 75, 255), width=round(1.4 * k))
+    image = image.resize((width, height), Image.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")  # what canvas.toDataURL gives: RGBA, default compression
+    return buffer.getvalue()
+
+
+def free_port(preferred):
+    for port in range(preferred, preferred + 50):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit(f"no free port from {preferred}")
+
+
+def wait_for(url, seconds=180):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer {url}")
+
+
+@contextmanager
+def redis_server(port, workdir):
+    url = os.environ.get("BENCH_REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+        yield url
+        return
+    if not shutil.which("redis-server"):
+        raise SystemExit("redis-server is missing: apt-get install -y redis-server (or set BENCH_REDIS_URL)")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def production_environment(database_url, workdir, redis_url, port):
+    env = environment(database_url, workdir)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PUBLIC_BASE_URL": "https://127.0.0.1",
+            "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
+            "REDIS_URL": redis_url,
+            "TRUSTED_PROXY": "1",
+            "BEHIND_TLS_PROXY": "1",
+            "RATELIMIT_ENABLE": "1",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+@contextmanager
+def gunicorn(env, port, workers, workdir):
+    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "netralitas.wsgi",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "120",
+            "--backlog",
+            "2048",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz")
+        except SystemExit:
+            log.flush()
+            print((workdir / "gunicorn.log").read_text()[-3000:])
+            raise
+        yield process
+    finally:
+        process.terminate()
+        process.wait()
+        log.close()
+
+
+def wrk(port, mode, tokens_file, body_file, csrf, duration, connections):
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        f"http://127.0.0.1:{port}",
+        "--",
+        str(tokens_file),
+        str(body_file),
+        mode,
+        csrf,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True)
+    line = next((x for x in output.stdout.splitlines() if x.startswith("WRK-JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed:\n{output.stdout}\n{output.stderr}")
+    result = json.loads(line.removeprefix("WRK-JSON "))
+    result["rate"] = result["requests"] / result["seconds"]
+    return result
+
+
+def make_apel(count):
+    from django.utils import timezone
+
+    from ceremonies.models import Ceremony, Invitation
+    from pledges.pdf.certificates import create_dev_certificate
+    from roster.models import Employee, EmploymentType, Unit
+    from tests import factories
+
+    agency = factories.agency(name="Pemerintah Kota Bukittinggi")
+    create_dev_certificate(agency)  # the PDF workers seal with it
+    units = Unit.objects.bulk_create([Unit(agency=agency, name=f"Dinas Nomor {n:02d}") for n in range(40)])
+    Employee.objects.bulk_create(
+        [
+            Employee(
+                agency=agency,
+                unit=units[n % len(units)],
+                employment_type=EmploymentType.PNS,
+                nip=factories.nip(n + 1),
+                name=f"Pegawai Nomor {n + 1}, S.E.",
+                rank="Penata Muda (III/a)",
+                position="Analis Kebijakan",
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    ceremony = factories.ceremony(agency, status=Ceremony.Status.OPEN, starts_at=timezone.now())
+    ceremony.invite(Employee.objects.filter(agency=agency))
+    return list(Invitation.objects.filter(ceremony=ceremony).order_by("pk").values_list("token", flat=True))
+
+
+def check_database(tokens, successes, label, client_png, connections):
+    from django.db.models import Count
+
+    from pledges.models import Signature
+
+    stored = Signature.objects.filter(invitation__token__in=tokens)
+    count = stored.count()
+    duplicates = stored.values("invitation_id").annotate(n=Count("id")).filter(n__gt=1).count()
+    sample = stored.only("image").first()
+    own_bytes = sample is None or bytes(sample.image) != client_png
+    # wrk stops counting at the deadline with up to one request per connection still
+    # at the server: those may be stored without their answer being counted.
+    unanswered = count - successes
+    ok = 0 <= unanswered <= connections and duplicates == 0 and own_bytes
+    print(
+        f"  {label}: stored {count} = {successes} successful responses + {unanswered} still in flight when wrk "
+        f"stopped (≤ {connections} connections); lost {max(0, -unanswered)}, duplicates {duplicates}, "
+        f"images re-encoded by us: {'yes' if own_bytes else 'NO'}  -> {'OK' if ok else 'MISMATCH'}"
+    )
+    return ok
+
+
+def drain(env, workers, seconds):
+    """Start ``workers`` PDF workers on the signatures the burst queued; count the signed
+    PDFs made between the first one and ``seconds`` later (the rate the backlog drains)."""
+    from pledges.models import PactDocument
+
+    queued = PactDocument.objects.count()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "default", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while PactDocument.objects.count() == queued:
+            if time.monotonic() > deadline:
+                raise SystemExit("no PDF made in 2 minutes: see the workers (manage.py db_worker)")
+            time.sleep(0.1)
+        start, first = time.monotonic(), PactDocument.objects.count()
+        time.sleep(seconds)
+        made = PactDocument.objects.count() - first
+        return made / (time.monotonic() - start)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
+
+
+def line(label, result, kind="requests"):
+    print(
+        f"  {label:<34} {result['rate']:8.1f} {kind}/s   p50 {result['p50'] / 1000:6.0f} ms   "
+        f"p95 {result['p95'] / 1000:6.0f} ms   p99 {result['p99'] / 1000:6.0f} ms   "
+        f"statuses {result['statuses']}   socket errors {result['socket_errors']}"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=40_000, help="invitations in the apel (default 40,000)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per scenario (default 20)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4, as in README)")
+    parser.add_argument("--scale", type=int, default=1, help="device px per CSS px of the drawn PNG (default 1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "18010")))
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--skip-journey", action="store_true", help="only the floor and the signing POSTs")
+    parser.add_argument("--drain", type=int, default=20, help="seconds of PDF workers draining the backlog (0: none)")
+    parser.add_argument("--pdf-workers", type=int, default=2, help="PDF workers for --drain (default 2)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+
+    with tempfile.TemporaryDirectory(prefix="netralitas-bench-") as tmp, database(args.database, Path(tmp)) as url:
+        workdir = Path(tmp)
+        setup_django(url, workdir)
+        started = time.perf_counter()
+        tokens = make_apel(args.n)
+        print(
+            f"apel: {len(tokens)} invitations, {args.database}, made in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        third = len(tokens) // 3
+        sets = {"floor": tokens[:third], "sign": tokens[third : 2 * third], "journey": tokens[2 * third :]}
+        for name, chunk in sets.items():
+            (workdir / f"{name}.tokens").write_text("\n".join(chunk) + "\n")
+        png = drawn_png(args.scale)
+        data_url = "data:image/png;base64," + base64.b64encode(png).decode()
+        csrf = secrets.token_hex(16)  # a 32-character CSRF secret, sent as cookie and field
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "agree": "on", "signature": data_url})
+        (workdir / "body").write_text(body)
+        width, height = PAD_CSS[0] * args.scale, PAD_CSS[1] * args.scale
+        print(f"body: a {width}×{height} drawn PNG of {len(png) / 1000:.1f} KB, form body {len(body) / 1000:.1f} KB")
+        port = free_port(args.port)
+        with redis_server(free_port(port + 1), workdir) as redis_url:
+            env = production_environment(url, workdir, redis_url, port)
+            with gunicorn(env, port, args.workers, workdir):
+                print(
+                    f"gunicorn: {args.workers} sync workers on :{port}, DEBUG=0, Redis cache, rate limits on; "
+                    f"wrk: 1 thread, {args.connections} connections, {args.duration} s per scenario; "
+                    f"{os.cpu_count()} CPUs",
+                    flush=True,
+                )
+                run = lambda mode, duration=args.duration: wrk(  # noqa: E731
+                    port, mode, workdir / f"{mode if mode != 'page' else 'sign'}.tokens", workdir / "body", csrf,
+                    duration, args.connections,
+                )  # fmt: skip
+                run("page", 3)  # warm-up: every worker has loaded Django and its connections
+                floor = run("floor")
+                line("floor (lookup + one INSERT)", floor)
+                sign = run("sign")
+                line("signing POST", sign, "sig")
+                journey = None if args.skip_journey else run("journey")
+                if journey:
+                    journey["journeys"] = journey["rate"] / 4
+                    line("journey (4 requests per signer)", journey)
+                    print(f"  {'':<34} {journey['journeys']:8.1f} signers/s through the whole journey")
+            ratio = sign["rate"] / floor["rate"]
+            print(f"  {'ratio signing / floor':<34} {ratio:8.2f}")
+            ok = True
+            for label, result in (("floor", floor), ("signing", sign), ("journey", journey)):
+                if result is None:
+                    continue
+                if result["exhausted"]:
+                    print(f"  {label}: {result['exhausted']} requests reused a link (raise -n)")
+                bad = {k: v for k, v in result["statuses"].items() if k not in ("200", "302")}
+                if bad or result["socket_errors"]:
+                    ok = False
+                    print(f"  {label}: ERRORS {bad} socket errors {result['socket_errors']}")
+            ok &= check_database(sets["sign"], sign["statuses"].get("302", 0), "signing", png, args.connections)
+            if journey:
+                ok &= check_database(
+                    sets["journey"], journey["statuses"].get("302", 0), "journey", png, args.connections
+                )
+            p95 = sign["p95"] / 1000
+            verdict = [
+                ("≥ 150 sig/s", sign["rate"] >= TARGET_RATE),
+                ("p95 ≤ 250 ms", p95 <= TARGET_P95_MS),
+                ("≥ 0.5× floor", ratio >= TARGET_RATIO),
+                ("0 errors, 0 lost, 0 duplicated", ok),
+            ]
+            print("targets: " + ", ".join(f"{name} {'met' if met else 'NOT met'}" for name, met in verdict))
+            if args.drain:
+                rate = drain(env, args.pdf_workers, args.drain)
+                print(
+                    f"PDF drain: {args.pdf_workers} db_workers (queue default) made {rate:.1f} signed PDFs/s "
+                    f"over {args.drain} s with the web server stopped (target ≥ 25)"
+                )
+
+
+@contextmanager
+def database(kind, workdir):
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    with throwaway_database() as url:
+        yield url
+
+
+if __name__ == "__main__":
+    main()

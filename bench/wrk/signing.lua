@@ -1,0 +1,88 @@
+-- wrk script for bench/signing.py. Arguments (after "--"): a file of personal-link
+-- tokens (one per line), a file with the form body (CSRF token, consent, the drawn
+-- PNG as a data URL), and the mode:
+--   sign     POST /t/<token>/            — every request a different link
+--   floor    POST /bench/floor/<token>/  — the floor view, same body
+--   page     GET  /t/<token>/            — warm-up, signs nothing
+--   journey  GET page, POST, GET confirmation, GET the PDF poll — interleaved with a
+--            lag so that each signer's later steps go out after the earlier answered.
+-- done() prints one JSON line: requests, statuses, latency percentiles (µs), exhausted.
+local tokens, body, mode, csrf, lag = {}, nil, nil, nil, 64
+n, statuses, exhausted = 0, {}, 0  -- globals: done() reads them with thread:get
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  local f = io.open(args[2], "rb")
+  body = f:read("*a")
+  f:close()
+  mode = args[3]
+  csrf = args[4]
+  wrk.headers["Cookie"] = "csrftoken=" .. csrf
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.headers["X-Forwarded-Proto"] = "https"
+  wrk.headers["X-Forwarded-For"] = "203.0.113.7"
+  wrk.headers["Referer"] = "https://" .. wrk.host .. ":" .. wrk.port .. "/"
+  wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14) bench-signing"
+end
+
+local function token_at(i)
+  if i > #tokens then
+    exhausted = exhausted + 1
+    i = (i - 1) % #tokens + 1
+  end
+  return tokens[i]
+end
+
+request = function()
+  n = n + 1
+  if mode == "sign" then
+    return wrk.format("POST", "/t/" .. token_at(n) .. "/", nil, body)
+  elseif mode == "floor" then
+    return wrk.format("POST", "/bench/floor/" .. token_at(n) .. "/", nil, body)
+  elseif mode == "page" then
+    return wrk.format("GET", "/t/" .. token_at(n) .. "/")
+  end
+  -- journey: request n is step (n-1)%4 of signer ((n-1)//4 + 1 - step*lag)
+  local step = (n - 1) % 4
+  local signer = math.floor((n - 1) / 4) + 1 - step * lag
+  if signer < 1 then
+    return wrk.format("GET", "/t/" .. token_at(math.floor((n - 1) / 4) + 1) .. "/")
+  end
+  local token = token_at(signer)
+  if step == 0 then
+    return wrk.format("GET", "/t/" .. token .. "/")
+  elseif step == 1 then
+    return wrk.format("POST", "/t/" .. token .. "/", nil, body)
+  elseif step == 2 then
+    return wrk.format("GET", "/t/" .. token .. "/")
+  end
+  return wrk.format("GET", "/t/" .. token .. "/pdf")
+end
+
+response = function(status, headers, resp_body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged, gone = {}, 0
+  for _, thread in ipairs(threads) do
+    local counts = thread:get("statuses")
+    for key, value in pairs(counts) do merged[key] = (merged[key] or 0) + value end
+    gone = gone + thread:get("exhausted")
+  end
+  local parts = {}
+  for key, value in pairs(merged) do parts[#parts + 1] = string.format('"%s": %d', key, value) end
+  io.write(string.format(
+    'WRK-JSON {"requests": %d, "seconds": %.3f, "socket_errors": %d, "statuses": {%s}, ' ..
+    '"p50": %d, "p95": %d, "p99": %d, "max": %d, "exhausted": %d}\n',
+    summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(parts, ", "),
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, gone))
+end
