@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
+from netralitas.lib.text import strip_hidden
 from pledges.models import Signature
 
 USER_AGENT_LENGTH = 500
@@ -46,7 +47,9 @@ def signature_create(*, invitation, image_png, method, ip_address=None, user_age
             method=method,
             signed_at=now,
             ip_address=ip_address,
-            user_agent=(user_agent or "")[:USER_AGENT_LENGTH],
+            # The browser's own words, but nothing hidden: a NUL breaks PostgreSQL and a
+            # direction override would make the trail print something else.
+            user_agent=strip_hidden(user_agent or "")[:USER_AGENT_LENGTH],
         )
         try:
             with transaction.atomic():

@@ -47,6 +47,17 @@ def test_signing_page_shows_the_signer_and_the_pact(client, invitation):
     assert "<script>" not in html  # no inline script: the page runs under CSP
 
 
+def test_hidden_characters_in_the_browser_name_are_not_stored(client, invitation, signature_data_url):
+    """A header is the client's to write: a NUL would break PostgreSQL's INSERT and a
+    direction override would print a different browser name in the trail."""
+    agent = "Mozilla/5.0 \u202eTOOR\u202c (Linux;\x00 Android 10)"
+    response = client.post(
+        sign_url(invitation), {"signature": signature_data_url, "agree": "on"}, HTTP_USER_AGENT=agent
+    )
+    assert response.status_code == 302
+    assert Signature.objects.get(invitation=invitation).user_agent == "Mozilla/5.0 TOOR (Linux; Android 10)"
+
+
 def test_signing_stores_everything_and_shows_the_confirmation(client, invitation, signature_data_url):
     response = post_sign(client, invitation, signature_data_url, REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 302
