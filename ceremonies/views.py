@@ -28,6 +28,7 @@ from ceremonies.forms import (
     UnitFilterForm,
 )
 from ceremonies.models import Ceremony, Invitation
+from ceremonies.readiness import readiness
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
 from roster.access import operator_required
@@ -75,7 +76,7 @@ def ceremony_detail(request, pk):
         "totals": totals,
         "state": ceremony.signing_state(),
         "units": ceremony.invited_units(),
-        "seal": ceremony.seal_status(),
+        "readiness": readiness(ceremony, invited=totals["invited"]),
     }
     return render(request, "ceremonies/detail.html", context)
 
@@ -154,13 +155,17 @@ def set_status(request, pk, status):
     if status not in (Ceremony.Status.OPEN, Ceremony.Status.CLOSED):
         raise Http404
     if status == Ceremony.Status.OPEN:
-        seal = ceremony.seal_status()
-        if not seal.usable:
+        ready = readiness(ceremony)
+        if not ready.certificate.usable:
             messages.error(
                 request,
                 _("Penandatanganan tidak dapat dibuka: %(reason)s Hubungi administrator sistem.")
-                % {"reason": seal.reason},
+                % {"reason": ready.certificate.reason},
             )
+        for problem in ready.problems():
+            if problem != ready.certificate.reason:
+                messages.error(request, _("Penandatanganan tidak dapat dibuka: %(reason)s") % {"reason": problem})
+        if not ready.ready:
             return redirect(ceremony)
     ceremony.status = status
     if status == Ceremony.Status.OPEN and ceremony.signing_closes_at and ceremony.signing_closes_at <= timezone.now():
@@ -174,6 +179,17 @@ def set_status(request, pk, status):
     else:
         messages.success(request, _("Penandatanganan ditutup."))
     return redirect(ceremony)
+
+
+@operator_required
+@require_GET
+def close_confirm(request, pk):
+    """Closing signing asks first (no script needed): who has not signed yet can no
+    longer sign once it is closed."""
+    ceremony = ceremony_for_user(request.user, pk)
+    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("signature"))
+    context = {"ceremony": ceremony, "totals": totals, "unsigned": totals["invited"] - totals["signed"]}
+    return render(request, "ceremonies/close_confirm.html", context)
 
 
 @operator_required
