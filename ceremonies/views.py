@@ -44,8 +44,12 @@ POSTER = gettext_lazy("Poster QR apel “%(title)s”")
 @operator_required
 def index(request):
     """The operator's home: the agency's ceremonies with their signing progress."""
-    ceremonies = Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress()
-    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": timezone.now()})
+    now = timezone.now()
+    ceremonies = sorted(
+        Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress(),
+        key=lambda ceremony: ceremony.list_position(now),
+    )
+    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": now})
 
 
 @operator_required

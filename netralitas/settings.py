@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django_tasks",
     # Before django_tasks_db: its db_worker command (heartbeat, reclaim) replaces the original.
     "jobs",
-    "django_tasks_db",
+    "jobs.apps.TasksDatabaseConfig",  # django_tasks_db, with an Indonesian admin section
     "csp",
     "netralitas",
     "roster",

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from netralitas.lib.spreadsheet import unescape_cell
 from netralitas.lib.text import hidden_characters, is_hidden
 from roster.models import Employee, EmploymentType
 from roster.nip import normalise_nik, normalise_nip, validate_nip
@@ -82,7 +83,7 @@ def parse(table, progress=None):
     columns += [index.get(COLUMNS["unit"]), index.get(COLUMNS["is_active"])]
     parsed, seen = [], {}
     for offset, cells in enumerate(table.rows):
-        values = [cells[i] if i is not None and i < len(cells) else None for i in columns]
+        values = [unescape_cell(cells[i]) if i is not None and i < len(cells) else None for i in columns]
         if not any(_text(value) for value in values):
             continue
         row = _parse_row(table.first_row + offset, values, today)
