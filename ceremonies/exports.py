@@ -93,10 +93,12 @@ def run_invitations_export(job, progress):
         )
 
 
-def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False):
+def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, paper="A4"):
     scope = unit.name if unit else _("semua unit")
     if unsigned_only:
         scope = _("%(scope)s, yang belum menandatangani") % {"scope": scope}
+    if paper != "A4":
+        scope = f"{scope}, {paper}"
     return start_for(
         request,
         kind=Job.Kind.LINK_SHEETS,
@@ -107,6 +109,7 @@ def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False):
             "ceremony": ceremony.pk,
             "unit": unit.pk if unit else None,
             "unsigned_only": unsigned_only,
+            "paper": paper,
             "back_url": ceremony.get_absolute_url(),
         },
     )
@@ -126,7 +129,9 @@ def run_link_sheets(job, progress):
     total = invitations.count()
     progress.stage(_("Menyusun lembar"), total=total)
     with temporary_output(".pdf") as path:
-        pages = printables.write_link_sheets(path, ceremony, invitations, unit=unit, progress=progress.step)
+        pages = printables.write_link_sheets(
+            path, ceremony, invitations, unit=unit, paper=job.params.get("paper", "A4"), progress=progress.step
+        )
         suffix = f"-unit{unit.pk}" if unit else ""
         return Outcome(
             path=path,

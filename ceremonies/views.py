@@ -25,6 +25,7 @@ from ceremonies.forms import (
     InviteSearchForm,
     InviteUnitsForm,
     LinkSheetsForm,
+    PaperForm,
     UnitFilterForm,
 )
 from ceremonies.models import Ceremony, Invitation
@@ -263,7 +264,7 @@ def unsigned(request, pk):
 def poster(request, pk):
     """The A4 apel QR poster to hang at the assembly."""
     ceremony = ceremony_for_user(request.user, pk)
-    data = printables.poster_pdf(ceremony)
+    data = printables.poster_pdf(ceremony, paper=PaperForm(request.GET or None).paper())
     record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
     return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
 
@@ -279,7 +280,8 @@ def link_sheets(request, pk):
     if request.POST.get("unit") and unit is None:
         raise Http404  # not a unit of this apel's agency: a download never widens its scope
     unsigned_only = bool(form.filters().get("belum"))
-    return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only))
+    paper = form.filters().get("kertas") or "A4"
+    return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only, paper=paper))
 
 
 @operator_required
