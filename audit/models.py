@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
         OPEN = "open", _("Membuka penandatanganan")
         CLOSE = "close", _("Menutup penandatanganan")
         LOGIN_BLOCKED = "login_blocked", _("Mengunci masuk staf")
+        REMIND = "remind", _("Mengingatkan")
 
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

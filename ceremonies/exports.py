@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from ceremonies import printables
 from ceremonies.models import Invitation
+from ceremonies.reminders import record_sheet_reminders
 from jobs.engine import Outcome, start_for, temporary_output
 from jobs.models import Job
 from netralitas.lib.dates import timestamp
@@ -93,8 +94,26 @@ def run_invitations_export(job, progress):
         )
 
 
-def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, paper="A4"):
+def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, reminder=False, paper="A4"):
+    """The link sheets' job, on A4 or F4 ``paper``; a ``reminder`` sheet (one unit's
+    non-signers) says so on every page and records a reminder per card
+    (``ceremonies.reminders``)."""
     scope = unit.name if unit else _("semua unit")
+    if reminder:
+        return start_for(
+            request,
+            kind=Job.Kind.LINK_SHEETS,
+            title=_("Lembar pengingat apel “%(title)s” — %(scope)s") % {"title": ceremony.title, "scope": scope},
+            runner="ceremonies.exports.run_link_sheets",
+            agency=ceremony.agency,
+            params={
+                "ceremony": ceremony.pk,
+                "unit": unit.pk,
+                "unsigned_only": True,
+                "reminder": True,
+                "back_url": f"{reverse('ceremonies:unsigned', args=[ceremony.pk])}?unit={unit.pk}",
+            },
+        )
     if unsigned_only:
         scope = _("%(scope)s, yang belum menandatangani") % {"scope": scope}
     if paper != "A4":
@@ -129,10 +148,21 @@ def run_link_sheets(job, progress):
     total = invitations.count()
     progress.stage(_("Menyusun lembar"), total=total)
     with temporary_output(".pdf") as path:
+        reminder = bool(job.params.get("reminder"))
         pages = printables.write_link_sheets(
-            path, ceremony, invitations, unit=unit, paper=job.params.get("paper", "A4"), progress=progress.step
+            path,
+            ceremony,
+            invitations,
+            unit=unit,
+            paper=job.params.get("paper", "A4"),
+            progress=progress.step,
+            reminder=reminder,
         )
+        if reminder:
+            record_sheet_reminders(job, list(invitations.values_list("pk", flat=True)))
         suffix = f"-unit{unit.pk}" if unit else ""
+        if reminder:
+            suffix = f"-pengingat{suffix}"
         return Outcome(
             path=path,
             filename=f"tautan-apel-{ceremony.pk}{suffix}.pdf",

@@ -148,5 +148,11 @@ class PaperForm(FilterForm):
         return self.filters().get("kertas") or "A4"
 
 
+class UnitMessageForm(UnitFilterForm):
+    """Which unit's WhatsApp message for its head, and which part of it."""
+
+    bagian = forms.IntegerField(label=_("bagian"), required=False, min_value=1, max_value=100_000)
+
+
 class InviteSearchForm(FilterForm):
     q = forms.CharField(label=_("Cari pegawai"), required=False, max_length=100)

@@ -346,3 +346,35 @@ class Invitation(models.Model):
     @property
     def public_url(self):
         return settings.PUBLIC_BASE_URL + self.get_absolute_url()
+
+
+class Reminder(models.Model):
+    """One reminder sent to one invited employee who had not signed: a WhatsApp
+    message (to the person, or listing them for their unit head), a printed reminder
+    sheet, or an email (``ceremonies.reminders``). The live board counts the distinct
+    invitations reminded; the audit trail says who sent what."""
+
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        WHATSAPP_UNIT = "whatsapp_unit", _("WhatsApp kepala unit")
+        SHEET = "sheet", _("Lembar pengingat")
+        EMAIL = "email", _("Email")
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("undangan")
+    )
+    channel = models.CharField(_("saluran"), max_length=20, choices=Channel.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The job that sent it (sheets, email): a retried job does not remind twice.
+    job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sent_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pengingat")
+        verbose_name_plural = _("pengingat")
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} — {self.invitation_id}"

@@ -47,7 +47,7 @@ def poster_pdf(ceremony, paper="A4"):
     )
 
 
-def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", progress=None):
+def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", progress=None, reminder=False):
     """The sheets of personal links of ``invitations`` as a PDF at ``path``: eight
     cards per page (``paper``: A4 or F4), to cut and hand out; returns the number of
     pages.
@@ -57,8 +57,11 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", pro
     tuples and drawn in parts of ``PART_PAGES`` pages, joined at the end with pypdf:
     memory does not grow with the apel."""
     agency = ceremony.agency
-    title = f"Tautan pribadi — {ceremony.title}"
+    title = f"{'Pengingat: belum menandatangani' if reminder else 'Tautan pribadi'} — {ceremony.title}"
     header = [f"{agency.name} — {ceremony.title}", f"{_when(ceremony)} · {ceremony.place}"]
+    if reminder:
+        # A reminder sheet says what it is: these people have not signed yet.
+        header[0] = f"PENGINGAT — belum menandatangani · {header[0]}"
     if unit is not None:
         header[1] += f" · Unit: {unit.name}"
     rows = (
@@ -74,7 +77,7 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", pro
         )
         .iterator(chunk_size=2000)
     )
-    link = _link_maker()
+    link = link_maker()
     sheet = Sheet(PAPERS[paper])
     pages = 0
     with tempfile.TemporaryDirectory(prefix="netralitas-sheets-") as work:
@@ -114,7 +117,7 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", pro
     return pages
 
 
-def _link_maker():
+def link_maker():
     """``token → personal link``, with the URL pattern reversed once, not per card."""
     placeholder = "T" * 16
     pattern = settings.PUBLIC_BASE_URL + reverse("pledges:sign", args=[placeholder])

@@ -7,9 +7,10 @@ employees are the ceremony's agency's; ``request.agency`` only for a new apel.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.log import describe, record
 from audit.models import AuditEvent
-from ceremonies import exports, printables
+from ceremonies import exports, printables, reminders
 from ceremonies.access import ceremony_for_user
 from ceremonies.forms import (
     CeremonyForm,
@@ -27,6 +28,7 @@ from ceremonies.forms import (
     LinkSheetsForm,
     PaperForm,
     UnitFilterForm,
+    UnitMessageForm,
 )
 from ceremonies.models import Ceremony, Invitation
 from ceremonies.readiness import readiness
@@ -216,8 +218,8 @@ def board_data(request, pk):
 
 
 def board_numbers(ceremony):
-    """Signed and invited, overall and per unit, plus the latest signers: three
-    queries, however many invitations."""
+    """Signed and invited, overall and per unit, the latest signers and how many were
+    reminded: four queries, however many invitations."""
     rows, overall = ceremony.progress()
     latest = list(
         Invitation.objects.filter(ceremony=ceremony)
@@ -229,6 +231,7 @@ def board_numbers(ceremony):
     return {
         "units": rows,
         "overall": overall,
+        "reminded": reminders.reminded_counts(ceremony),
         "latest": latest,
         "state": ceremony.signing_state(),
         "refreshed_at": timezone.now(),
@@ -238,10 +241,15 @@ def board_numbers(ceremony):
 @operator_required
 @require_GET
 def unsigned(request, pk):
-    """Who has not signed yet, per unit."""
+    """Who has not signed yet, per unit, and the ways to remind them
+    (``ceremonies.reminders``): per person a WhatsApp message; per unit a printed
+    reminder sheet, emails, and a WhatsApp message for the unit head."""
     ceremony = ceremony_for_user(request.user, pk)
     invitations = (
-        ceremony.invitations.unsigned().select_related("employee", "unit").order_by("unit__name", "employee__name")
+        ceremony.invitations.unsigned()
+        .select_related("employee", "unit")
+        .annotate(reminder_count=Count("reminders"))
+        .order_by("unit__name", "employee__name")
     )
     units = list(ceremony.invited_units())
     form = UnitFilterForm(request.GET or None, units=units)
@@ -249,14 +257,113 @@ def unsigned(request, pk):
     if unit is not None:
         invitations = invitations.filter(unit=unit)
     page = Paginator(invitations, 100).get_page(request.GET.get("halaman"))
+    counts = {
+        row["unit"]: row
+        for row in ceremony.invitations.unsigned()
+        .values("unit")
+        .annotate(
+            unsigned=Count("id"),
+            with_phone=Count("id", filter=~Q(employee__phone="")),
+            with_email=Count("id", filter=~Q(employee__email="")),
+        )
+        .order_by()
+    }
     context = {
         "ceremony": ceremony,
         "page": page,
         "units": units,
+        "unit": unit,
         "unit_id": str(unit.pk) if unit else "",
         "form": form,
+        "counts": counts,
+        "unit_counts": counts.get(unit.pk, {}) if unit else {},
+        "unit_messages": reminders.unit_messages(ceremony, unit) if unit else [],
+        "mail_configured": reminders.mail_configured(),
     }
     return render(request, "ceremonies/unsigned.html", context)
+
+
+def _reminder_unit(request, ceremony, form_class=UnitFilterForm):
+    """The unit a reminder is for: one with invitations to this apel, or a 404 — a
+    reminder never widens to all units or reaches another agency's."""
+    form = form_class(request.POST, units=ceremony.invited_units())
+    unit = form.chosen_unit()
+    if unit is None:
+        raise Http404
+    return form, unit
+
+
+def _back_to_unit(ceremony, unit):
+    return redirect(f"{reverse('ceremonies:unsigned', args=[ceremony.pk])}?unit={unit.pk}")
+
+
+@operator_required
+@require_POST
+def remind_whatsapp(request, pk, invitation):
+    """Record a WhatsApp reminder to one person, then open WhatsApp with the message
+    (``wa.me``; without a number WhatsApp asks whom to send it to)."""
+    ceremony = ceremony_for_user(request.user, pk)
+    found = get_object_or_404(ceremony.invitations.select_related("employee", "ceremony__agency"), pk=invitation)
+    if ceremony.invitations.signed().filter(pk=found.pk).exists():
+        messages.info(request, _("%(name)s sudah menandatangani.") % {"name": found.employee.name})
+        return redirect("ceremonies:unsigned", ceremony.pk)
+    reminders.record_whatsapp(request, found)
+    return redirect(reminders.whatsapp_url(found.employee.phone, reminders.whatsapp_text(found)))
+
+
+@operator_required
+@require_POST
+def remind_unit_message(request, pk):
+    """Record that the WhatsApp message for a unit head (one part of it) was copied;
+    the page's script copies it, and without a script the operator does."""
+    ceremony = ceremony_for_user(request.user, pk)
+    form, unit = _reminder_unit(request, ceremony, UnitMessageForm)
+    part = form.filters().get("bagian", 1)
+    invitation_ids = reminders.unit_message_invitations(ceremony, unit, part)
+    if not invitation_ids:
+        raise Http404
+    reminders.record_unit_message(request, ceremony, unit, part, invitation_ids)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    messages.success(
+        request,
+        _("Pesan untuk kepala unit %(unit)s dicatat sebagai terkirim (%(count)s pegawai).")
+        % {"unit": unit.name, "count": len(invitation_ids)},
+    )
+    return _back_to_unit(ceremony, unit)
+
+
+@operator_required
+@require_POST
+def remind_sheet(request, pk):
+    """One click: the reminder sheet of a unit's non-signers (QR and personal code
+    each), made by the link sheets' job."""
+    ceremony = ceremony_for_user(request.user, pk)
+    _form, unit = _reminder_unit(request, ceremony)
+    count = ceremony.invitations.unsigned().filter(unit=unit).count()
+    if not count:
+        messages.info(request, _("Semua pegawai %(unit)s sudah menandatangani.") % {"unit": unit.name})
+        return _back_to_unit(ceremony, unit)
+    reminders.record_sheet(request, ceremony, unit, count)
+    return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=True, reminder=True))
+
+
+@operator_required
+@require_POST
+def remind_email(request, pk):
+    """Email the unit's non-signers whose address is known, in the background."""
+    ceremony = ceremony_for_user(request.user, pk)
+    _form, unit = _reminder_unit(request, ceremony)
+    if not reminders.mail_configured():
+        messages.error(request, reminders.NOT_CONFIGURED)
+        return _back_to_unit(ceremony, unit)
+    if not reminders.email_recipients(ceremony, unit).exists():
+        messages.info(
+            request,
+            _("Tidak ada pegawai %(unit)s yang belum menandatangani dan punya alamat email.") % {"unit": unit.name},
+        )
+        return _back_to_unit(ceremony, unit)
+    return redirect(reminders.start_email_reminders(request, ceremony, unit))
 
 
 @operator_required

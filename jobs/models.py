@@ -44,6 +44,7 @@ class Job(models.Model):
         RECAP_PDF = "recap_pdf", _("Rekap PDF")
         RECAP_TABLE = "recap_table", _("Rekap tabel")
         TRAIL_EXPORT = "trail_export", _("Ekspor jejak audit")
+        EMAIL_REMINDERS = "email_reminders", _("Pengingat email")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Menunggu")

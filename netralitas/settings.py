@@ -188,7 +188,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        # The WhatsApp reminder is a form that records, then redirects to wa.me (which
+        # goes on to api.whatsapp.com): a browser checks form-action on each redirect.
+        "form-action": [SELF, "https://wa.me", "https://api.whatsapp.com"],
     }
 }
 

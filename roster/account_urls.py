@@ -1,5 +1,5 @@
 """Staff account pages under ``/akun/``: Django's own names (``login``,
-``password_reset``…), with the throttled login and the mail-aware password reset
+``password_reset``…), with the throttled login and password change and the mail-aware password reset
 of ``roster.accounts``."""
 
 from django.contrib.auth import views as auth_views
@@ -10,7 +10,7 @@ from roster import accounts
 urlpatterns = [
     path("login/", accounts.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("password_reset/done/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -14,7 +14,7 @@ import smtplib
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 ACCOUNT_FAILURES = "5/15m"
 ADDRESS_FAILURES = "30/15m"
 RESET_REQUESTS = "5/15m"  # reset mails asked from one address
+# Wrong current passwords on the password change page, per account: a session left
+# open on a shared office computer must not let a stranger guess the password.
+CHANGE_FAILURES = "5/15m"
 
 THROTTLED = _(
     "Terlalu banyak percobaan masuk yang gagal untuk akun ini atau dari alamat jaringan ini. "
@@ -46,6 +49,13 @@ THROTTLED = _(
 # Trail descriptions, stored in Indonesian whatever the page language.
 BLOCKED_ACCOUNT = _("Masuk staf dikunci sementara untuk akun “%(username)s”: %(count)s kali kata sandi salah")
 BLOCKED_ADDRESS = _("Masuk staf dikunci sementara untuk alamat %(address)s: %(count)s percobaan gagal")
+CHANGE_THROTTLED = _(
+    "Terlalu banyak kata sandi lama yang salah untuk akun ini. Demi keamanan, penggantian kata "
+    "sandi dikunci sementara: coba lagi dalam %(minutes)s menit."
+)
+BLOCKED_CHANGE = _(
+    "Penggantian kata sandi dikunci sementara untuk akun “%(username)s”: %(count)s kali kata sandi lama salah"
+)
 MAIL_FAILED = _(
     "Email tidak dapat dikirim saat ini, jadi tidak ada email yang terkirim. "
     "Coba lagi beberapa saat lagi atau hubungi administrator."
@@ -71,7 +81,7 @@ class ThrottledLoginMixin:
     def clean(self):
         blocked = [usage for usage in self._usages(increment=False) if usage["count"] >= usage["limit"]]
         if blocked:
-            minutes = max(1, -(-max(usage["time_left"] for usage in blocked) // 60))
+            minutes = max(_minutes_left(usage) for usage in blocked)
             raise ValidationError(THROTTLED, code="throttled", params={"minutes": minutes})
         try:
             return super().clean()
@@ -125,6 +135,65 @@ class StaffLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "password_reset_enabled": settings.PASSWORD_RESET_ENABLED}
+
+
+def _user_key(group, request):
+    return str(request.user.pk)
+
+
+def _minutes_left(usage):
+    return max(1, -(-usage["time_left"] // 60))
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form, with the wrong current passwords counted per
+    account: past the limit even the right one is refused for a while, and the
+    moment of the lock is written to the trail."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def _usage(self, *, increment):
+        usage = get_usage(
+            self.request, group="password-change", key=_user_key, rate=CHANGE_FAILURES, increment=increment
+        )
+        return usage or {"count": 0, "limit": 1, "time_left": 0}
+
+    def clean_old_password(self):
+        usage = self._usage(increment=False)
+        if usage["count"] >= usage["limit"]:
+            raise ValidationError(CHANGE_THROTTLED, code="throttled", params={"minutes": _minutes_left(usage)})
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            usage = self._usage(increment=True)
+            if usage["count"] == usage["limit"]:
+                target = getattr(self.user, "staff_profile", None) or self.user
+                record(
+                    self.request,
+                    AuditEvent.Action.LOGIN_BLOCKED,
+                    target,
+                    BLOCKED_CHANGE,
+                    username=self.user.get_username(),
+                    count=usage["count"],
+                )
+            raise
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The password change page: a throttled attempt answers 429 with the message."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error("old_password", "throttled"):
+            response.status_code = 429
+        return response
 
 
 class MailedPasswordResetForm(PasswordResetForm):

@@ -15,6 +15,7 @@ from netralitas.lib.admin import SafeChoicesAdminMixin
 from netralitas.lib.dates import validate_sensible_date
 from netralitas.lib.text import VisibleTextFormMixin
 from roster.accounts import AdminLoginForm
+from roster.contact import normalise_phone
 from roster.forms import RosterUploadForm
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
@@ -60,11 +61,27 @@ class AdminRosterUploadForm(RosterUploadForm):
     field_order = ["agency", "file", "full_roster"]
 
 
+class EmployeeAdminForm(forms.ModelForm):
+    # Typed in any usual way (+62 812-…), wider than the stored 628…: roster.contact.
+    phone = forms.CharField(label=_("Nomor HP"), max_length=30, required=False)
+
+    class Meta:
+        model = Employee
+        fields = [
+            *("agency", "unit", "employment_type", "nip", "nik", "name", "rank", "position"),
+            *("phone", "email", "is_active"),
+        ]
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data.get("phone"))
+
+
 @admin.register(Employee)
 class EmployeeAdmin(AuditedAdminMixin, SafeChoicesAdminMixin, ExportMixin, admin.ModelAdmin):
     """The roster in the admin; its import runs the operator's import path
     (``roster.imports``) for an agency the administrator chooses."""
 
+    form = EmployeeAdminForm
     resource_classes = [EmployeeResource]
     import_export_change_list_template = "admin/roster/employee/change_list.html"
     list_display = ("name", "nip", "employment_type", "rank", "position", "unit", "agency", "is_active")

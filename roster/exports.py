@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from jobs.engine import Outcome, start_for, temporary_output
 from jobs.models import Job
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
+from roster.contact import local_phone
 from roster.models import Employee, EmploymentType
 from roster.resources import COLUMNS
 
-WIDTHS = [22, 20, 36, 16, 24, 36, 36, 8]
+WIDTHS = [22, 20, 36, 16, 24, 36, 36, 8, 18, 32]
 
 
 def start_roster_export(request, agency, file_format):
@@ -40,9 +41,15 @@ def run_roster_export(job, progress):
             position,
             unit or "",
             _("Ya") if active else _("Tidak"),
+            local_phone(phone),  # 0812-3456-7890: text to Excel, read back by the import
+            email,
         )
-        for nip, nik, name, kind, rank, position, unit, active in employees.order_by("unit__name", "name", "pk")
-        .values_list("nip", "nik", "name", "employment_type", "rank", "position", "unit__name", "is_active")
+        for nip, nik, name, kind, rank, position, unit, active, phone, email in employees.order_by(
+            "unit__name", "name", "pk"
+        )
+        .values_list(
+            "nip", "nik", "name", "employment_type", "rank", "position", "unit__name", "is_active", "phone", "email"
+        )
         .iterator(chunk_size=2000)
     )
     with temporary_output(f".{file_format}") as path:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.forms import FilterForm
 from netralitas.lib.text import validate_visible
+from roster.contact import normalise_email, normalise_phone
 from roster.models import Employee, EmploymentType, Unit
 from roster.nip import normalise_nik, normalise_nip
 from roster.reading import RosterFileError, check_upload
@@ -13,7 +14,10 @@ from roster.reading import RosterFileError, check_upload
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Berkas daftar pegawai (.xlsx atau .csv)"),
-        help_text=_("Kolom: NIP, NIK, Nama, Jenis Kepegawaian, Pangkat/Golongan, Jabatan, Unit Kerja, Aktif."),
+        help_text=_(
+            "Kolom: NIP, NIK, Nama, Jenis Kepegawaian, Pangkat/Golongan, Jabatan, Unit Kerja, Aktif; "
+            "boleh juga Nomor HP dan Email."
+        ),
     )
     full_roster = forms.BooleanField(
         label=_("Ini daftar lengkap: tandai nonaktif pegawai aktif yang tidak tercantum di berkas"),
@@ -97,10 +101,20 @@ class EmployeeForm(forms.ModelForm):
     # Wider than the stored 18/16 digits: people type NIPs with spaces.
     nip = forms.CharField(label=_("NIP / NI PPPK"), max_length=40, required=False)
     nik = forms.CharField(label=_("NIK"), max_length=40, required=False)
+    # Typed in any usual way (0812-…, +62 812 …); stored as 628… (roster.contact).
+    phone = forms.CharField(
+        label=_("Nomor HP"),
+        max_length=30,
+        required=False,
+        help_text=_("Nomor seluler (WhatsApp) untuk pengingat, mis. 0812-3456-7890. Boleh kosong."),
+    )
+    email = forms.CharField(
+        label=_("Email"), max_length=254, required=False, help_text=_("Untuk pengingat. Boleh kosong.")
+    )
 
     class Meta:
         model = Employee
-        fields = ["employment_type", "nip", "nik", "name", "rank", "position", "unit", "is_active"]
+        fields = ["employment_type", "nip", "nik", "name", "rank", "position", "unit", "phone", "email", "is_active"]
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,6 +122,16 @@ class EmployeeForm(forms.ModelForm):
         self.fields["unit"].queryset = Unit.objects.filter(agency=agency).order_by("name")
         self.fields["nip"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["nik"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.fields["email"].widget.attrs.update({"inputmode": "email", "autocomplete": "off"})
+        if self.instance.phone and not self.is_bound:
+            self.initial["phone"] = self.instance.phone_local
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data.get("phone"))
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data.get("email"))
 
     def clean_nip(self):
         raw = (self.cleaned_data.get("nip") or "").strip()

@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 
 from netralitas.lib.spreadsheet import unescape_cell
 from netralitas.lib.text import hidden_characters, is_hidden
+from roster.contact import local_phone, normalise_email, normalise_phone
 from roster.models import Employee, EmploymentType
 from roster.nip import normalise_nik, normalise_nip, validate_nip
 from roster.resources import COLUMNS, EMPLOYMENT_ALIASES, FALSE_WORDS, HEADER_ALIASES, TRUE_WORDS
 
-# Parsed row: [spreadsheet row, nip, nik, name, type, rank, position, unit, active, [errors]]
-ROW, NIP, NIK, NAME, TYPE, RANK, POSITION, UNIT, ACTIVE, ERRORS = range(10)
+# Parsed row: [spreadsheet row, nip, nik, name, type, rank, position, unit, active, phone, email, [errors]]
+# phone and email are None when the file has no such column: the stored value stays.
+ROW, NIP, NIK, NAME, TYPE, RANK, POSITION, UNIT, ACTIVE, PHONE, EMAIL, ERRORS = range(12)
 LENGTHS = {
     NAME: (COLUMNS["name"], Employee._meta.get_field("name").max_length),
     RANK: (COLUMNS["rank"], Employee._meta.get_field("rank").max_length),
@@ -81,12 +83,19 @@ def parse(table, progress=None):
             index[key] = position
     columns = [index.get(COLUMNS[name]) for name in ("nip", "nik", "name", "employment_type", "rank", "position")]
     columns += [index.get(COLUMNS["unit"]), index.get(COLUMNS["is_active"])]
+    contact_columns = [index.get(COLUMNS["phone"]), index.get(COLUMNS["email"])]
     parsed, seen = [], {}
     for offset, cells in enumerate(table.rows):
+        # What our export escaped comes back as it was (netralitas.lib.spreadsheet).
         values = [unescape_cell(cells[i]) if i is not None and i < len(cells) else None for i in columns]
-        if not any(_text(value) for value in values):
+        contact = [
+            (unescape_cell(cells[i]) if i < len(cells) else None) if i is not None else ABSENT for i in contact_columns
+        ]
+        if not any(_text(value) for value in values) and not any(
+            value is not ABSENT and _text(value) for value in contact
+        ):
             continue
-        row = _parse_row(table.first_row + offset, values, today)
+        row = _parse_row(table.first_row + offset, values, today, contact)
         key = row_key(row)
         if key:
             seen.setdefault(key, []).append(row)
@@ -114,7 +123,28 @@ def row_key(row):
     return None
 
 
-def _parse_row(number, values, today):
+ABSENT = object()  # a column the file does not have
+
+
+def _parse_contact(raw_phone, raw_email, errors):
+    """The row's phone (canonical) and email, ``None`` for a column the file lacks."""
+    phone = email = None
+    if raw_phone is not ABSENT:
+        try:
+            phone = normalise_phone(raw_phone if isinstance(raw_phone, int | float) else _text(raw_phone))
+        except ValidationError as exc:
+            errors.extend(printable(message) for message in exc.messages)
+            phone = ""
+    if raw_email is not ABSENT:
+        try:
+            email = normalise_email(_text(raw_email))
+        except ValidationError as exc:
+            errors.extend(printable(message) for message in exc.messages)
+            email = ""
+    return phone, email
+
+
+def _parse_row(number, values, today, contact=(ABSENT, ABSENT)):
     raw_nip, raw_nik, raw_name, raw_type, raw_rank, raw_position, raw_unit, raw_active = values
     errors = []
     nip = nik = None
@@ -145,7 +175,7 @@ def _parse_row(number, values, today):
     elif active_text and active_text not in TRUE_WORDS:
         errors.append(_("Kolom Aktif berisi “%(value)s”; isi Ya atau Tidak.") % {"value": _text(raw_active)[:40]})
     row = [number, nip, nik, _text(raw_name), employment_type, _text(raw_rank), _text(raw_position)]
-    row += [_text(raw_unit), is_active, errors]
+    row += [_text(raw_unit), is_active, *_parse_contact(*contact, errors), errors]
     for slot, (label, limit) in LENGTHS.items():
         value = row[slot]
         if len(value) > limit:
@@ -254,7 +284,8 @@ def _existing(rows):
     nips = [row[NIP] for row in rows if row[NIP]]
     niks = [row[NIK] for row in rows if row[NIK]]
     found = {}
-    fields = ("id", "agency_id", "unit_id", "is_active", "position", *(name for name, _slot in COMPARED))
+    fields = ("id", "agency_id", "unit_id", "is_active", "position", "phone", "email")
+    fields += tuple(name for name, _slot in COMPARED)
     for start in range(0, max(len(nips), len(niks)), LOOKUP_CHUNK):
         query = Q(nip__in=nips[start : start + LOOKUP_CHUNK]) | Q(nik__in=niks[start : start + LOOKUP_CHUNK])
         for employee in Employee.objects.filter(query).values(*fields):
@@ -277,6 +308,10 @@ def _changes(employee, row, unit_id, unit_names):
         (COLUMNS["unit"], unit_names.get(employee["unit_id"]), unit_names.get(unit_id)),
         (COLUMNS["is_active"], _yes_no(employee["is_active"]), _yes_no(row[ACTIVE])),
     ]
+    if row[PHONE] is not None:
+        pairs.append((COLUMNS["phone"], local_phone(employee["phone"]), local_phone(row[PHONE])))
+    if row[EMAIL] is not None:
+        pairs.append((COLUMNS["email"], employee["email"], row[EMAIL]))
     return [f"{label}: {old or '–'} → {new or '–'}" for label, old, new in pairs if (old or None) != (new or None)]
 
 
@@ -285,7 +320,10 @@ def _yes_no(value):
 
 
 def _values(row, units):
+    """The row's fields; a contact column the file lacks is left out (kept as stored)."""
+    contact = {name: row[slot] for name, slot in (("phone", PHONE), ("email", EMAIL)) if row[slot] is not None}
     return {
+        **contact,
         "nip": row[NIP],
         "nik": row[NIK],
         "name": row[NAME],
@@ -349,7 +387,19 @@ def _store(planned, entries, save, *, entry_row):
     return stored
 
 
-INSERTED = ("agency", "unit", "employment_type", "nip", "nik", "name", "rank", "position", "is_active")
+INSERTED = (
+    "agency",
+    "unit",
+    "employment_type",
+    "nip",
+    "nik",
+    "name",
+    "rank",
+    "position",
+    "is_active",
+    "phone",
+    "email",
+)
 
 
 def _insert(agency, rows, now, units):
@@ -377,6 +427,8 @@ def _insert(agency, rows, now, units):
                     values["rank"],
                     values["position"],
                     values["is_active"],
+                    values.get("phone", ""),
+                    values.get("email", ""),
                     now,
                     now,
                 )
@@ -385,7 +437,11 @@ def _insert(agency, rows, now, units):
 
 def _update(agency, entries, now, units):
     employees = [Employee(pk=pk, agency=agency, updated_at=now, **_values(row, units)) for row, pk, _changes in entries]
-    Employee.objects.bulk_update(employees, [*WRITTEN[:6], "unit", "is_active", "updated_at"])
+    fields = [*WRITTEN[:6], "unit", "is_active", "updated_at"]
+    first = entries[0][0] if entries else None
+    # Every row of one file has the same columns: a contact column is written if the file has it.
+    fields += [name for name, slot in (("phone", PHONE), ("email", EMAIL)) if first and first[slot] is not None]
+    Employee.objects.bulk_update(employees, fields)
 
 
 REFUSALS = {

@@ -17,6 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.dates import zone_abbreviation
 from netralitas.lib.text import CleanTextMixin
+from roster.contact import (
+    EMAIL_PATTERN,
+    PHONE_MAX_LENGTH,
+    PHONE_PATTERN,
+    local_phone,
+    mask_phone,
+    normalise_email,
+    normalise_phone,
+)
 from roster.identity import Identifier
 from roster.nip import normalise_nik, validate_nip
 
@@ -215,6 +224,16 @@ class Employee(CleanTextMixin, models.Model):
     name = models.CharField(_("nama lengkap dengan gelar"), max_length=200)
     rank = models.CharField(_("pangkat/golongan"), max_length=100, blank=True)
     position = models.CharField(_("jabatan"), max_length=300, blank=True)
+    # Optional, for reminders (``ceremonies.reminders``): never on a public page;
+    # masked outside the operator's pages (``roster.contact``).
+    phone = models.CharField(
+        _("nomor HP"),
+        max_length=PHONE_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text=_("Nomor seluler (WhatsApp), mis. 0812-3456-7890. Boleh kosong."),
+    )
+    email = models.EmailField(_("email"), blank=True, default="", help_text=_("Untuk pengingat. Boleh kosong."))
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
@@ -237,6 +256,10 @@ class Employee(CleanTextMixin, models.Model):
                 | Q(employment_type="NON_ASN", nip__isnull=True, nik__isnull=False),
                 name="employee_identifier_matches_type",
             ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=PHONE_PATTERN), name="employee_phone_canonical"
+            ),
+            models.CheckConstraint(condition=Q(email="") | Q(email__regex=EMAIL_PATTERN), name="employee_email_shape"),
         ]
         indexes = [models.Index(fields=["agency", "unit", "is_active"], name="employee_agency_unit")]
 
@@ -247,6 +270,16 @@ class Employee(CleanTextMixin, models.Model):
     def identifier(self):
         kind = "NI PPPK" if self.employment_type == EmploymentType.PPPK else "NIP"
         return Identifier.of(self.nip, self.nik, kind)
+
+    @property
+    def phone_local(self):
+        """The number as people write it (``0812-3456-7890``): the operator's pages only."""
+        return local_phone(self.phone)
+
+    @property
+    def phone_masked(self):
+        """``0812*****890``: for pages outside the operator's (auditors, the trail)."""
+        return mask_phone(self.phone)
 
     def clean(self):
         errors = {}
@@ -268,6 +301,11 @@ class Employee(CleanTextMixin, models.Model):
                 self.nik = normalise_nik(self.nik)
             except ValidationError as exc:
                 errors["nik"] = exc.messages
+        for name, normalise in (("phone", normalise_phone), ("email", normalise_email)):
+            try:
+                setattr(self, name, normalise(getattr(self, name)))
+            except ValidationError as exc:
+                errors[name] = exc.messages
         if self.unit_id and self.agency_id and self.unit.agency_id != self.agency_id:
             errors["unit"] = _("Unit kerja harus dari instansi yang sama.")
         if errors:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from netralitas.lib.spreadsheet import FormulaSafeExportMixin
+from roster.contact import local_phone
 from roster.models import Employee, EmploymentType
 
 # Column titles in our template, and the other spellings found in real rosters.
@@ -21,6 +22,9 @@ COLUMNS = {
     "position": "Jabatan",
     "unit": "Unit Kerja",
     "is_active": "Aktif",
+    # Optional contact columns (reminders): a file without them leaves them as stored.
+    "phone": "Nomor HP",
+    "email": "Email",
 }
 HEADER_ALIASES = {
     "nip": "NIP",
@@ -47,6 +51,24 @@ HEADER_ALIASES = {
     "perangkat daerah": "Unit Kerja",
     "opd": "Unit Kerja",
     "aktif": "Aktif",
+    "nomor hp": "Nomor HP",
+    "no hp": "Nomor HP",
+    "no. hp": "Nomor HP",
+    "hp": "Nomor HP",
+    "nomor handphone": "Nomor HP",
+    "no handphone": "Nomor HP",
+    "nomor ponsel": "Nomor HP",
+    "nomor whatsapp": "Nomor HP",
+    "no wa": "Nomor HP",
+    "no. wa": "Nomor HP",
+    "whatsapp": "Nomor HP",
+    "telepon": "Nomor HP",
+    "no telp": "Nomor HP",
+    "no. telp": "Nomor HP",
+    "email": "Email",
+    "e-mail": "Email",
+    "alamat email": "Email",
+    "surel": "Email",
 }
 EMPLOYMENT_ALIASES = {
     "pns": EmploymentType.PNS,
@@ -80,6 +102,11 @@ class ActiveWidget(widgets.Widget):
         return _("Ya") if value else _("Tidak")
 
 
+class PhoneWidget(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return local_phone(value)
+
+
 class UnitWidget(widgets.Widget):
     def render(self, value, obj=None, **kwargs):
         return value.name if value else ""
@@ -101,10 +128,12 @@ class EmployeeResource(FormulaSafeExportMixin, resources.ModelResource):
     position = fields.Field(attribute="position", column_name=COLUMNS["position"])
     unit = fields.Field(attribute="unit", column_name=COLUMNS["unit"], widget=UnitWidget())
     is_active = fields.Field(attribute="is_active", column_name=COLUMNS["is_active"], widget=ActiveWidget())
+    phone = fields.Field(attribute="phone", column_name=COLUMNS["phone"], widget=PhoneWidget())
+    email = fields.Field(attribute="email", column_name=COLUMNS["email"])
 
     class Meta:
         model = Employee
-        fields = ("nip", "nik", "name", "employment_type", "rank", "position", "unit", "is_active")
+        fields = ("nip", "nik", "name", "employment_type", "rank", "position", "unit", "is_active", "phone", "email")
 
     def __init__(self, agency=None, **kwargs):
         super().__init__(**kwargs)

@@ -168,10 +168,11 @@ def roster_template(request):
     for index, header in enumerate(headers, start=1):
         letter = openpyxl.utils.get_column_letter(index)
         sheet.column_dimensions[letter].width = 24 if header not in ("Nama", "Jabatan") else 40
-        if header in (COLUMNS["nip"], COLUMNS["nik"]):
+        if header in (COLUMNS["nip"], COLUMNS["nik"], COLUMNS["phone"]):
             for row in range(2, 5002):
                 sheet.cell(row=row, column=index).number_format = "@"
-    sheet.append(["198001012005011001", "", "Contoh Nama, S.E.", "PNS", "Penata Muda (III/a)", "Analis", "", "Ya"])
+    example = ["198001012005011001", "", "Contoh Nama, S.E.", "PNS", "Penata Muda (III/a)", "Analis", "", "Ya"]
+    sheet.append([*example, "0812-3456-7890", "contoh.nama@instansi.go.id"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return attachment(buffer.getvalue(), XLSX().get_content_type(), "templat-daftar-pegawai.xlsx")

@@ -277,6 +277,17 @@ def wait_for(condition, timeout=60, interval=0.1):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback (``tests/smtp.py``), the app's mail settings
+    pointed at it; yields its inbox."""
+    from tests import smtp
+
+    inbox, controller = smtp.start(settings)
+    yield inbox
+    controller.stop()
+
+
 @pytest.fixture(scope="session")
 def test_pki(tmp_path_factory):
     """The local PKI with its TSA, OCSP and CRLs over HTTP (tests/pki.py), one per session."""

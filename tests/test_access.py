@@ -32,7 +32,7 @@ class Route:
     args: object = None  # callable(world, side) -> list of URL arguments
     method: str = "get"
     ok: object = 200
-    data: dict = field(default_factory=dict)
+    data: object = field(default_factory=dict)  # a dict, or callable(world, side) -> dict
     scoped: bool = True  # False: the arguments name no object of an agency (a file format)
     only: dict = field(default_factory=dict)  # role -> status, where a role is answered differently
 
@@ -49,6 +49,11 @@ def obj(attribute, *more):
 
 def ceremony_and(*extra):
     return lambda world, side: [getattr(world, f"ceremony_{side}").pk, *extra]
+
+
+def unit_of_side(world, side):
+    """POST data naming the unit of the side's ceremony (a reminder is for one unit)."""
+    return {"unit": getattr(world, f"unit_{side}").pk}
 
 
 ROUTES = [
@@ -92,6 +97,16 @@ ROUTES = [
     Route("ceremonies:board", "operator", obj("ceremony")),
     Route("ceremonies:board_data", "operator", obj("ceremony")),
     Route("ceremonies:unsigned", "operator", obj("ceremony")),
+    Route(
+        "ceremonies:remind_whatsapp",
+        "operator",
+        lambda world, side: [getattr(world, f"ceremony_{side}").pk, getattr(world, f"invitations_{side}")[1].pk],
+        method="post",
+        ok=302,  # to wa.me
+    ),
+    Route("ceremonies:remind_unit_message", "operator", obj("ceremony"), method="post", ok=302, data=unit_of_side),
+    Route("ceremonies:remind_sheet", "operator", obj("ceremony"), method="post", ok=302, data=unit_of_side),
+    Route("ceremonies:remind_email", "operator", obj("ceremony"), method="post", ok=302, data=unit_of_side),
     Route("ceremonies:poster", "operator", obj("ceremony")),
     Route("ceremonies:link_sheets", "operator", obj("ceremony"), method="post", ok=302),
     Route("ceremonies:invitations_export", "operator", ceremony_and("csv"), method="post", ok=302),
@@ -205,8 +220,8 @@ def matrix_world(world, sign):
     return world
 
 
-def answer(client, route, url):
-    response = getattr(client, route.method)(url, route.data)
+def answer(client, route, url, data):
+    response = getattr(client, route.method)(url, data)
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)  # finish a streamed download, as a browser would
     if response.status_code == 302 and response["Location"].startswith(reverse("login")):
@@ -229,6 +244,7 @@ def test_access_matrix(client, matrix_world, route):
             client.force_login(getattr(world, role))
         for side, url in urls.items():
             want[(role, side)] = expected(route, role, side)
-            got[(role, side)] = answer(client, route, url)
+            data = route.data(world, side) if callable(route.data) else route.data
+            got[(role, side)] = answer(client, route, url, data)
     wrong = {key: f"got {got[key]}, want {want[key]}" for key in want if got[key] != want[key]}
     assert not wrong, f"{route.name}: {wrong}"

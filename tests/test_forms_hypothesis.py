@@ -120,6 +120,8 @@ def employee_data(world):
         "rank": "Penata (III/c)",
         "position": "Analis",
         "unit": str(world.unit_a.pk),
+        "phone": "+62 812-3456-7890",
+        "email": "budi@example.go.id",
         "is_active": "on",
     }
 
@@ -129,6 +131,19 @@ def login_request(data):
     request.session = {}
     request.user = AnonymousUser()
     return request
+
+
+def _signed_in_request(user, data):
+    request = RequestFactory().post("/akun/password_change/", data, REMOTE_ADDR="10.9.8.7")
+    request.session = {}
+    request.user = user
+    return request
+
+
+def password_change_form(world, data):
+    from roster.accounts import ThrottledPasswordChangeForm
+
+    return ThrottledPasswordChangeForm(world.operator_a, data, request=_signed_in_request(world.operator_a, data))
 
 
 def project_form(path, **kwargs):
@@ -283,6 +298,15 @@ FORMS = [
         lambda w: {"username": "admin_x", "password": "rahasia-uji-123"},
     ),
     Entry(
+        "roster.accounts.ThrottledPasswordChangeForm",
+        password_change_form,
+        lambda w: {
+            "old_password": "rahasia-uji-123",
+            "new_password1": "kata-sandi-baru-yang-panjang-9",
+            "new_password2": "kata-sandi-baru-yang-panjang-9",
+        },
+    ),
+    Entry(
         "roster.accounts.MailedPasswordResetForm",
         project_form("roster.accounts.MailedPasswordResetForm"),
         lambda w: {"email": "operator@example.go.id"},
@@ -319,6 +343,12 @@ FORMS = [
         "ceremonies.forms.PaperForm",
         project_form("ceremonies.forms.PaperForm"),
         lambda w: {"kertas": "F4"},
+        [trail_text_is_clean],
+    ),
+    Entry(
+        "ceremonies.forms.UnitMessageForm",
+        project_form("ceremonies.forms.UnitMessageForm", extra=lambda w: {"units": _units(w)}),
+        lambda w: {"unit": str(w.unit_a.pk), "bagian": "1"},
         [trail_text_is_clean],
     ),
     Entry(
@@ -394,7 +424,12 @@ def project_form_classes():
     return found
 
 
-ADMIN_FORMS = {"roster.admin.UserChangeForm", "roster.admin.UserCreationForm", "roster.admin.GroupForm"}
+ADMIN_FORMS = {
+    "roster.admin.UserChangeForm",
+    "roster.admin.UserCreationForm",
+    "roster.admin.GroupForm",
+    "roster.admin.EmployeeAdminForm",
+}
 
 
 def test_every_form_is_covered():

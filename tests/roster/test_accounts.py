@@ -2,25 +2,22 @@
 admin alike, recorded in the trail), and a password reset that really mails its
 link — through a real SMTP server (aiosmtpd) on loopback — or says it cannot."""
 
-import email
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from pledges.views import APEL_SESSION_KEY
-from roster.accounts import ACCOUNT_FAILURES, ADDRESS_FAILURES
+from roster.accounts import ACCOUNT_FAILURES, ADDRESS_FAILURES, CHANGE_FAILURES
+from tests.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "rahasia-uji-123"  # tests.factories.user
 ACCOUNT_LIMIT = int(ACCOUNT_FAILURES.split("/")[0])
 ADDRESS_LIMIT = int(ADDRESS_FAILURES.split("/")[0])
-SMTP_PORTS = range(18425, 18450)  # this worktree's port range
 
 
 def login(client, username, password, address="10.0.0.1", url=None):
@@ -88,39 +85,29 @@ def test_signers_at_the_apel_are_not_touched_by_a_locked_login(client, world):
     assert response.status_code == 302 and invitation.pk in client.session[APEL_SESSION_KEY]
 
 
+def change_password(client, old, new="kata-sandi-baru-yang-panjang-9"):
+    return client.post(reverse("password_change"), {"old_password": old, "new_password1": new, "new_password2": new})
+
+
+def test_wrong_current_passwords_lock_the_password_change(client, world):
+    client.force_login(world.operator_a)
+    for _ in range(int(CHANGE_FAILURES.split("/")[0])):
+        response = change_password(client, "tebakan-salah")
+        assert response.status_code == 200 and "salah" in response.content.decode()
+    response = change_password(client, PASSWORD)
+    assert response.status_code == 429
+    assert "penggantian kata sandi dikunci sementara" in response.content.decode()
+    world.operator_a.refresh_from_db()
+    assert world.operator_a.check_password(PASSWORD)
+    (event,) = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_BLOCKED)
+    assert "operator_a" in event.description and event.agency == world.agency_a
+
+    # The lock is the account's: another operator changes theirs at once.
+    client.force_login(world.operator_b)
+    assert change_password(client, PASSWORD)["Location"] == reverse("password_change_done")
+
+
 # -- password reset --------------------------------------------------------------------
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port():
-    for port in SMTP_PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port for the SMTP server")
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback, and the app's mail settings pointed at it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.PASSWORD_RESET_ENABLED = True
-    settings.PUBLIC_BASE_URL = "https://netralitas.example.go.id"
-    yield inbox
-    controller.stop()
 
 
 def test_reset_mails_a_link_that_sets_a_new_password(client, world, smtp_server):
