@@ -176,6 +176,7 @@ def test_host_0000_prints_the_lan_address_and_a_qr_code_a_phone_can_scan(run, tm
     url = server.address()
     assert url == f"http://{lan}:{PORT_LAN}/"
     server.wait_for("Pindai dengan ponsel")
+    server.wait_for("Performing system checks")  # printed after the whole QR code
     assert _scan_terminal_qr(server.lines, tmp_path) == url
 
     # The LAN address is served (ALLOWED_HOSTS follows it), with its own error pages.
@@ -235,6 +236,7 @@ def _scan_terminal_qr(lines, tmp_path):
         top = [char in "█▀" for char in line]
         bottom = [char in "█▄" for char in line]
         rows.extend([top, bottom])
+    assert rows, "a QR code under the address"
     scale = 8
     image = Image.new("L", (len(rows[0]) * scale, len(rows) * scale), 0)
     for y, row in enumerate(rows):
