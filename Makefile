@@ -18,9 +18,9 @@ BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
 .PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing sysdeps sysdeps-test setup setup-dev messages clean
 
+# HOST=0.0.0.0 serves the network and prints the LAN address and a QR code for a phone.
 run: sysdeps setup
-	@echo "Netralitas: http://$(HOST):$(PORT)  (akun demo: lihat README)"
-	DEBUG=$${DEBUG:-1} bin/run-dev $(HOST) $(PORT)
+	@bin/run-dev $(HOST) $(PORT)
 
 test: sysdeps-test setup-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)

@@ -72,6 +72,15 @@ def record_for(user, ip_address, action, target, message, /, *, actor_name=None,
     )
 
 
+def object_type_names():
+    """``{"ceremony": "apel", "employee": "pegawai", …}``: the recorded object types
+    (model names) as people say them, in Indonesian (documents are)."""
+    from django.apps import apps
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return {model._meta.model_name: str(model._meta.verbose_name) for model in apps.get_models()}
+
+
 def describe(message, **params):
     """``message % params`` in the site's language (Indonesian), whatever language
     the page was in: the trail is evidence and reads the same for everyone."""

@@ -94,9 +94,10 @@ def run_invitations_export(job, progress):
         )
 
 
-def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, reminder=False):
-    """The link sheets' job; a ``reminder`` sheet (one unit's non-signers) says so on
-    every page and records a reminder per card (``ceremonies.reminders``)."""
+def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, reminder=False, paper="A4"):
+    """The link sheets' job, on A4 or F4 ``paper``; a ``reminder`` sheet (one unit's
+    non-signers) says so on every page and records a reminder per card
+    (``ceremonies.reminders``)."""
     scope = unit.name if unit else _("semua unit")
     if reminder:
         return start_for(
@@ -115,6 +116,8 @@ def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, remi
         )
     if unsigned_only:
         scope = _("%(scope)s, yang belum menandatangani") % {"scope": scope}
+    if paper != "A4":
+        scope = f"{scope}, {paper}"
     return start_for(
         request,
         kind=Job.Kind.LINK_SHEETS,
@@ -125,6 +128,7 @@ def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, remi
             "ceremony": ceremony.pk,
             "unit": unit.pk if unit else None,
             "unsigned_only": unsigned_only,
+            "paper": paper,
             "back_url": ceremony.get_absolute_url(),
         },
     )
@@ -146,7 +150,13 @@ def run_link_sheets(job, progress):
     with temporary_output(".pdf") as path:
         reminder = bool(job.params.get("reminder"))
         pages = printables.write_link_sheets(
-            path, ceremony, invitations, unit=unit, progress=progress.step, reminder=reminder
+            path,
+            ceremony,
+            invitations,
+            unit=unit,
+            paper=job.params.get("paper", "A4"),
+            progress=progress.step,
+            reminder=reminder,
         )
         if reminder:
             record_sheet_reminders(job, list(invitations.values_list("pk", flat=True)))

@@ -131,8 +131,21 @@ class UnitFilterForm(FilterForm):
         return self.units.get(self.filters().get("unit"))
 
 
+PAPER_CHOICES = [("A4", "A4"), ("F4", _("F4 (folio, 215 × 330 mm)"))]
+
+
 class LinkSheetsForm(UnitFilterForm):
     belum = forms.BooleanField(label=_("hanya yang belum"), required=False, widget=FilterCheckbox)
+    kertas = forms.ChoiceField(label=_("Kertas"), required=False, choices=PAPER_CHOICES)
+
+
+class PaperForm(FilterForm):
+    """The paper a printable is made for (``?kertas=F4``); A4 unless chosen."""
+
+    kertas = forms.ChoiceField(label=_("Kertas"), required=False, choices=PAPER_CHOICES)
+
+    def paper(self):
+        return self.filters().get("kertas") or "A4"
 
 
 class UnitMessageForm(UnitFilterForm):

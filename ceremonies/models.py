@@ -196,6 +196,19 @@ class Ceremony(CleanTextMixin, models.Model):
             return self.SigningState.OPEN
         return self.SigningState.NOT_YET_OPEN
 
+    def list_position(self, now=None):
+        """Where the apel stands in the operator's list: open ones first, then those to
+        come, soonest first (today's included), then the past, newest first."""
+        now = now or timezone.now()
+        state = self.signing_state(now)
+        if state == self.SigningState.OPEN:
+            return (0, -self.starts_at.timestamp())
+        local = self.agency.tzinfo
+        today = now.astimezone(local).date()
+        if state != self.SigningState.CLOSED and self.starts_at.astimezone(local).date() >= today:
+            return (1, self.starts_at.timestamp())
+        return (2, -self.starts_at.timestamp())
+
     def can_seal(self, now=None):
         from pledges.pdf.certificates import can_seal
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pypdf import PdfWriter
 
 from netralitas.lib.dates import pukul, tanggal
-from netralitas.lib.pdf.canvas import MM, PAGE_SIZE, SERIF, SERIF_BOLD, draw_lines, new_canvas, qr_operators, wrap
+from netralitas.lib.pdf.canvas import MM, PAPERS, SERIF, SERIF_BOLD, draw_lines, new_canvas, qr_operators, wrap
 from netralitas.lib.pdf.engine import letterhead_context, render_pdf
 from roster.identity import Identifier
 
@@ -27,8 +27,11 @@ def _when(ceremony):
     return f"{tanggal(ceremony.starts_at, tz_name)}, pukul {pukul(ceremony.starts_at, tz_name)}"
 
 
-def poster_pdf(ceremony):
+def poster_pdf(ceremony, paper="A4"):
+    """The A4 (or F4) poster with the apel QR code."""
+    width, height = (round(side / MM) for side in PAPERS[paper])
     context = {
+        "page_size": f"{width}mm {height}mm",
         **letterhead_context(ceremony.agency),
         "ceremony": ceremony,
         "when": _when(ceremony),
@@ -44,9 +47,10 @@ def poster_pdf(ceremony):
     )
 
 
-def write_link_sheets(path, ceremony, invitations, *, unit=None, progress=None, reminder=False):
+def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", progress=None, reminder=False):
     """The sheets of personal links of ``invitations`` as a PDF at ``path``: eight
-    cards per A4 page, to cut and hand out; returns the number of pages.
+    cards per page (``paper``: A4 or F4), to cut and hand out; returns the number of
+    pages.
 
     Drawn with ReportLab (``netralitas.lib.pdf.canvas``): a city prints 10,000 cards,
     which WeasyPrint lays out at ~5 ms each. The invitations are read as a stream of
@@ -74,6 +78,7 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, progress=None, 
         .iterator(chunk_size=2000)
     )
     link = link_maker()
+    sheet = Sheet(PAPERS[paper])
     pages = 0
     with tempfile.TemporaryDirectory(prefix="netralitas-sheets-") as work:
         parts, pdf = [], None
@@ -86,18 +91,18 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, progress=None, 
                     if pdf is not None:
                         pdf.save()
                     parts.append(os.path.join(work, f"part{len(parts):04d}.pdf"))
-                    pdf = new_canvas(parts[-1], title=title, author=agency.name)
+                    pdf = new_canvas(parts[-1], title=title, author=agency.name, pagesize=sheet.size)
                 pages += 1
-                _sheet_header(pdf, header, pages)
-            _draw_card(pdf, slot, row, agency, link)
+                _sheet_header(pdf, sheet, header, pages)
+            _draw_card(pdf, sheet, slot, row, agency, link)
             if progress is not None and slot == CARDS_PER_PAGE - 1:
                 progress(CARDS_PER_PAGE)
         if pdf is None:
             pages = 1
-            pdf = new_canvas(path, title=title, author=agency.name)
-            _sheet_header(pdf, header, pages)
+            pdf = new_canvas(path, title=title, author=agency.name, pagesize=sheet.size)
+            _sheet_header(pdf, sheet, header, pages)
             pdf.setFont(SERIF, 11)
-            pdf.drawString(MARGIN, PAGE_SIZE[1] - MARGIN - HEADER_HEIGHT - 8 * MM, "Tidak ada undangan.")
+            pdf.drawString(MARGIN, sheet.size[1] - MARGIN - HEADER_HEIGHT - 8 * MM, "Tidak ada undangan.")
             pdf.showPage()
             pdf.save()
             return pages
@@ -120,10 +125,8 @@ def link_maker():
 
 
 PART_PAGES = 250  # 2,000 cards per part
-MARGIN = 12 * MM
+MARGIN = 12 * MM  # on every side: the cut lines stay inside what a printer prints
 HEADER_HEIGHT = 15 * MM
-CARD_WIDTH = (PAGE_SIZE[0] - 2 * MARGIN) / 2
-CARD_HEIGHT = (PAGE_SIZE[1] - 2 * MARGIN - HEADER_HEIGHT) / 4
 QR_SIZE = 30 * MM
 PAD = 3 * MM
 INSTRUCTIONS = (
@@ -132,31 +135,48 @@ INSTRUCTIONS = (
 )
 
 
-def _sheet_header(pdf, header, page):
-    top = PAGE_SIZE[1] - MARGIN
-    pdf.setFont(SERIF_BOLD, 10)
-    pdf.drawString(MARGIN, top - 9, header[0][:150])
+class Sheet:
+    """The grid of a page of link cards: two columns, four rows, within equal margins."""
+
+    def __init__(self, size):
+        self.size = size
+        self.width = size[0] - 2 * MARGIN
+        self.card_width = self.width / 2
+        self.card_height = (size[1] - 2 * MARGIN - HEADER_HEIGHT) / 4
+
+
+def _sheet_header(pdf, sheet, header, page):
+    top = sheet.size[1] - MARGIN
+    number = f"Lembar {page}"
     pdf.setFont(SERIF, 8.5)
-    pdf.drawString(MARGIN, top - 20, header[1][:180])
-    pdf.drawString(MARGIN, top - 31, INSTRUCTIONS)
-    pdf.drawRightString(PAGE_SIZE[0] - MARGIN, top - 9, f"Lembar {page}")
+    pdf.drawRightString(MARGIN + sheet.width, top - 9, number)
+    # Every line fits between the margins; the first leaves room for the sheet number.
+    title_width = sheet.width - pdf.stringWidth(number, SERIF, 8.5) - 4 * MM
+    pdf.setFont(SERIF_BOLD, 10)
+    pdf.drawString(MARGIN, top - 9, wrap(header[0], SERIF_BOLD, 10, title_width - 3 * MM, 1)[0])
+    pdf.setFont(SERIF, 8.5)
+    # (3 mm spare: a cut line gets an ellipsis after it.)
+    pdf.drawString(MARGIN, top - 20, wrap(header[1], SERIF, 8.5, sheet.width - 3 * MM, 1)[0])
+    pdf.setFont(SERIF, 8)
+    pdf.drawString(MARGIN, top - 31, wrap(INSTRUCTIONS, SERIF, 8, sheet.width - 3 * MM, 1)[0])
 
 
-def _draw_card(pdf, slot, row, agency, link):
+def _draw_card(pdf, sheet, slot, row, agency, link):
     name, nip, nik, employment_type, unit_name, code, token = row
     column, line = slot % 2, slot // 2
-    x = MARGIN + column * CARD_WIDTH
-    y = PAGE_SIZE[1] - MARGIN - HEADER_HEIGHT - (line + 1) * CARD_HEIGHT
+    card_width, card_height = sheet.card_width, sheet.card_height
+    x = MARGIN + column * card_width
+    y = sheet.size[1] - MARGIN - HEADER_HEIGHT - (line + 1) * card_height
     pdf.setDash(2, 2)
     pdf.setLineWidth(0.6)
-    pdf.rect(x, y, CARD_WIDTH, CARD_HEIGHT)
+    pdf.rect(x, y, card_width, card_height)
     pdf.setDash()
     url = link(token)
-    qr_x, qr_y = x + CARD_WIDTH - PAD - QR_SIZE, y + CARD_HEIGHT - PAD - QR_SIZE
+    qr_x, qr_y = x + card_width - PAD - QR_SIZE, y + card_height - PAD - QR_SIZE
     pdf.addLiteral(qr_operators(url, qr_x, qr_y, QR_SIZE))
     text_x = x + PAD
     text_width = qr_x - text_x - 2 * MM
-    baseline = y + CARD_HEIGHT - PAD - 8
+    baseline = y + card_height - PAD - 8
     baseline = draw_lines(
         pdf,
         wrap(f"{agency.short_name} · Pakta Integritas Netralitas ASN", SERIF, 8, text_width, 2),
@@ -179,4 +199,4 @@ def _draw_card(pdf, slot, row, agency, link):
     pdf.drawString(text_x, code_y + 17, "Kode pribadi:")
     pdf.setFont(SERIF_BOLD, 15)
     pdf.drawString(text_x, code_y, code)
-    draw_lines(pdf, wrap(url, SERIF, 7, CARD_WIDTH - 2 * PAD, 2), text_x, y + PAD + 9, font=SERIF, size=7, leading=8.5)
+    draw_lines(pdf, wrap(url, SERIF, 7, card_width - 2 * PAD, 2), text_x, y + PAD + 9, font=SERIF, size=7, leading=8.5)

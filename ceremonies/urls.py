@@ -11,6 +11,7 @@ urlpatterns = [
     path("<id:pk>/ubah/", views.ceremony_edit, name="edit"),
     path("<id:pk>/undang/", views.invite, name="invite"),
     path("<id:pk>/status/<str:status>/", views.set_status, name="set_status"),
+    path("<id:pk>/tutup/", views.close_confirm, name="close_confirm"),
     path("<id:pk>/papan/", views.board, name="board"),
     path("<id:pk>/papan/angka/", views.board_data, name="board_data"),
     path("<id:pk>/belum/", views.unsigned, name="unsigned"),

@@ -26,10 +26,12 @@ from ceremonies.forms import (
     InviteSearchForm,
     InviteUnitsForm,
     LinkSheetsForm,
+    PaperForm,
     UnitFilterForm,
     UnitMessageForm,
 )
 from ceremonies.models import Ceremony, Invitation
+from ceremonies.readiness import readiness
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
 from roster.access import operator_required
@@ -45,8 +47,12 @@ POSTER = gettext_lazy("Poster QR apel “%(title)s”")
 @operator_required
 def index(request):
     """The operator's home: the agency's ceremonies with their signing progress."""
-    ceremonies = Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress()
-    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": timezone.now()})
+    now = timezone.now()
+    ceremonies = sorted(
+        Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress(),
+        key=lambda ceremony: ceremony.list_position(now),
+    )
+    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": now})
 
 
 @operator_required
@@ -77,7 +83,7 @@ def ceremony_detail(request, pk):
         "totals": totals,
         "state": ceremony.signing_state(),
         "units": ceremony.invited_units(),
-        "seal": ceremony.seal_status(),
+        "readiness": readiness(ceremony, invited=totals["invited"]),
     }
     return render(request, "ceremonies/detail.html", context)
 
@@ -156,13 +162,17 @@ def set_status(request, pk, status):
     if status not in (Ceremony.Status.OPEN, Ceremony.Status.CLOSED):
         raise Http404
     if status == Ceremony.Status.OPEN:
-        seal = ceremony.seal_status()
-        if not seal.usable:
+        ready = readiness(ceremony)
+        if not ready.certificate.usable:
             messages.error(
                 request,
                 _("Penandatanganan tidak dapat dibuka: %(reason)s Hubungi administrator sistem.")
-                % {"reason": seal.reason},
+                % {"reason": ready.certificate.reason},
             )
+        for problem in ready.problems():
+            if problem != ready.certificate.reason:
+                messages.error(request, _("Penandatanganan tidak dapat dibuka: %(reason)s") % {"reason": problem})
+        if not ready.ready:
             return redirect(ceremony)
     ceremony.status = status
     if status == Ceremony.Status.OPEN and ceremony.signing_closes_at and ceremony.signing_closes_at <= timezone.now():
@@ -176,6 +186,17 @@ def set_status(request, pk, status):
     else:
         messages.success(request, _("Penandatanganan ditutup."))
     return redirect(ceremony)
+
+
+@operator_required
+@require_GET
+def close_confirm(request, pk):
+    """Closing signing asks first (no script needed): who has not signed yet can no
+    longer sign once it is closed."""
+    ceremony = ceremony_for_user(request.user, pk)
+    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("signature"))
+    context = {"ceremony": ceremony, "totals": totals, "unsigned": totals["invited"] - totals["signed"]}
+    return render(request, "ceremonies/close_confirm.html", context)
 
 
 @operator_required
@@ -350,7 +371,7 @@ def remind_email(request, pk):
 def poster(request, pk):
     """The A4 apel QR poster to hang at the assembly."""
     ceremony = ceremony_for_user(request.user, pk)
-    data = printables.poster_pdf(ceremony)
+    data = printables.poster_pdf(ceremony, paper=PaperForm(request.GET or None).paper())
     record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
     return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
 
@@ -366,7 +387,8 @@ def link_sheets(request, pk):
     if request.POST.get("unit") and unit is None:
         raise Http404  # not a unit of this apel's agency: a download never widens its scope
     unsigned_only = bool(form.filters().get("belum"))
-    return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only))
+    paper = form.filters().get("kertas") or "A4"
+    return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only, paper=paper))
 
 
 @operator_required

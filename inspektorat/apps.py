@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InspektoratConfig(AppConfig):
@@ -7,3 +8,4 @@ class InspektoratConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "inspektorat"
+    verbose_name = _("Inspektorat")

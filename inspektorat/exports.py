@@ -7,6 +7,7 @@ what the person who started it may see — checked again when it runs."""
 
 from django.utils.translation import gettext as _
 
+from audit.log import object_type_names
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
 from ceremonies.models import Ceremony, Invitation
 from inspektorat.forms import InvitationFilterForm, TrailFilterForm
@@ -152,13 +153,14 @@ def run_trail_export(job, progress):
     progress.stage(_("Menulis berkas"), total=events.count())
     actions = dict(AuditEvent.Action.choices)
     names = dict(Agency.objects.values_list("pk", "name"))
+    kinds = object_type_names()
     rows = (
         (
             timestamp(at, TRAIL_TIME_ZONE),
             username,
             str(actions.get(action, action)),
             names.get(agency_id, ""),
-            object_type,
+            kinds.get(object_type, object_type),
             object_id,
             description,
             ip_address or "",

@@ -6,6 +6,7 @@ an SQLite file in ``data/`` — which is what ``make run`` uses.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -18,12 +19,15 @@ DATA_DIR = Path(env_str("NETRALITAS_DATA_DIR", str(BASE_DIR / "data")))
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-
 # The address printed on QR codes and PDFs: the public verification page and the
 # apel link must work from a phone, so this is the host users reach, not localhost.
+# `make run` sets it from HOST and PORT (bin/run-dev, netralitas.lib.address).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default the public address's host is served too, besides the machine itself.
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", dict.fromkeys(["127.0.0.1", "localhost", urlsplit(PUBLIC_BASE_URL).hostname or "127.0.0.1"])
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,7 +44,7 @@ INSTALLED_APPS = [
     "django_tasks",
     # Before django_tasks_db: its db_worker command (heartbeat, reclaim) replaces the original.
     "jobs",
-    "django_tasks_db",
+    "jobs.apps.TasksDatabaseConfig",  # django_tasks_db, with an Indonesian admin section
     "csp",
     "netralitas",
     "roster",

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from netralitas.lib.spreadsheet import unescape_cell
 from netralitas.lib.text import hidden_characters, is_hidden
 from roster.contact import local_phone, normalise_email, normalise_phone
 from roster.models import Employee, EmploymentType
@@ -85,8 +86,11 @@ def parse(table, progress=None):
     contact_columns = [index.get(COLUMNS["phone"]), index.get(COLUMNS["email"])]
     parsed, seen = [], {}
     for offset, cells in enumerate(table.rows):
-        values = [cells[i] if i is not None and i < len(cells) else None for i in columns]
-        contact = [(cells[i] if i < len(cells) else None) if i is not None else ABSENT for i in contact_columns]
+        # What our export escaped comes back as it was (netralitas.lib.spreadsheet).
+        values = [unescape_cell(cells[i]) if i is not None and i < len(cells) else None for i in columns]
+        contact = [
+            (unescape_cell(cells[i]) if i < len(cells) else None) if i is not None else ABSENT for i in contact_columns
+        ]
         if not any(_text(value) for value in values) and not any(
             value is not ABSENT and _text(value) for value in contact
         ):

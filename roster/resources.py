@@ -116,6 +116,8 @@ class EmployeeResource(FormulaSafeExportMixin, resources.ModelResource):
     """The roster of one agency as a spreadsheet (the export, and the admin's export);
     its columns are the ones the import reads back (``roster.import_rows``)."""
 
+    sheet_title = "Pegawai"
+
     nip = fields.Field(attribute="nip", column_name=COLUMNS["nip"], widget=NipWidget())
     nik = fields.Field(attribute="nik", column_name=COLUMNS["nik"], widget=NipWidget())
     name = fields.Field(attribute="name", column_name=COLUMNS["name"])

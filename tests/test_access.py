@@ -94,6 +94,7 @@ ROUTES = [
     Route("ceremonies:edit", "operator", obj("ceremony")),
     Route("ceremonies:invite", "operator", obj("ceremony")),
     Route("ceremonies:set_status", "operator", ceremony_and("closed"), method="post", ok=302),
+    Route("ceremonies:close_confirm", "operator", obj("ceremony")),
     Route("ceremonies:board", "operator", obj("ceremony")),
     Route("ceremonies:board_data", "operator", obj("ceremony")),
     Route("ceremonies:unsigned", "operator", obj("ceremony")),

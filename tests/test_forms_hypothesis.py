@@ -336,7 +336,13 @@ FORMS = [
     Entry(
         "ceremonies.forms.LinkSheetsForm",
         project_form("ceremonies.forms.LinkSheetsForm", extra=lambda w: {"units": _units(w)}),
-        lambda w: {"unit": str(w.unit_a.pk), "belum": "1"},
+        lambda w: {"unit": str(w.unit_a.pk), "belum": "1", "kertas": "F4"},
+        [trail_text_is_clean],
+    ),
+    Entry(
+        "ceremonies.forms.PaperForm",
+        project_form("ceremonies.forms.PaperForm"),
+        lambda w: {"kertas": "F4"},
         [trail_text_is_clean],
     ),
     Entry(

@@ -135,6 +135,28 @@ def test_home_and_admin_are_served(client, django_user_model):
         assert client.get(url).status_code == 200, url
 
 
+@pytest.mark.django_db
+def test_admin_sections_are_named_in_indonesian(admin_client):
+    """Every app with models has an Indonesian section header, third-party ones too."""
+    from django.apps import apps
+
+    html = admin_client.get("/admin/").content.decode()
+    for app in apps.get_app_configs():
+        if any(True for _model in app.get_models()) and app.label not in {"auth"}:
+            assert app.verbose_name != app.label.title(), f"{app.label} has no verbose_name"
+    for section in [
+        "Apel dan undangan",
+        "Pakta dan tanda tangan",
+        "Instansi dan pegawai",
+        "Jejak audit",
+        "Antrean tugas latar",
+        "Pekerjaan latar belakang",
+    ]:
+        assert f">{section}</a>" in html, section
+    for english in ["Ceremonies", "Pledges", "Tasks Database Backend", "Roster", ">Audit<"]:
+        assert english not in html, english
+
+
 def test_the_browser_language_chooses_the_page_language(client):
     """Indonesian by default; English when the browser asks for it or the visitor
     chose it (LocaleMiddleware and the language switch)."""

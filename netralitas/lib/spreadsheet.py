@@ -1,6 +1,7 @@
 """Helpers for the spreadsheets we export (xlsx and csv through django-import-export)."""
 
 import csv
+import re
 
 from django.conf import settings
 from django.utils import translation
@@ -21,11 +22,50 @@ def escape_formula(value):
     return value
 
 
+# Digits Excel would read from a CSV as a number and mangle: 16 digits and more lose
+# the last ones (a NIP, a NIK), 12 and more show as 1.98E+17, a leading zero is dropped.
+# Written as ="…", a formula whose value is that text, they stay as written.
+NUMBER_LOOKING = re.compile(r"[0-9]{12,}|0[0-9]+")
+TEXT_FORMULA = re.compile(r'="([0-9]*)"')
+
+
+def csv_cell(value):
+    """A text cell as written to a CSV file for Excel: formula-escaped, and digits kept
+    as text (``="198001012005011001"``)."""
+    if not isinstance(value, str):
+        return value
+    if NUMBER_LOOKING.fullmatch(value):
+        return f'="{value}"'
+    return escape_formula(value)
+
+
+def unescape_cell(value):
+    """A cell read back from a file we exported: undoes :func:`csv_cell` and
+    :func:`escape_formula`, so that a roster exported and imported again is unchanged
+    (a name ``=1+1`` stays ``=1+1``, not ``'=1+1``)."""
+    if not isinstance(value, str):
+        return value
+    text = TEXT_FORMULA.fullmatch(value)
+    if text:
+        return text.group(1)
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 class FormulaSafeExportMixin:
-    """Mix into a ``Resource``: every exported text cell is formula-escaped."""
+    """Mix into a ``Resource``: every exported text cell is formula-escaped, and the
+    xlsx sheet is named ``sheet_title`` (tablib would call it "Tablib Dataset")."""
+
+    sheet_title = "Data"
 
     def export_field(self, field, instance, **kwargs):
         return escape_formula(Resource.export_field(self, field, instance, **kwargs))
+
+    def export(self, *args, **kwargs):
+        dataset = super().export(*args, **kwargs)
+        dataset.title = str(self.sheet_title)[:31]
+        return dataset
 
 
 def export_bytes(resource, rows, file_format):
@@ -89,7 +129,7 @@ def write_table(path, file_format, headers, rows, *, sheet="Data", widths=None, 
             writer = csv.writer(handle)
             writer.writerow(headers)
             for count, row in enumerate(rows, start=1):
-                writer.writerow([escape_formula(value) if isinstance(value, str) else value for value in row])
+                writer.writerow([csv_cell(value) for value in row])
                 if progress is not None and count % 1000 == 0:
                     progress(1000)
     return count

@@ -26,6 +26,14 @@ def agency_datetime(moment, agency):
 
 
 @register.filter
+def agency_time(moment, agency):
+    """``09.00 WIB``: the time alone, in the agency's zone."""
+    if not moment:
+        return ""
+    return f"{date_filter(in_zone(moment, agency.time_zone), 'H.i')} {zone_abbreviation(agency.time_zone)}".strip()
+
+
+@register.filter
 def agency_date(moment, agency):
     return date_filter(in_zone(moment, agency.time_zone), "j F Y") if moment else ""
 

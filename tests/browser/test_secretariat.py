@@ -66,7 +66,7 @@ def test_operator_runs_an_apel_end_to_end(browser, page, live_server, agency, tm
     ceremony = Ceremony.objects.get(agency=agency)
 
     # Invite the unit.
-    page.get_by_role("link", name="Undang unit atau pegawai").click()
+    page.locator("#readiness").get_by_role("link", name="Undang unit atau pegawai").click()  # the panel says so
     page.get_by_label("Sekretariat Daerah").check()
     page.get_by_role("button", name="Undang unit terpilih").click()
     page.wait_for_selector("text=2 undangan baru")

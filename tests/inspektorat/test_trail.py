@@ -31,6 +31,12 @@ def event_at(monkeypatch, moment, *, user, agency, action=AuditEvent.Action.VIEW
     return event
 
 
+def _request(user):
+    request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
+    request.user = user
+    return request
+
+
 @pytest.fixture
 def events(world, monkeypatch):
     """Events on both sides of midnight WIB (17:00 UTC), by several users and agencies."""
@@ -120,16 +126,22 @@ def test_csv_export_is_filtered_escaped_and_recorded(client, world, events, star
     assert [row["Keterangan"] for row in rows] == ['\'=HYPERLINK("http://x") membuka apel', "Mengunduh ZIP pakta apel"]
     assert rows[1]["Waktu (WIB)"] == "2024-09-26 00:30:00 WIB"
     assert rows[1]["Tindakan"] == "Mengunduh" and rows[1]["Instansi"] == world.agency_a.name
+    assert {row["Jenis objek"] for row in rows} == {"unit kerja"}  # as people say it, not "unit"
     # The export is itself in the trail, for the one agency auditor_a supervises.
     export = AuditEvent.objects.order_by("-id").first()
     assert (export.action, export.username, export.agency) == (AuditEvent.Action.DOWNLOAD, "auditor_a", world.agency_a)
     assert "(2 baris)" in export.description and "since=2024-09-26" in export.description
+    pact = record(_request(world.auditor_a), AuditEvent.Action.VIEW, world.ceremony_a, "Catatan apel satu")
+    _job, data = started_job(reverse("inspektorat:trail_export", args=["csv"]), {"q": "Catatan apel satu"})
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(row["Jenis objek"], row["Id objek"]) for row in rows] == [("apel", pact.object_id)]
 
 
 def test_export_by_an_auditor_of_two_agencies_is_recorded_for_both(client, world, events, started_job):
     client.force_login(world.auditor_ab)
     _job, data = started_job(reverse("inspektorat:trail_export", args=["xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "Jejak audit"
     assert sheet.max_row == 1 + 4
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     exports = AuditEvent.objects.filter(username="auditor_ab", action=AuditEvent.Action.DOWNLOAD)

@@ -242,4 +242,37 @@ def test_operator_pages_render_in_the_agency_time_zone(client, world):
     client.force_login(world.operator_a)
     factories.ceremony(world.agency_a, title="Apel WIT", starts_at="2024-09-26T00:00:00+00:00")
     html = client.get(reverse("ceremonies:index")).content.decode()
-    assert "26 September 2024, 09.00" in html
+    assert "26 September 2024, pukul 09.00 WIT" in html  # with its zone
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_exported_roster_imports_back_unchanged(client, world, started_job, run_jobs, file_format):
+    """The escapes an export adds (formulas, digits kept as text) come off on import:
+    a name "=1+1" stays "=1+1", not "'=1+1", and every NIP keeps its 18 digits."""
+    employee = world.employees_a[0]
+    employee.name, employee.position, employee.rank = "=1+1", "@SUM(A1)", "-"
+    employee.save()
+    client.force_login(world.operator_a)
+    _job, data = started_job(reverse("roster:export", args=[file_format]))
+    if file_format == "csv":
+        text = data.decode("utf-8-sig")
+        # Excel reads ="…" as text: the NIP keeps its digits instead of becoming 1.98E+17.
+        assert f'"=""{employee.nip}"""' in text
+        assert f",{employee.nip}," not in text
+        assert "'=1+1" in text and "'@SUM(A1)" in text
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        assert sheet.title == "Pegawai"
+        assert "'=1+1" in [cell.value for row in sheet.iter_rows(min_row=2) for cell in row]
+    response = client.post(reverse("roster:import"), {"file": SimpleUploadedFile(f"pegawai.{file_format}", data)})
+    job, _html = preview_page(client, run_jobs, response)
+    assert job.result["counts"] == {"new": 0, "changed": 0, "unchanged": 4, "rejected": 0}
+
+
+def test_admin_export_names_its_sheet(world):
+    from import_export.formats.base_formats import XLSX
+
+    from roster.resources import EmployeeResource
+
+    data = XLSX().export_data(EmployeeResource(agency=world.agency_a).export())
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["Pegawai"]

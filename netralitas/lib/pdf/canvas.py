@@ -28,6 +28,9 @@ DARK_RUN = re.compile(rb"[\x01-\xff]+")  # a run of dark modules in a row of seg
 QR_MASK = 2  # a fixed mask: any mask gives a valid code; choosing one costs ~6 ms per code
 PAGE_SIZE = A4
 MM = mm
+# The papers a printable may be asked for: A4, and F4 (*folio*, 215 × 330 mm), common
+# in Indonesian offices.
+PAPERS = {"A4": A4, "F4": (215 * mm, 330 * mm)}
 
 
 @functools.cache
@@ -38,11 +41,11 @@ def register_fonts():
     pdfmetrics.registerFont(TTFont(SERIF_BOLD, finders.find("fonts/LiberationSerif-Bold.ttf")))
 
 
-def new_canvas(path, *, title, author):
+def new_canvas(path, *, title, author, pagesize=PAGE_SIZE):
     register_fonts()
     pdf = canvas.Canvas(
         path,
-        pagesize=PAGE_SIZE,
+        pagesize=pagesize,
         pageCompression=1,
         initialFontName=SERIF,
         initialFontSize=9,

@@ -1,0 +1,97 @@
+"""The printables as a person sees them on paper: every page rendered to PNG
+(pdftoppm) and measured — the page is the paper asked for (A4, or F4 *folio*
+215 × 330 mm), the margins are equal left and right and nothing (a cut line, a long
+title) runs off the sheet; the QR codes scan to the right links."""
+
+import subprocess
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from ceremonies.models import Invitation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DPI = 200  # a QR module of the link cards is ~0.7 mm: 6 pixels, enough to scan
+PAPERS = {"A4": (210, 297), "F4": (215, 330)}
+LONG_TITLE = (
+    "Apel Gabungan Pembacaan Ikrar Netralitas ASN dan Penandatanganan Pakta Integritas Netralitas "
+    "dalam Pemilihan Gubernur, Bupati dan Wali Kota Serentak Tahun 2024 di Lingkungan Pemerintah Kota"
+)
+
+
+def to_mm(pixels):
+    return pixels / DPI * 25.4
+
+
+def rendered_pages(pdf_bytes, tmp_path, name):
+    """Every page as a greyscale image, rendered by poppler as a viewer would."""
+    source = tmp_path / f"{name}.pdf"
+    source.write_bytes(pdf_bytes)
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", source, tmp_path / name], check=True)
+    return [Image.open(path) for path in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+
+def ink_box(image):
+    """(left, top, right, bottom) margins in mm: from each edge to the first ink."""
+    ink = image.point(lambda value: 255 if value < 160 else 0)
+    left, top, right, bottom = ink.getbbox()
+    return to_mm(left), to_mm(top), to_mm(image.width - right), to_mm(image.height - bottom)
+
+
+def check_sheet(image, paper):
+    width, height = PAPERS[paper]
+    assert to_mm(image.width) == pytest.approx(width, abs=0.5)
+    assert to_mm(image.height) == pytest.approx(height, abs=0.5)
+    left, top, right, bottom = ink_box(image)
+    assert left == pytest.approx(right, abs=1.0), f"{paper}: left {left:.1f} mm, right {right:.1f} mm"
+    assert min(left, right, top, bottom) >= 10, f"{paper}: {left:.1f} {top:.1f} {right:.1f} {bottom:.1f} mm"
+    return left, top, right, bottom
+
+
+def scan(image, tmp_path):
+    path = tmp_path / "scan.png"
+    image.save(path)
+    result = subprocess.run(["zbarimg", "--quiet", "--raw", path], capture_output=True, text=True, check=False)
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("paper", ["A4", "F4"])
+def test_link_sheets_fit_the_paper_with_equal_margins(client, world, started_job, tmp_path, paper):
+    world.ceremony_a.title = LONG_TITLE
+    world.ceremony_a.save()
+    long_unit = factories.unit(world.agency_a, "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia " * 3)
+    for number in range(6):  # two pages: a full one and a part
+        employee = factories.employee(world.agency_a, unit=long_unit, name=f"Pegawai Nama Panjang Sekali {number}")
+        Invitation.objects.create(ceremony=world.ceremony_a, employee=employee, unit=long_unit)
+    client.force_login(world.operator_a)
+    url = reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk])
+    job, data = started_job(url, {"kertas": paper} if paper != "A4" else {})
+    assert job.result["pages"] == 2
+    pages = rendered_pages(data, tmp_path, f"sheets-{paper}")
+    assert len(pages) == 2
+    for image in pages:
+        check_sheet(image, paper)
+    links = {invitation.public_url for invitation in world.ceremony_a.invitations.all()}
+    assert len(scan(pages[0], tmp_path) & links) == 8  # every card of a full page scans
+
+
+@pytest.mark.parametrize("paper", ["A4", "F4"])
+def test_the_poster_fits_the_paper_with_equal_margins(client, world, tmp_path, paper):
+    world.ceremony_a.title = LONG_TITLE
+    world.ceremony_a.save()
+    client.force_login(world.operator_a)
+    url = reverse("ceremonies:poster", args=[world.ceremony_a.pk])
+    response = client.get(url, {"kertas": paper} if paper != "A4" else {})
+    (image,) = rendered_pages(response.content, tmp_path, f"poster-{paper}")
+    check_sheet(image, paper)
+    assert world.ceremony_a.apel_url in scan(image, tmp_path)
+
+
+def test_an_unknown_paper_is_a4(client, world, tmp_path):
+    client.force_login(world.operator_a)
+    response = client.get(reverse("ceremonies:poster", args=[world.ceremony_a.pk]), {"kertas": "Letter"})
+    (image,) = rendered_pages(response.content, tmp_path, "poster-letter")
+    check_sheet(image, "A4")

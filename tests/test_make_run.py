@@ -1,0 +1,249 @@
+"""`make run` as a person uses it: the address it prints (and every link, QR code and PDF
+with it) follows HOST and PORT; HOST=0.0.0.0 prints the machine's LAN address and a QR
+code a phone can scan; the demo's error pages are the project's own; Ctrl-C stops
+everything without an error. Real processes on the ports of this test run."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from netralitas.lib.address import lan_address
+
+ROOT = Path(__file__).resolve().parents[1]
+PORT_LOOPBACK = int(os.environ.get("TEST_RUN_PORT", "18503"))
+PORT_LAN = PORT_LOOPBACK + 1
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A data folder of its own, prepared by `make setup` (schema, static files, demo
+    data) as `make run` prepares it; packages are taken as installed."""
+    folder = tmp_path_factory.mktemp("make-run")
+    subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "-o", "sysdeps", "setup"],
+        cwd=ROOT,
+        env=_env(folder),
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    return folder
+
+
+def _env(folder):
+    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
+    for name in ("PUBLIC_BASE_URL", "ALLOWED_HOSTS", "SECRET_KEY", "SECURE_COOKIES", "MAKEFLAGS", "MFLAGS"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
+        NETRALITAS_DATA_DIR=str(folder),
+        PYTHONUNBUFFERED="1",
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+    )
+    return env
+
+
+class Run:
+    """`make run` (its setup taken as done) in a session of its own, as a terminal runs it."""
+
+    def __init__(self, folder, host, port):
+        self.port = port
+        self.folder = folder
+        self.lines = []
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "-o", "setup", "-o", "sysdeps", "run", f"HOST={host}", f"PORT={port}"],
+            cwd=ROOT,
+            env=_env(folder),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            # A terminal's processes take Ctrl-C; pytest's may have inherited "ignore".
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self):
+        return "\n".join(self.lines)
+
+    def wait_for(self, text, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.output:
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not printed:\n{self.output}")
+
+    def address(self):
+        self.wait_for("Netralitas: ")
+        line = next(line for line in self.lines if line.startswith("Netralitas: "))
+        return line.removeprefix("Netralitas: ").split()[0]
+
+    def get(self, url, timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    return response.status, response.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def interrupt(self):
+        """Ctrl-C: SIGINT to every process of the terminal's foreground group."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self._finish()
+
+    def terminate(self):
+        """`kill` of make alone (as a process manager does)."""
+        self.process.terminate()
+        return self._finish()
+
+    def _finish(self):
+        code = self.process.wait(30)
+        time.sleep(0.5)
+        survivors = subprocess.run(
+            ["ps", "-o", "pid=,stat=,args=", "-g", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
+        alive = [line for line in survivors.splitlines() if line.split()[1][0] != "Z"]
+        return code, alive
+
+    def kill(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@pytest.fixture
+def run(data_dir):
+    runs = []
+
+    def start(host, port):
+        runs.append(Run(data_dir, host, port))
+        return runs[-1]
+
+    yield start
+    for started in runs:
+        started.kill()
+
+
+def test_the_address_follows_host_and_port_and_ctrl_c_stops_cleanly(run):
+    server = run("127.0.0.1", PORT_LOOPBACK)
+    assert server.address() == f"http://127.0.0.1:{PORT_LOOPBACK}/"
+    assert "make run HOST=0.0.0.0" in server.output  # how to reach it from a phone
+    status, html = server.get(f"http://127.0.0.1:{PORT_LOOPBACK}/")
+    assert status == 200 and "Masuk untuk staf" in html, server.output
+
+    # The project's 404 page, not Django's debug page listing every URL.
+    status, html = server.get(f"http://127.0.0.1:{PORT_LOOPBACK}/tidak-ada/")
+    assert status == 404
+    assert "Halaman tidak ditemukan" in html
+    assert "URLconf" not in html and "netralitas.urls" not in html
+
+    server.wait_for("Starting worker", timeout=60)
+    code, alive = server.interrupt()
+    assert alive == [], f"still running after Ctrl-C: {alive}"
+    assert "Error" not in server.output and "Traceback" not in server.output, server.output
+    assert code in (0, -signal.SIGINT)  # make re-raises the Ctrl-C it received itself
+
+
+def test_host_0000_prints_the_lan_address_and_a_qr_code_a_phone_can_scan(run, tmp_path):
+    lan = lan_address()
+    assert lan and not lan.startswith("127."), "this machine has a network address"
+    server = run("0.0.0.0", PORT_LAN)
+    url = server.address()
+    assert url == f"http://{lan}:{PORT_LAN}/"
+    server.wait_for("Pindai dengan ponsel")
+    server.wait_for("Performing system checks")  # printed after the whole QR code
+    assert _scan_terminal_qr(server.lines, tmp_path) == url
+
+    # The LAN address is served (ALLOWED_HOSTS follows it), with its own error pages.
+    status, html = server.get(url)
+    assert status == 200 and "Masuk untuk staf" in html
+    status, html = server.get(url + "apel/x/")
+    assert status == 404 and "Halaman tidak ditemukan" in html
+
+    # The operator signs in over plain HTTP at that address and prints the demo apel's
+    # poster: its QR code (what the phone scans) opens the apel at the LAN address.
+    opener = _signed_in(url, "operator", "netralitas-demo")
+    with sqlite3.connect(data_dir_of(server) / "db.sqlite3") as db:
+        pk, token = db.execute(
+            "SELECT c.id, c.apel_token FROM ceremonies_ceremony c JOIN roster_agency a ON a.id = c.agency_id "
+            "WHERE a.short_name = 'Pemkot Bukittinggi'"
+        ).fetchone()
+    poster = tmp_path / "poster.pdf"
+    poster.write_bytes(opener.open(f"{url}apel/{pk}/poster.pdf", timeout=30).read())
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", poster, tmp_path / "poster"], check=True)
+    scanned = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", tmp_path / "poster.png"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert f"{url}apel/{token}/" in scanned
+    status, html = server.get(f"{url}apel/{token}/")
+    assert status == 200 and "NIP" in html
+
+    server.wait_for("Starting worker", timeout=60)
+    code, alive = server.terminate()
+    assert alive == []
+    assert "Error 143" not in server.output and "Error" not in server.output, server.output
+
+
+def data_dir_of(server):
+    return server.folder
+
+
+def _signed_in(url, username, password):
+    """An HTTP client with a staff session, signed in through the login form."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(url + "akun/login/", timeout=30).read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "username": username, "password": password})
+    request = urllib.request.Request(url + "akun/login/", data=form.encode(), headers={"Referer": url + "akun/login/"})
+    landed = opener.open(request, timeout=30)
+    assert "/akun/login/" not in landed.url, "signed in"
+    return opener
+
+
+def _scan_terminal_qr(lines, tmp_path):
+    """Read the QR code drawn with half blocks back into an image and decode it with
+    zbarimg: a full block is two light modules, a space two dark ones."""
+    start = lines.index(next(line for line in lines if line.startswith("Pindai dengan ponsel"))) + 1
+    rows = []
+    for line in lines[start:]:
+        if not line or set(line) - set("█▀▄ "):
+            break
+        top = [char in "█▀" for char in line]
+        bottom = [char in "█▄" for char in line]
+        rows.extend([top, bottom])
+    assert rows, "a QR code under the address"
+    scale = 8
+    image = Image.new("L", (len(rows[0]) * scale, len(rows) * scale), 0)
+    for y, row in enumerate(rows):
+        for x, light in enumerate(row):
+            if light:
+                image.paste(255, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
+    path = tmp_path / "terminal-qr.png"
+    image.save(path)
+    result = subprocess.run(["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True, timeout=30)
+    return result.stdout.strip()
