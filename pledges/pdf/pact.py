@@ -124,6 +124,8 @@ class Geometry:
 
     identity_top: float  # from the top of the page area to the identity block
     middle_height: float  # the opening, the points and the closing
+    sign_head_height: float  # the date line and "Yang membuat pernyataan,"
+    footer_head_height: float  # the footer's first paragraph (the agency's seal)
 
 
 @dataclass
@@ -172,7 +174,14 @@ def _render_base(context, identity_height):
     top, _ = _box_of(document, "top")
     identity_top, _ = _box_of(document, "identity")
     _, middle_height = _box_of(document, "middle")
-    geometry = Geometry(identity_top=identity_top - top, middle_height=middle_height)
+    _, sign_head_height = _box_of(document, "signhead")
+    _, footer_head_height = _box_of(document, "footerhead")
+    geometry = Geometry(
+        identity_top=identity_top - top,
+        middle_height=middle_height,
+        sign_head_height=sign_head_height,
+        footer_head_height=footer_head_height,
+    )
     pdf = engine.write(document, title=context["pact"]["title"], author=context["agency"].name)
     return pdf, geometry
 
