@@ -6,8 +6,9 @@ the result once). It
 
 1. lays out the pact from ``pledges/templates/pledges/pdf/pact.html`` and
    ``static/pdf/pact.css`` with the shared engine (``netralitas.lib.pdf``);
-2. composes: most of a pact — the letterhead, the title, the points, the closing — is
-   the same for every signer of a ceremony and most of WeasyPrint's work, so a
+2. composes: most of a pact — the letterhead, the title, the points, the closing, the
+   date line, the footer's seal sentence — is the same for every signer of a ceremony
+   on one day and most of WeasyPrint's work, so a
    process lays out that **base** once per (text, identity-block height) and keeps
    it in memory, and per signer only the **overlay** (identity block, signature
    block, footer). Both come from the same template in different modes, so they
