@@ -6,8 +6,9 @@ the result once). It
 
 1. lays out the pact from ``pledges/templates/pledges/pdf/pact.html`` and
    ``static/pdf/pact.css`` with the shared engine (``netralitas.lib.pdf``);
-2. composes: most of a pact — the letterhead, the title, the points, the closing — is
-   the same for every signer of a ceremony and most of WeasyPrint's work, so a
+2. composes: most of a pact — the letterhead, the title, the points, the closing, the
+   date line, the footer's seal sentence — is the same for every signer of a ceremony
+   on one day and most of WeasyPrint's work, so a
    process lays out that **base** once per (text, identity-block height) and keeps
    it in memory, and per signer only the **overlay** (identity block, signature
    block, footer). Both come from the same template in different modes, so they
@@ -124,6 +125,8 @@ class Geometry:
 
     identity_top: float  # from the top of the page area to the identity block
     middle_height: float  # the opening, the points and the closing
+    sign_head_height: float  # the date line and "Yang membuat pernyataan,"
+    footer_head_height: float  # the footer's first paragraph (the agency's seal)
 
 
 @dataclass
@@ -172,7 +175,14 @@ def _render_base(context, identity_height):
     top, _ = _box_of(document, "top")
     identity_top, _ = _box_of(document, "identity")
     _, middle_height = _box_of(document, "middle")
-    geometry = Geometry(identity_top=identity_top - top, middle_height=middle_height)
+    _, sign_head_height = _box_of(document, "signhead")
+    _, footer_head_height = _box_of(document, "footerhead")
+    geometry = Geometry(
+        identity_top=identity_top - top,
+        middle_height=middle_height,
+        sign_head_height=sign_head_height,
+        footer_head_height=footer_head_height,
+    )
     pdf = engine.write(document, title=context["pact"]["title"], author=context["agency"].name)
     return pdf, geometry
 

@@ -400,3 +400,24 @@ def test_verification_reports_a_pdf_changed_on_disk(client, signature):
         handle.seek(100)
         handle.write(bytes([byte[0] ^ 0xFF]))
     assert "Data tidak utuh" in client.get(url).content.decode()
+
+
+def test_seals_after_the_first_come_from_the_kept_cms_template(signature, ceremony, signature_data_url, agency):
+    """B-B seals reuse the constant parts of pyHanko's CMS; each still validates over
+    the whole file, with its own digest and signature."""
+    from pledges.pdf.certificates import signer_for
+
+    employee = factories.employee(ceremony.agency, name="Pegawai Kedua", position="Analis", rank="III/a")
+    invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=signature.invitation.unit)
+    other = signature_create(invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link")[
+        0
+    ]
+    first, second = build_signed_pdf(signature), build_signed_pdf(other)
+    templates = signer_for(agency)._templates
+    assert templates and all(template is not None for template in templates.values())
+    contents = []
+    for data in (first, second):
+        status = validation_status(data, agency)
+        assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
+        contents.append(PdfFileReader(io.BytesIO(data)).embedded_signatures[0].signed_data.dump())
+    assert contents[0] != contents[1]
