@@ -99,38 +99,29 @@ def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, remi
     non-signers) says so on every page and records a reminder per card
     (``ceremonies.reminders``)."""
     scope = unit.name if unit else _("semua unit")
+    params = {
+        "ceremony": ceremony.pk,
+        "unit": unit.pk if unit else None,
+        "unsigned_only": unsigned_only or reminder,
+        "paper": paper,
+        "back_url": ceremony.get_absolute_url(),
+    }
     if reminder:
-        return start_for(
-            request,
-            kind=Job.Kind.LINK_SHEETS,
-            title=_("Lembar pengingat apel “%(title)s” — %(scope)s") % {"title": ceremony.title, "scope": scope},
-            runner="ceremonies.exports.run_link_sheets",
-            agency=ceremony.agency,
-            params={
-                "ceremony": ceremony.pk,
-                "unit": unit.pk,
-                "unsigned_only": True,
-                "reminder": True,
-                "back_url": f"{reverse('ceremonies:unsigned', args=[ceremony.pk])}?unit={unit.pk}",
-            },
-        )
-    if unsigned_only:
-        scope = _("%(scope)s, yang belum menandatangani") % {"scope": scope}
+        title = _("Lembar pengingat apel “%(title)s” — %(scope)s")
+        params.update(reminder=True, back_url=f"{reverse('ceremonies:unsigned', args=[ceremony.pk])}?unit={unit.pk}")
+    else:
+        title = _("Lembar tautan pribadi apel “%(title)s” — %(scope)s")
+        if unsigned_only:
+            scope = _("%(scope)s, yang belum menandatangani") % {"scope": scope}
     if paper != "A4":
         scope = f"{scope}, {paper}"
     return start_for(
         request,
         kind=Job.Kind.LINK_SHEETS,
-        title=_("Lembar tautan pribadi apel “%(title)s” — %(scope)s") % {"title": ceremony.title, "scope": scope},
+        title=title % {"title": ceremony.title, "scope": scope},
         runner="ceremonies.exports.run_link_sheets",
         agency=ceremony.agency,
-        params={
-            "ceremony": ceremony.pk,
-            "unit": unit.pk if unit else None,
-            "unsigned_only": unsigned_only,
-            "paper": paper,
-            "back_url": ceremony.get_absolute_url(),
-        },
+        params=params,
     )
 
 
