@@ -223,13 +223,18 @@ def run_email_reminders(job, progress):
         .order_by("employee__name", "pk")
     )
     progress.stage(_("Mengirim email"), total=invitations.count())
-    subject = render_to_string("ceremonies/reminders/email_subject.txt", _context(ceremony))
-    subject = " ".join(subject.split())
+    context = _context(ceremony)  # once per job, not per mail
+    subject = " ".join(render_to_string("ceremonies/reminders/email_subject.txt", context).split())
     sent, refused, failure = [], [], None
     try:
         with mail.get_connection(fail_silently=False) as connection:
             for invitation in invitations.iterator(chunk_size=500):
-                if _send(connection, subject, invitation):
+                if _send(connection, subject, context, invitation):
+                    # Recorded as soon as it is sent: a worker killed halfway and the
+                    # job retried does not mail this person again.
+                    Reminder.objects.create(
+                        invitation=invitation, channel=Reminder.Channel.EMAIL, sent_by=job.user, job=job
+                    )
                     sent.append(invitation)
                 else:
                     refused.append(invitation)
@@ -253,10 +258,9 @@ def run_email_reminders(job, progress):
     return Outcome(result={"sent": len(sent), "refused": len(refused)}, message=message)
 
 
-def _send(connection, subject, invitation):
+def _send(connection, subject, context, invitation):
     """Mail one reminder; ``False`` when the server refuses this address."""
-    context = {**_context(invitation.ceremony), "name": invitation.employee.name, "link": invitation.public_url}
-    context["code"] = invitation.code
+    context = {**context, "name": invitation.employee.name, "link": invitation.public_url, "code": invitation.code}
     body = render_to_string("ceremonies/reminders/email.txt", context)
     message = mail.EmailMessage(subject, body, to=[invitation.employee.email], connection=connection)
     try:
@@ -267,9 +271,6 @@ def _send(connection, subject, invitation):
 
 
 def _record_emails(job, ceremony, unit, sent, refused, failure):
-    Reminder.objects.bulk_create(
-        [Reminder(invitation=i, channel=Reminder.Channel.EMAIL, sent_by=job.user, job=job) for i in sent]
-    )
     addresses = ", ".join(mask_email(i.employee.email) for i in sent[:10])
     if len(sent) > 10:
         addresses += ", …"
