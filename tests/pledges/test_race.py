@@ -13,8 +13,17 @@ from pledges.models import Signature
 THREADS = 8
 
 
+@pytest.fixture(params=["dummy", "database"])
+def task_backend(request, settings):
+    """Both ways of storing: the ORM's (any backend) and, with the database task
+    backend on PostgreSQL, the one statement that also queues the PDF task."""
+    if request.param == "database":
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
+    return request.param
+
+
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_submits_make_one_signature(invitation, signature_data_url):
+def test_concurrent_submits_make_one_signature(invitation, signature_data_url, task_backend):
     url = reverse("pledges:sign", args=[invitation.token])
     barrier = threading.Barrier(THREADS)
     pages, errors = [], []
@@ -43,3 +52,10 @@ def test_concurrent_submits_make_one_signature(invitation, signature_data_url):
         assert "Pakta sudah ditandatangani" in html
     assert Signature.objects.filter(invitation=invitation).count() == 1
     assert Signature.objects.count() == 1
+    if task_backend == "database":
+        from django_tasks_db.models import DBTaskResult
+
+        signature = Signature.objects.get()
+        assert list(DBTaskResult.objects.values_list("args_kwargs", flat=True)) == [
+            {"args": [signature.pk], "kwargs": {}}
+        ]
