@@ -7,6 +7,7 @@ render that lost the race deletes its own file.
 """
 
 import logging
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -27,10 +28,11 @@ NAME_SLUG_LENGTH = 60
 def pact_document_create(signature_id):
     """Render, seal and store the PDF of a signature unless it already has one.
     Returns the ``PactDocument``."""
-    existing = PactDocument.objects.filter(signature_id=signature_id).first()
+    # One query for the signature and, if one was stored already, its document.
+    signature = Signature.objects.select_related("invitation__ceremony__agency", "document").get(pk=signature_id)
+    existing = getattr(signature, "document", None)
     if existing is not None:
         return existing
-    signature = Signature.objects.select_related("invitation__ceremony__agency").get(pk=signature_id)
     data = build_signed_pdf(signature)
     level, timestamp_expires_at = seal_facts(data) if settings.TSA_URL else (PactDocument.SealLevel.B_B, None)
     document = PactDocument(
@@ -43,7 +45,9 @@ def pact_document_create(signature_id):
     # The storage picks a fresh name if one exists: a file is never overwritten.
     document.file.save(f"{signature.verification_code}.pdf", ContentFile(data), save=False)
     try:
-        with transaction.atomic():
+        # One INSERT is atomic by itself; inside a caller's transaction a savepoint
+        # keeps that transaction usable when another worker stored the PDF first.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             document.save(force_insert=True)
     except IntegrityError:
         document.file.delete(save=False)
