@@ -14,7 +14,14 @@ the result once). It
    block, footer). Both come from the same template in different modes, so they
    land exactly where a single render puts them (a test compares every word);
    anything that does not fit falls back to a single render;
-3. draws the overlay onto the base page as a form XObject and the verification QR
+3. draws the overlay without a WeasyPrint document: the ceremony's first signer in a
+   process is laid out by WeasyPrint, and that layout teaches the ceremony's **plan**
+   (``netralitas.lib.pdf.typeset``), which sets every later signer's lines with
+   WeasyPrint's own line breaker and glyph drawing and embeds font subsets of exactly
+   the glyphs drawn (``netralitas.lib.pdf.form``). What the plan does not cover
+   (right-to-left text, a glyph no font has, parts that would run past the page…) is
+   laid out by WeasyPrint as for the first signer;
+4. draws the overlay onto the base page as a form XObject and the verification QR
    code as vector rectangles (far cheaper than WeasyPrint parsing an SVG), and seals
    with the agency's certificate (PAdES, pyHanko) — all in one incremental update of
    the PDF/A, so the original bytes, the output intent and the XMP ``pdfaid`` stay.
