@@ -165,26 +165,29 @@ class OverlayPlan:
 
 
 class BaseCache:
-    """Base PDFs and their geometry, per process, least recently used out first."""
+    """Base PDFs, their geometry and the ceremonies' overlay plans, per process; base
+    PDFs and plans (~100 KiB each) least recently used out first."""
 
     def __init__(self, size=BASE_CACHE_SIZE):
         self.size = size
         self.pdfs = OrderedDict()
         self.geometry = {}
-        self.plans = {}
+        self.plans = OrderedDict()
         self.plan_failures = {}
 
-    def get(self, key):
-        if key in self.pdfs:
-            self.pdfs.move_to_end(key)
-            return self.pdfs[key]
+    def get(self, key, entries=None):
+        entries = self.pdfs if entries is None else entries
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
         return None
 
-    def put(self, key, value):
-        self.pdfs[key] = value
-        self.pdfs.move_to_end(key)
-        while len(self.pdfs) > self.size:
-            self.pdfs.popitem(last=False)
+    def put(self, key, value, entries=None):
+        entries = self.pdfs if entries is None else entries
+        entries[key] = value
+        entries.move_to_end(key)
+        while len(entries) > self.size:
+            entries.popitem(last=False)
 
 
 _cache = BaseCache()
@@ -238,7 +241,7 @@ def compose_pact(signature):
     overlay_html = render_to_string(TEMPLATE, {**context, "mode": "overlay", "geometry": geometry})
     images = {context["signature_url"]: bytes(signature.image)}
     overlay = None
-    plan = _cache.plans.get(key)
+    plan = _cache.get(key, _cache.plans)
     if plan is not None:
         try:
             overlay, identity_height = _draw_overlay(plan, overlay_html, images)
@@ -278,7 +281,7 @@ def _learn_plan(key, document, html, images, qr_box):
         logger.info("No direct overlay plan from this signer: %s", reason)
         return
     page = document.pages[0]
-    _cache.plans[key] = OverlayPlan(typeset=typeset, qr_box=qr_box, page_size=(page.width, page.height))
+    _cache.put(key, OverlayPlan(typeset=typeset, qr_box=qr_box, page_size=(page.width, page.height)), _cache.plans)
 
 
 def _draw_overlay(plan, html, images):
