@@ -14,7 +14,14 @@ the result once). It
    block, footer). Both come from the same template in different modes, so they
    land exactly where a single render puts them (a test compares every word);
    anything that does not fit falls back to a single render;
-3. draws the overlay onto the base page as a form XObject and the verification QR
+3. draws the overlay without a WeasyPrint document: the ceremony's first signer in a
+   process is laid out by WeasyPrint, and that layout teaches the ceremony's **plan**
+   (``netralitas.lib.pdf.typeset``), which sets every later signer's lines with
+   WeasyPrint's own line breaker and glyph drawing and embeds font subsets of exactly
+   the glyphs drawn (``netralitas.lib.pdf.form``). What the plan does not cover
+   (right-to-left text, a glyph no font has, parts that would run past the page…) is
+   laid out by WeasyPrint as for the first signer;
+4. draws the overlay onto the base page as a form XObject and the verification QR
    code as vector rectangles (far cheaper than WeasyPrint parsing an SVG), and seals
    with the agency's certificate (PAdES, pyHanko) — all in one incremental update of
    the PDF/A, so the original bytes, the output intent and the XMP ``pdfaid`` stay.
@@ -29,6 +36,7 @@ certificates (which one, its password, loading it once, readiness) are
 import base64
 import hashlib
 import io
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -41,13 +49,19 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from netralitas.lib.dates import date_line
 from netralitas.lib.pdf.engine import element_box, find_box, letterhead_context, renderer
+from netralitas.lib.pdf.form import Drawing
+from netralitas.lib.pdf.paragraphs import Unsupported, paragraphs
+from netralitas.lib.pdf.typeset import Picture, Plan
 from pledges.pdf.seal import seal
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "pledges/pdf/pact.html"
 QR_ELEMENT_ID = "qr"
 QR_MASK = 2
 BASE_CACHE_SIZE = 64
 OVERLAY_NAME = "/NtlOverlay"
+PLAN_ATTEMPTS = 3  # signers whose WeasyPrint overlay may teach a ceremony's plan before we stop trying
 
 
 def build_signed_pdf(signature, *, compose=True):
@@ -132,29 +146,48 @@ class Geometry:
 @dataclass
 class Composed:
     base: bytes  # PDF/A of the shared text
-    overlay: bytes  # PDF of the signer's parts, same page size
+    overlay: object  # the signer's parts, same page size: a Drawing, or a WeasyPrint PDF
     qr_box: tuple  # where the QR code goes, in pt from the bottom-left corner
+
+    @property
+    def direct(self):
+        """True when the signer's parts were drawn without a WeasyPrint document."""
+        return isinstance(self.overlay, Drawing)
+
+
+@dataclass(frozen=True)
+class OverlayPlan:
+    """How a ceremony's overlay is drawn directly (``netralitas.lib.pdf.typeset``)."""
+
+    typeset: Plan
+    qr_box: tuple
+    page_size: tuple  # CSS px
 
 
 class BaseCache:
-    """Base PDFs and their geometry, per process, least recently used out first."""
+    """Base PDFs, their geometry and the ceremonies' overlay plans, per process; base
+    PDFs and plans (~100 KiB each) least recently used out first."""
 
     def __init__(self, size=BASE_CACHE_SIZE):
         self.size = size
         self.pdfs = OrderedDict()
         self.geometry = {}
+        self.plans = OrderedDict()
+        self.plan_failures = {}
 
-    def get(self, key):
-        if key in self.pdfs:
-            self.pdfs.move_to_end(key)
-            return self.pdfs[key]
+    def get(self, key, entries=None):
+        entries = self.pdfs if entries is None else entries
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
         return None
 
-    def put(self, key, value):
-        self.pdfs[key] = value
-        self.pdfs.move_to_end(key)
-        while len(self.pdfs) > self.size:
-            self.pdfs.popitem(last=False)
+    def put(self, key, value, entries=None):
+        entries = self.pdfs if entries is None else entries
+        entries[key] = value
+        entries.move_to_end(key)
+        while len(entries) > self.size:
+            entries.popitem(last=False)
 
 
 _cache = BaseCache()
@@ -190,8 +223,10 @@ def _render_base(context, identity_height):
 def compose_pact(signature):
     """The shared base (cached) and the signer's overlay of ``signature``.
 
-    Raises ``OverflowError`` when the parts would not fit one page; the caller then
-    renders the pact in one piece."""
+    The overlay is drawn directly from the ceremony's plan when there is one and it
+    covers this signer; otherwise WeasyPrint lays it out (and that layout may teach
+    the plan). Raises ``OverflowError`` when the parts would not fit one page; the
+    caller then renders the pact in one piece."""
     engine = renderer()
     context = pact_context(signature)
     # The key is the shared text itself, as laid out: any change to the letterhead,
@@ -204,22 +239,62 @@ def compose_pact(signature):
         _cache.geometry[key] = geometry
 
     overlay_html = render_to_string(TEMPLATE, {**context, "mode": "overlay", "geometry": geometry})
-    # The overlay is never a document of its own: only its page content and
-    # resources are copied into the PDF/A base, so it needs no PDF/A apparatus.
-    overlay = engine.layout(overlay_html, variant=None)
-    if len(overlay.pages) != 1:
-        raise OverflowError("the signer's parts do not fit on one page")
-    _, identity_height = _box_of(overlay, "identity")
+    images = {context["signature_url"]: bytes(signature.image)}
+    overlay = None
+    plan = _cache.get(key, _cache.plans)
+    if plan is not None:
+        try:
+            overlay, identity_height = _draw_overlay(plan, overlay_html, images)
+        except Unsupported as reason:
+            logger.debug("Overlay of signature %s laid out by WeasyPrint: %s", signature.pk, reason)
+        qr_box = plan.qr_box
+    if overlay is None:
+        # The overlay is never a document of its own: only its page content and
+        # resources are copied into the PDF/A base, so it needs no PDF/A apparatus.
+        document = engine.layout(overlay_html, variant=None)
+        if len(document.pages) != 1:
+            raise OverflowError("the signer's parts do not fit on one page")
+        _, identity_height = _box_of(document, "identity")
+        qr_box = find_box(document, QR_ELEMENT_ID)
+        if plan is None:
+            _learn_plan(key, document, overlay_html, images, qr_box)
+        overlay = engine.write(document, title="", author="", variant=None)
     identity_height = round(identity_height, 3)
-    qr_box = find_box(overlay, QR_ELEMENT_ID)
 
     variant = (key, identity_height)
     base = _cache.get(variant)
     if base is None:
         base, _ = _render_base(context, identity_height)
         _cache.put(variant, base)
-    overlay_pdf = engine.write(overlay, title="", author="", variant=None)
-    return Composed(base=base, overlay=overlay_pdf, qr_box=qr_box)
+    return Composed(base=base, overlay=overlay, qr_box=qr_box)
+
+
+def _learn_plan(key, document, html, images, qr_box):
+    """Keep the ceremony's overlay plan, read from one signer's WeasyPrint overlay,
+    if it sets that signer's words exactly where WeasyPrint did."""
+    if _cache.plan_failures.get(key, 0) >= PLAN_ATTEMPTS:
+        return
+    try:
+        typeset = Plan.from_layout(document, html, spans=("identity",), images=images)
+    except Unsupported as reason:
+        _cache.plan_failures[key] = _cache.plan_failures.get(key, 0) + 1
+        logger.info("No direct overlay plan from this signer: %s", reason)
+        return
+    page = document.pages[0]
+    _cache.put(key, OverlayPlan(typeset=typeset, qr_box=qr_box, page_size=(page.width, page.height)), _cache.plans)
+
+
+def _draw_overlay(plan, html, images):
+    """The signer's parts drawn directly, and the identity block's height in CSS px."""
+    page = plan.typeset.lay_out(paragraphs(html), images)
+    drawing = Drawing(*plan.page_size)
+    for item in page.items:
+        if isinstance(item, Picture):
+            drawing.image(item, images[item.src])
+        else:
+            drawing.text(item)
+    _, identity_height = page.spans["identity"]
+    return drawing, identity_height
 
 
 def qr_content_stream(url, box):
@@ -282,12 +357,9 @@ def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, tit
     resources = None
     drawing = qr_content_stream(qr_url, qr_box)
     if overlay is not None:
+        form = overlay.form(writer) if isinstance(overlay, Drawing) else _overlay_form(writer, overlay)
         resources = generic.DictionaryObject(
-            {
-                generic.pdf_name("/XObject"): generic.DictionaryObject(
-                    {generic.pdf_name(OVERLAY_NAME): _overlay_form(writer, overlay)}
-                )
-            }
+            {generic.pdf_name("/XObject"): generic.DictionaryObject({generic.pdf_name(OVERLAY_NAME): form})}
         )
         drawing = f"Q q {OVERLAY_NAME} Do".encode() + b"\n" + drawing
     stream = generic.StreamObject(stream_data=drawing)

@@ -21,8 +21,9 @@ from netralitas.lib.dates import MONTHS
 from netralitas.lib.pdf.fetcher import ProjectFilesFetcher, RefusedURL
 from pledges.documents import pact_document_create
 from pledges.models import PactDocument, sha256_hex
+from pledges.pdf import pact as pact_pdf
 from pledges.pdf.certificates import trust_roots
-from pledges.pdf.pact import build_signed_pdf
+from pledges.pdf.pact import build_signed_pdf, compose_pact
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
 from tests import factories
@@ -48,8 +49,21 @@ def validation_status(data, agency):
     return validate_pdf_signature(embedded, context)
 
 
-@pytest.fixture
-def pdf(signature):
+def forget_overlay_plans():
+    """The next pact of a ceremony is its first in this process: WeasyPrint lays out
+    the signer's parts, and that layout teaches the ceremony's plan."""
+    pact_pdf._cache.plans.clear()
+    pact_pdf._cache.plan_failures.clear()
+
+
+@pytest.fixture(params=["weasyprint-overlay", "direct-overlay"])
+def pdf(request, signature):
+    """The sealed pact, the signer's parts laid out by WeasyPrint (a ceremony's first
+    signer in a process) or drawn directly from the ceremony's plan (every later one)."""
+    forget_overlay_plans()
+    if request.param == "direct-overlay":
+        build_signed_pdf(signature)
+        assert compose_pact(signature).direct
     return build_signed_pdf(signature)
 
 
@@ -147,10 +161,80 @@ def words(data):
 
 
 def test_composed_pact_reads_exactly_like_a_single_render(signature):
+    forget_overlay_plans()
     composed = build_signed_pdf(signature)
     single = build_signed_pdf(signature, compose=False)
     assert sorted(words(composed)) == sorted(words(single))
     assert b"/NtlOverlay" in composed and b"/NtlOverlay" not in single
+
+
+# Signers after a ceremony's first, whose parts are drawn without WeasyPrint.
+LATER_SIGNERS = {
+    "typical": {"name": "Siti Rahmawati, S.E."},
+    "position and unit that wrap": {
+        "position": "Analis Kebijakan Ahli Muda pada Bidang Pencegahan dan Pengendalian Penyakit Menular "
+        "dan Tidak Menular",
+        "unit": "Dinas Kesehatan, Pengendalian Penduduk dan Keluarga Berencana Kota Bukittinggi",
+    },
+    "letters beyond ASCII": {"name": "Ni Luh Putu Ayu Ésthér Wahyuni, S.Kom., M.T."},
+    "apostrophes": {"name": "Muhammad D'Angelo Yılmaz O’Brien Müller, S.H."},
+    "markup in a name": {"name": '<b>Budi</b> & "Santoso" <img src="http://127.0.0.1:9/x.png">'},
+    "PPPK": {"employment_type": "PPPK", "nip": "199001012023212001"},
+    "NIK": {"employment_type": "NON_ASN", "nip": None, "nik": "1375014101900002"},
+}
+
+
+def later_signer(signature, data_url, *, unit=None, **fields):
+    """A signature of another employee at the same ceremony as ``signature``."""
+    ceremony = signature.invitation.ceremony
+    unit = factories.unit(ceremony.agency, unit) if unit else signature.invitation.unit
+    employee = factories.employee(ceremony.agency, unit=unit, **fields)
+    invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=unit)
+    return signature_create(invitation=invitation, image_png=clean_signature_image(data_url), method="link")[0]
+
+
+@pytest.mark.parametrize("variant", LATER_SIGNERS)
+def test_later_signers_parts_are_drawn_directly_where_a_single_render_puts_them(variant, signature, signature_data_url):
+    forget_overlay_plans()
+    build_signed_pdf(signature)  # the ceremony's first signer teaches the plan
+    other = later_signer(signature, signature_data_url, **LATER_SIGNERS[variant])
+    assert compose_pact(other).direct
+    composed = build_signed_pdf(other)
+    single = build_signed_pdf(other, compose=False)
+    assert sorted(words(composed)) == sorted(words(single))
+    # Text extracts through the overlay's own fonts' ToUnicode maps, whatever letters it has.
+    text = flat(pdf_text(composed))
+    assert text.count(other.signer["name"]) == 2  # the identity block and under the signature
+    assert other.identifier.on_document in text and other.display_code in text
+    assert_pdfa_2u(composed)
+    assert validation_status(composed, signature.invitation.ceremony.agency).valid
+
+
+def test_the_overlays_fonts_are_embedded_subsets_with_unicode_maps(signature, signature_data_url):
+    forget_overlay_plans()
+    build_signed_pdf(signature)
+    other = later_signer(signature, signature_data_url, **LATER_SIGNERS["letters beyond ASCII"])
+    reader = PdfFileReader(io.BytesIO(build_signed_pdf(other)))
+    page = reader.root["/Pages"]["/Kids"][0].get_object()
+    overlay = page["/Resources"]["/XObject"]["/NtlOverlay"].get_object()
+    fonts = [ref.get_object() for ref in overlay["/Resources"]["/Font"].values()]
+    assert len(fonts) == 2  # regular and bold
+    for font in fonts:
+        descendant = font["/DescendantFonts"][0].get_object()
+        font_file = descendant["/FontDescriptor"]["/FontFile2"].get_object()
+        assert 0 < len(font_file.data) < 40_000  # a subset, not the whole font
+        assert re.fullmatch(r"/[A-Z]{6}\+Pakta-Serif(-Bold)?", font["/BaseFont"])
+        assert "/ToUnicode" in font
+    unicode_maps = b"".join(font["/ToUnicode"].get_object().data for font in fonts)
+    assert b"<00c9>" in unicode_maps and b"<00e9>" in unicode_maps  # É and é
+
+
+def test_signers_the_plan_does_not_cover_are_laid_out_by_weasyprint(signature, signature_data_url):
+    forget_overlay_plans()
+    build_signed_pdf(signature)
+    other = later_signer(signature, signature_data_url, name="عبد الله بن محمد")
+    assert not compose_pact(other).direct  # right-to-left text
+    assert sorted(words(build_signed_pdf(other))) == sorted(words(build_signed_pdf(other, compose=False)))
 
 
 def test_signers_of_one_ceremony_share_the_base(signature, ceremony, signature_data_url):
