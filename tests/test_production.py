@@ -118,3 +118,22 @@ def test_staff_pages_keep_the_staff_429_page(client, settings):
     responses = [client.post(url, {"email": "x"}) for _ in range(6)]
     assert responses[-1].status_code == 429
     assert "navbar" in responses[-1].content.decode() and "Coba lagi" in responses[-1].content.decode()
+
+
+GC_PROBE = (
+    "import gc; import netralitas.wsgi as w; at_start = gc.get_freeze_count();"
+    "from django.test import Client; c = Client();"
+    "[c.get('/healthz') for _ in range(w.WARM_REQUESTS - 1)]; before = gc.get_freeze_count();"
+    "c.get('/verifikasi/'); print(at_start, before, gc.get_freeze_count())"
+)
+
+
+def test_the_wsgi_worker_keeps_its_long_lived_objects_out_of_garbage_collection():
+    """What the worker loaded, and what its first requests loaded, is frozen: full
+    collections at an apel's burst walk only what requests create."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "ALLOWED_HOSTS": "testserver"}
+    output = subprocess.run([sys.executable, "-c", GC_PROBE], env=env, capture_output=True, text=True, check=True)
+    at_start, before_warm, after_warm = map(int, output.stdout.split())
+    assert at_start > 50_000  # Django and the project, loaded by importing the WSGI module
+    assert before_warm <= at_start  # nothing more until the worker is warm (frozen objects may die)
+    assert after_warm > before_warm + 1_000  # the first requests' lazily built caches joined them
