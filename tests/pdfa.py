@@ -2,8 +2,8 @@
 
 No PDF/A-2 validator installs offline (no veraPDF in Debian or PyPI), so these are
 the rules the seal could break: the version and extensions the catalog declares,
-the output intent, the XMP identification, embedded fonts, no encryption, no
-JavaScript."""
+the output intent, the XMP identification, embedded fonts, images without
+interpolation, no encryption, no JavaScript."""
 
 import io
 
@@ -23,8 +23,11 @@ def assert_pdfa_2u(data):
     assert len(intents) == 1 and "/DestOutputProfile" in intents[0]
     with pdf.open_metadata() as meta:
         assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "U"
-    fonts = 0
+    fonts = images = 0
     for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
+            images += 1  # ISO 19005-2, 6.2.8: /Interpolate, if present, shall be false
+            assert not bool(obj.get("/Interpolate", False)), "an image with /Interpolate true in a PDF/A"
         if not isinstance(obj, pikepdf.Dictionary):
             continue
         assert "/JS" not in obj and obj.get("/S") != "/JavaScript", "JavaScript in a PDF/A"
@@ -35,5 +38,6 @@ def assert_pdfa_2u(data):
             descriptor = obj.FontDescriptor
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), obj
     assert fonts >= 2
+    assert images >= 1  # the drawn signature, at least
     names = pdf.Root.get("/Names", {})
     assert "/JavaScript" not in names
