@@ -9,6 +9,7 @@ passes (``gc.freeze``): collection then only walks what requests create.
 """
 
 import gc
+import itertools
 import os
 
 from django.core.signals import request_finished
@@ -19,6 +20,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netralitas.settings")
 application = get_wsgi_application()
 
 WARM_REQUESTS = 50  # by then every lazily built cache of a page and of signing exists
+_served = itertools.count(1)
 
 
 def _freeze():
@@ -26,9 +28,9 @@ def _freeze():
     gc.freeze()
 
 
-def _freeze_when_warm(sender, counter=[0], **kwargs):  # noqa: B006 - the one counter of this process
-    counter[0] += 1
-    if counter[0] >= WARM_REQUESTS:
+def _freeze_when_warm(**kwargs):
+    # After the response went out: the one collection here delays no one's answer.
+    if next(_served) == WARM_REQUESTS:
         request_finished.disconnect(_freeze_when_warm)
         _freeze()
 
