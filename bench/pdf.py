@@ -50,7 +50,7 @@ def make_signatures(count):
     from pledges.services import signature_create
     from pledges.signature_image import clean_signature_image
     from roster.models import Agency, Employee, Unit
-    from tests.factories import nip, signature_png
+    from tests.factories import nip, shown, signature_png
 
     agency = Agency.objects.create(
         name="Pemerintah Kota Bukittinggi",
@@ -94,7 +94,7 @@ def make_signatures(count):
             position="Analis Kebijakan Ahli Muda pada Bidang Pencegahan dan Pengendalian Penyakit",
         )
         invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=unit)
-        signature, _ = signature_create(invitation=invitation, image_png=image, method="link")
+        signature, _ = signature_create(invitation=invitation, shown=shown(invitation), image_png=image, method="link")
         signatures.append(signature)
     return signatures
 

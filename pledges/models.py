@@ -146,22 +146,17 @@ class Signature(models.Model):
         return reverse("pledges:verify", args=[self.verification_code])
 
     @classmethod
-    def for_invitation(cls, invitation, *, image_png, method, signed_at, ip_address=None, user_agent=""):
-        """An unsaved signature of ``invitation``: the identity block and the pact
-        text frozen as the signer sees them now, with their hashes."""
-        ceremony = invitation.ceremony
-        text_format = pact_text.current()
-        signer = text_format.snapshot(invitation.employee, invitation.unit)
-        pact = ceremony.pact_template.render(ceremony.election)
-        text = text_format.text(signer, pact)
+    def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent=""):
+        """An unsaved signature of ``invitation`` sealing ``draft`` (``pact_text.Draft``,
+        what the signer was shown): its identity block and text frozen, with their hashes."""
         return cls(
             invitation=invitation,
-            pact_template=ceremony.pact_template,
-            signer=signer,
-            pact=pact,
-            text_format=text_format.version,
-            text=text,
-            text_sha256=sha256_hex(text),
+            pact_template=invitation.ceremony.pact_template,
+            signer=draft.signer,
+            pact=draft.pact,
+            text_format=draft.text_format,
+            text=draft.text,
+            text_sha256=draft.sha256,
             image=image_png,
             image_sha256=sha256_hex(image_png),
             signed_at=signed_at,

@@ -94,7 +94,10 @@ def signature(invitation, signature_data_url):
     from pledges.signature_image import clean_signature_image
 
     signature, _ = signature_create(
-        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     return signature
 
@@ -109,7 +112,9 @@ def sign(signature_data_url):
     image = clean_signature_image(signature_data_url)
 
     def sign(invitation, *, pdf=False, now=None):
-        signature, _ = signature_create(invitation=invitation, image_png=image, method="link", now=now)
+        signature, _ = signature_create(
+            invitation=invitation, shown=factories.shown(invitation), image_png=image, method="link", now=now
+        )
         if pdf:
             pact_document_create(signature.pk)
         return signature

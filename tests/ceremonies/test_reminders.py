@@ -30,7 +30,10 @@ def reminders_world(world, settings, signature_data_url):
     non-signers, one with a phone and an email, one with nothing; in Bagian Umum one."""
     settings.PUBLIC_BASE_URL = BASE
     signature_create(
-        invitation=world.invitations_a[0], image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=world.invitations_a[0],
+        shown=factories.shown(world.invitations_a[0]),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     Employee.objects.filter(pk=world.employees_a[1].pk).update(phone="6281234567890", email="satu@example.go.id")
     Employee.objects.filter(pk=world.employees_a[3].pk).update(email="empat@example.go.id")
