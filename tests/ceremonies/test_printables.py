@@ -104,8 +104,17 @@ def test_the_poster_fits_the_paper_with_equal_margins(client, world, tmp_path, p
     assert world.ceremony_a.apel_url in scan(image, tmp_path)
 
 
-def test_an_unknown_paper_is_a4(client, world, tmp_path):
+@pytest.mark.parametrize("paper", ["Letter", "a5", "0", "²"])
+def test_an_unknown_paper_is_a_404_with_nothing_recorded_or_started(client, world, paper):
+    """A printable is the paper asked for or nothing: never an A4 recorded as what
+    was asked."""
+    from audit.models import AuditEvent
+    from jobs.models import Job
+
     client.force_login(world.operator_a)
-    response = client.get(reverse("ceremonies:poster", args=[world.ceremony_a.pk]), {"kertas": "Letter"})
-    (image,) = rendered_pages(response.content, tmp_path, "poster-letter")
-    check_sheet(image, "A4")
+    assert client.get(reverse("ceremonies:poster", args=[world.ceremony_a.pk]), {"kertas": paper}).status_code == 404
+    url = reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk])
+    assert client.post(url, {"kertas": paper}).status_code == 404
+    assert client.post(url, {"kertas": paper, "unit": world.unit_a.pk}).status_code == 404
+    assert not Job.objects.exists()
+    assert not AuditEvent.objects.exists()
