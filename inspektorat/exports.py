@@ -30,7 +30,7 @@ RECAP_HEADERS = [
 ]
 RECAP_WIDTHS = [7, 36, 24, 32, 16, 22, 8, 24, 14]
 TRAIL_HEADERS = [
-    "Waktu (WIB)",
+    "Waktu",  # each event in its agency's zone, the zone written with it
     "Pengguna",
     "Tindakan",
     "Instansi",
@@ -152,11 +152,13 @@ def run_trail_export(job, progress):
     events = form.filter(AuditEvent.objects.visible_to(job.user)).order_by("-at", "-id")
     progress.stage(_("Menulis berkas"), total=events.count())
     actions = dict(AuditEvent.Action.choices)
-    names = dict(Agency.objects.values_list("pk", "name"))
+    names, zones = {}, {}
+    for pk, name, time_zone in Agency.objects.values_list("pk", "name", "time_zone"):
+        names[pk], zones[pk] = name, time_zone
     kinds = object_type_names()
     rows = (
         (
-            timestamp(at, TRAIL_TIME_ZONE),
+            timestamp(at, zones.get(agency_id, TRAIL_TIME_ZONE)),
             username,
             str(actions.get(action, action)),
             names.get(agency_id, ""),
