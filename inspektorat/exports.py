@@ -11,7 +11,7 @@ from audit.log import object_type_names
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
 from ceremonies.models import Ceremony, Invitation
 from inspektorat.forms import InvitationFilterForm, TrailFilterForm
-from inspektorat.queries import agency_units, recap_rows
+from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, recap_time_heading
 from jobs.engine import JobError, Outcome, start_for, temporary_output
 from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
@@ -20,15 +20,15 @@ from roster.models import Agency
 RECAP_HEADERS = [
     "No",
     "Nama",
-    "NIP",
+    IDENTITY_HEADING,
     "Unit Kerja",
     "Jenis Kepegawaian",
     "Pangkat/Golongan",
     "Status",
-    "Waktu tanda tangan",
+    "Waktu tanda tangan",  # with the agency's zone: recap_time_heading()
     "Kode verifikasi",
 ]
-RECAP_WIDTHS = [7, 36, 24, 32, 16, 22, 8, 24, 14]
+RECAP_WIDTHS = [7, 36, 32, 32, 16, 22, 8, 26, 14]
 TRAIL_HEADERS = [
     "Waktu",  # each event in its agency's zone, the zone written with it
     "Pengguna",
@@ -91,11 +91,12 @@ def run_recap_table(job, progress):
     form, _unit = _scope(job, ceremony)
     invitations = form.filter(Invitation.objects.filter(ceremony=ceremony))
     progress.stage(_("Menulis berkas"), total=invitations.count())
-    columns = ("no", "name", "nip", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
+    columns = ("no", "name", "identity", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
     rows = ([row[column] for column in columns] for row in recap_rows(invitations, ceremony.agency))
+    headers = [*RECAP_HEADERS[:7], recap_time_heading(ceremony.agency), *RECAP_HEADERS[8:]]
     with temporary_output(f".{file_format}") as path:
         count = write_table(
-            path, file_format, RECAP_HEADERS, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
+            path, file_format, headers, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
         )
         return Outcome(
             path=path,
