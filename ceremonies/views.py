@@ -377,7 +377,7 @@ def poster(request, pk):
         raise Http404  # a paper we do not print on: never an A4 instead
     data = printables.poster_pdf(ceremony, paper=paper)
     record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
-    return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
+    return _pdf(data, printables.poster_file_name(ceremony, paper))
 
 
 @operator_required

@@ -14,6 +14,7 @@ from inspektorat.forms import InvitationFilterForm, TrailFilterForm
 from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, recap_time_heading
 from jobs.engine import JobError, Outcome, start_for, temporary_output
 from netralitas.lib.dates import timestamp
+from netralitas.lib.http import file_slug
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from roster.models import Agency
 
@@ -59,6 +60,17 @@ def _scope(job, ceremony):
     return form, next((unit for unit in units if unit.pk == chosen), None)
 
 
+def recap_file_name(ceremony, unit, with_subunits, extension):
+    """``rekap-apel12[-<unit name>[-beserta-subunit]].pdf``: a unit's recap named by the
+    unit's name, not its id."""
+    name = f"rekap-apel{ceremony.pk}"
+    if unit is not None:
+        name += "-" + file_slug(unit.name, fallback=f"unit-{unit.pk}")
+        if with_subunits:
+            name += "-beserta-subunit"
+    return f"{name}.{extension}"
+
+
 def start_recap(request, ceremony, file_format, filters, *, signer=None, unit=None):
     scope = _(", unit %(unit)s") % {"unit": unit.name} if unit else ""
     kind = "recap_pdf" if file_format == "pdf" else "recap_table"
@@ -88,7 +100,7 @@ def ceremony_url(ceremony):
 def run_recap_table(job, progress):
     file_format = job.params["format"]
     ceremony = _ceremony(job)
-    form, _unit = _scope(job, ceremony)
+    form, unit = _scope(job, ceremony)
     invitations = form.filter(Invitation.objects.filter(ceremony=ceremony))
     progress.stage(_("Menulis berkas"), total=invitations.count())
     columns = ("no", "name", "identity", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
@@ -100,7 +112,7 @@ def run_recap_table(job, progress):
         )
         return Outcome(
             path=path,
-            filename=f"rekap-apel{ceremony.pk}.{file_format}",
+            filename=recap_file_name(ceremony, unit, bool(form.filters().get("sub")), file_format),
             content_type=CONTENT_TYPES[file_format],
             result={"rows": count},
         )
@@ -125,10 +137,9 @@ def run_recap_pdf(job, progress):
             unit_ids=form.unit_ids(),
             progress=progress,
         )
-        suffix = f"-unit{unit.pk}" if unit is not None else ""
         return Outcome(
             path=path,
-            filename=f"rekap-apel{ceremony.pk}{suffix}.pdf",
+            filename=recap_file_name(ceremony, unit, with_subunits, "pdf"),
             content_type="application/pdf",
             result={"pages": pages, "rows": rows},
         )

@@ -131,7 +131,7 @@ def test_recap_pdf_of_one_unit(client, world, sign, started_job):
     sign(world.invitations_a[3])  # in the sub-unit "Bagian Umum"
     client.force_login(world.auditor_a)
     job, data = recap_pdf(client, started_job, world.ceremony_a, {"unit": world.subunit_a.pk})
-    assert job.filename == f"rekap-apel{world.ceremony_a.pk}-unit{world.subunit_a.pk}.pdf"
+    assert job.filename == f"rekap-apel{world.ceremony_a.pk}-bagian-umum.pdf"  # the unit by its name
     pages, first, last = read_pdf(data)
     assert "Unit kerja : Bagian Umum" in first
     everything = " ".join(pages)
@@ -139,7 +139,8 @@ def test_recap_pdf_of_one_unit(client, world, sign, started_job):
     assert world.employees_a[0].name not in everything
     assert "Jumlah 1 1 0 100,0" in first
 
-    _job, data = recap_pdf(client, started_job, world.ceremony_a, {"unit": world.unit_a.pk, "sub": "on"})
+    job, data = recap_pdf(client, started_job, world.ceremony_a, {"unit": world.unit_a.pk, "sub": "on"})
+    assert job.filename == f"rekap-apel{world.ceremony_a.pk}-sekretariat-daerah-beserta-subunit.pdf"
     _, first, _ = read_pdf(data)
     assert "Bagian Umum beserta sub-unitnya" not in first and "Sekretariat Daerah beserta sub-unitnya" in first
     assert "Jumlah 4 1 3 25,0" in first
@@ -290,3 +291,5 @@ def test_recap_csv_escapes_formulas_and_follows_the_filters(client, world, hosti
     _job, data = started_job(url, {"status": "belum"})
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 1 + 5 and {row[6] for row in rows[1:]} == {"Belum"}
+    job, _data = started_job(url, {"unit": world.subunit_a.pk})
+    assert job.filename == f"rekap-apel{world.ceremony_a.pk}-bagian-umum.csv"
