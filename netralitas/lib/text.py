@@ -55,12 +55,13 @@ def code_points(chars):
     return ", ".join(f"U+{ord(char):04X}" for char in chars)
 
 
-def validate_visible(text, multiline=False):
+def validate_visible(text, multiline=False, message=HIDDEN_MESSAGE):
     """Raise ``ValidationError`` (code ``hidden_character``) when ``text`` holds a
-    hidden character; return ``text`` otherwise."""
+    hidden character; return ``text`` otherwise. ``message`` may name the field; it
+    gets the characters as ``%(codes)s``."""
     found = hidden_characters(text, multiline)
     if found:
-        raise ValidationError(HIDDEN_MESSAGE, code="hidden_character", params={"codes": code_points(found[:3])})
+        raise ValidationError(message, code="hidden_character", params={"codes": code_points(found[:3])})
     return text
 
 
