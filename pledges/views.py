@@ -23,10 +23,10 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from ceremonies.models import Ceremony, Election, Invitation
+from ceremonies.models import PERSONAL_CODE_LENGTH, Ceremony, Election, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.limits import FailureLimit, count_failure, minutes, refusing
-from netralitas.lib.tokens import group_code, new_code, normalise_code
+from netralitas.lib.tokens import group_code, normalise_code
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import PactDocument, PactTemplate, Signature
@@ -48,6 +48,9 @@ NIP_REFUSED = gettext_lazy("Terlalu banyak kode salah untuk NIP ini: tunggu %(mi
 ADDRESS_REFUSED = gettext_lazy(
     "Terlalu banyak percobaan yang gagal dari jaringan ini: tunggu %(minutes)s menit, lalu coba lagi."
 )
+# What an apel login's code is compared with when no invitation has the NIP: the length
+# of a real code, in characters no normalised code contains.
+_NO_CODE = "\0" * PERSONAL_CODE_LENGTH
 # Ceremonies' agency, election and pact text, kept per process this long: signing
 # reads them on every request; the status and window are read fresh every time.
 CEREMONY_PIECES_SECONDS = 5
@@ -265,12 +268,13 @@ def apel(request, apel_token):
             context["refusal"] = limit.refusal % {"minutes": minutes(seconds)}
             return render(request, "pledges/apel.html", context, status=429)
         if valid:
-            invitation = _apel_match(ceremony, form.cleaned_data["nip"], form.cleaned_data["code"])
-            if invitation is not None:
+            match = _apel_match(ceremony, form.cleaned_data["nip"], form.cleaned_data["code"])
+            if match is not None:
+                pk, token = match
                 request.session.cycle_key()
                 allowed = request.session.get(APEL_SESSION_KEY, [])
-                request.session[APEL_SESSION_KEY] = [*allowed[-9:], invitation.pk]
-                return redirect("pledges:sign", token=invitation.token)
+                request.session[APEL_SESSION_KEY] = [*allowed[-9:], pk]
+                return redirect("pledges:sign", token=token)
             form.add_error(
                 None, _("NIP atau kode pribadi tidak cocok dengan undangan apel ini. Periksa lalu coba lagi.")
             )
@@ -292,12 +296,20 @@ def _apel_limits(apel_token, nip, address):
 
 
 def _apel_match(ceremony, identifier, code):
+    """``(pk, token)`` of the invitation whose NIP (or NIK) and code match, else ``None`` —
+    by the same work whether the NIP is invited or not (a difference in time would tell
+    who is): one query of one shape that reads values only, and a constant-time
+    comparison against a code of the same length, a placeholder no typed code can equal
+    when there is no row."""
     field = "employee__nip" if len(identifier) == 18 else "employee__nik"
-    invitation = ceremony.invitations.filter(**{field: identifier}).only("pk", "token", "code").first()
-    # Compare against a throw-away code when the NIP is unknown, so both answers take as long.
-    expected = invitation.code if invitation is not None else new_code(len(code) or 6)
+    row = (
+        Invitation.objects.filter(ceremony_id=ceremony.pk, **{field: identifier})
+        .values_list("pk", "token", "code")
+        .first()
+    )
+    pk, token, expected = row or (None, None, _NO_CODE)
     matches = hmac.compare_digest(expected.encode(), code.encode())
-    return invitation if matches and invitation is not None else None
+    return (pk, token) if matches and row is not None else None
 
 
 VERIFY_RATE = "60/m"  # look-ups from one address; a code has 30^10 values

@@ -7,6 +7,8 @@ import os
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ceremonies.models import Invitation
@@ -205,3 +207,21 @@ def test_a_refusal_says_its_sentence_once(client, redis_cache):
     assert refusal_sentences(response) == [
         "Terlalu banyak percobaan dari jaringan ini: tunggu 1 menit, lalu coba lagi."
     ]
+
+
+def test_an_invited_nip_and_an_unknown_one_cost_the_same(client, redis_cache, ceremony, small_apel):
+    """A wrong code for an invited NIP and any code for a NIP nobody invited: the same
+    queries (but for the NIP) and the same cache commands, so the time of the answer
+    tells nobody whether a NIP is invited."""
+    redis = redis_cache._cache.get_client(write=True)
+    apel_post(client, ceremony, factories.nip(900), "WRONG1", APEL_ADDRESS)  # the address's counter exists for both
+    work = {}
+    for case, nip in (("invited", small_apel[0].employee.nip), ("unknown", factories.nip(901))):
+        redis.config_resetstat()
+        with CaptureQueriesContext(connection) as queries:
+            response = apel_post(client, ceremony, nip, "WRONG1", APEL_ADDRESS)
+        assert response.status_code == 200 and "tidak cocok" in response.content.decode()
+        commands = {name: stats["calls"] for name, stats in redis.info("commandstats").items()}
+        work[case] = ([query["sql"].replace(nip, "?") for query in queries.captured_queries], commands)
+    assert work["invited"] == work["unknown"]
+    assert any("incr" in name for name in work["unknown"][1]), "the failure was counted in Redis"
