@@ -31,18 +31,36 @@ def _sqlite_flush_lifting_guards(self, style, tables, *, reset_sequences=False, 
 SQLiteOperations.sql_flush = _sqlite_flush_lifting_guards
 
 
+class RateLimitClock:
+    """django-ratelimit's clock, stopped for the test: its windows follow the clock, and
+    a test that crossed a window's end would see its counters reset halfway. A test
+    that is about a window's end moves it on (``advance``)."""
+
+    def __init__(self):
+        self.now = float(int(time.time()))
+
+    def time(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
 @pytest.fixture(autouse=True)
 def _rate_limits_start_fresh(monkeypatch):
-    """Every test starts with empty rate-limit counters, all in one time window:
-    django-ratelimit's windows follow the clock, and a test that crossed a minute
-    boundary would see its counters reset halfway."""
+    """Every test starts with empty rate-limit counters and a stopped rate-limit clock."""
     from django.core.cache import cache
 
     cache.clear()
-    window_end = int(time.time()) + 3600
-    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: window_end)
-    yield
+    clock = RateLimitClock()
+    monkeypatch.setattr("django_ratelimit.core.time", clock)
+    yield clock
     cache.clear()
+
+
+@pytest.fixture
+def rate_limit_clock(_rate_limits_start_fresh):
+    return _rate_limits_start_fresh
 
 
 @pytest.fixture(autouse=True)

@@ -98,17 +98,25 @@ def test_a_server_error_keeps_its_traceback(console):
 
 @pytest.mark.django_db
 def test_the_public_side_gets_a_public_429_page(client, invitation):
-    url = reverse("pledges:apel", args=[invitation.ceremony.apel_token])
-    for _ in range(20):
-        client.post(url, {"nip": invitation.employee.nip, "code": "SALAH1"})
-    response = client.post(url, {"nip": invitation.employee.nip, "code": invitation.code})
+    for number in range(60):
+        client.get(reverse("pledges:sign", args=[f"tautan-tak-dikenal-{number}"]))
+    url = reverse("pledges:sign", args=["tautan-tak-dikenal-x"])
+    response = client.get(url)
     assert response.status_code == 429
     page = response.content.decode()
     assert "public.css" in page and "navbar" not in page  # the public layout, no staff menu
     assert f'href="{url}"' in page and "Coba lagi" in page  # a way back to the page
-    # The page says how long is left of the failures' window — an hour from now under
-    # the tests' fixed window (tests/conftest.py), not the decorators' one minute.
-    assert "Tunggu 60 menit" in page
+    assert "Terlalu banyak percobaan dari jaringan ini: tunggu 1 menit, lalu coba lagi." in page
+
+    # At the apel the refusal is the apel's own page: its form, and how long to wait.
+    apel = reverse("pledges:apel", args=[invitation.ceremony.apel_token])
+    for _ in range(20):
+        client.post(apel, {"nip": invitation.employee.nip, "code": "SALAH1"})
+    response = client.post(apel, {"nip": invitation.employee.nip, "code": invitation.code})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "public.css" in page and "navbar" not in page and 'name="code"' in page
+    assert "Terlalu banyak kode salah untuk NIP ini: tunggu 1 menit, lalu coba lagi." in page
 
 
 @pytest.mark.django_db
