@@ -1,0 +1,44 @@
+"""axe-core (vendored under ``vendor/axe-core``, never served by the app) run on the
+page a Playwright tab shows, for the rules of WCAG 2.1 A and AA."""
+
+import re
+from functools import cache
+from pathlib import Path
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = (360, 1280)  # a phone and an office screen
+
+
+@cache
+def axe_source():
+    return AXE.read_text()
+
+
+def violations(page):
+    """axe's violations on the page as it is now. The script is evaluated through the
+    DevTools protocol, which the page's Content Security Policy does not govern: the
+    page stays exactly as users get it (no ``bypass_csp``)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+            .then(result => result.violations.map(rule => ({
+                id: rule.id, impact: rule.impact, help: rule.help,
+                nodes: rule.nodes.map(node => ({target: node.target.join(' '), summary: node.failureSummary})),
+            })))""",
+        WCAG_21_AA,
+    )
+
+
+def check(page, where):
+    """Run axe at each width of :data:`WIDTHS` (the same document, resized: its CSS
+    answers as at that width); one line per failing node, saying where."""
+    found = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for rule in violations(page):
+            for node in rule["nodes"]:
+                summary = re.sub(r"\s+", " ", node["summary"] or "").removeprefix("Fix any of the following: ")
+                found.append(f"{where} @{width}px: {rule['id']} ({rule['impact']}) {node['target']} — {summary}")
+    return found
