@@ -7,7 +7,9 @@ different markup (a form with its errors, a link before and after signing, an ap
 not yet open or closed, a job queued, failed or done, a menu opened) — or listed in
 :data:`NOT_PAGES` with the reason it is no page. A pattern added without either
 fails ``test_every_page_pattern_is_checked``. The error pages (400, 403, 404, 429,
-500, CSRF) are reached as users reach them.
+CSRF) are reached as users reach them; the 500 page is what ``handler500`` renders.
+
+axe-core is vendored (``tests/browser/vendor/axe-core``) and run by ``axe.check``.
 """
 
 import datetime
@@ -17,7 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
-from django.template.loader import render_to_string
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -28,6 +29,18 @@ from jobs.models import Job
 from pledges.documents import pact_document_create
 from tests import factories
 from tests.browser.axe import check
+from tests.browser.states import (
+    fill_and_submit,
+    open_menu,
+    server_error,
+    sign_without_drawing,
+    submit,
+    submit_unchecked,
+    switch_to_english,
+    until_refused,
+    upload_roster,
+    without_csrf_cookie,
+)
 from tests.browser.test_audit import in_own_thread, log_in
 from tests.test_url_walk import leaves
 
@@ -89,107 +102,6 @@ def pk(attribute):
     return lambda world: [getattr(world, attribute).pk]
 
 
-def submit(button, *, status=None):
-    """Press a form's button and wait for the page it answers with."""
-
-    def then(page, ctx):
-        with page.expect_navigation() as navigation:
-            page.get_by_role("button", name=button, exact=True).click()
-        if status is not None:
-            assert navigation.value.status == status, (page.url, navigation.value.status)
-
-    return then
-
-
-def submit_unchecked(button):
-    """Send a form as it is, the browser's own checks off (``novalidate``): the
-    server's error messages are what the page then shows."""
-
-    def then(page, ctx):
-        page.evaluate("() => document.querySelectorAll('main form').forEach(form => { form.noValidate = true; })")
-        submit(button, status=200)(page, ctx)
-
-    return then
-
-
-def fill_and_submit(fields, button, *, status=200):
-    def then(page, ctx):
-        for name, value in fields.items():
-            page.locator(f"[name={name}]").fill(value)
-        submit(button, status=status)(page, ctx)
-
-    return then
-
-
-def open_menu(page, ctx):
-    page.set_viewport_size({"width": 360, "height": 900})
-    page.get_by_role("button", name="Menu").click()
-    page.locator("#nav.show").wait_for()
-
-
-def sign_without_drawing(page, ctx):
-    page.get_by_label("Saya telah membaca dan menyetujui").check()
-    page.get_by_role("button", name="Tanda tangani pakta").click()
-    page.locator("#pad-empty").wait_for()
-
-
-def without_csrf_cookie(page, ctx):
-    page.locator("[name=username]").fill("operator_a")
-    page.locator("[name=password]").fill("salah")
-    page.context.clear_cookies()
-    submit("Masuk", status=403)(page, ctx)
-
-
-def until_refused(method, url_name, data=None):
-    """Ask until the address is refused (429), then show that answer."""
-
-    def then(page, ctx):
-        url = ctx.live_server.url + reverse(url_name)
-        csrf = {"csrfmiddlewaretoken": next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")}
-        for _ in range(200):
-            answer = getattr(page.request, method)(url, **({"form": {**csrf, **data}} if data else {}))
-            if answer.status == 429:
-                break
-        with page.expect_navigation() as navigation:
-            page.reload() if method == "get" else submit_form(page, data)
-        assert navigation.value.status == 429, navigation.value.status
-
-    return then
-
-
-def submit_form(page, data):
-    for name, value in data.items():
-        page.locator(f"[name={name}]").fill(value)
-    page.locator("main form button[type=submit]").click()
-
-
-def server_error(page, ctx):
-    """No view of ours fails on purpose: the 500 page (what ``handler500`` renders)
-    is served by the browser's router at an address of the live server."""
-    url = ctx.live_server.url + "/kesalahan-server/"
-    html = render_to_string("500.html")
-    page.route(url, lambda route: route.fulfill(status=500, body=html, content_type="text/html; charset=utf-8"))
-    page.goto(url)
-
-
-def upload_roster(page, ctx):
-    """Upload a roster with a bad row: its preview job is queued (no worker yet), checked;
-    then run, and its report shown."""
-    path = ctx.tmp_path / "pegawai.csv"
-    path.write_text("NIP,Nama,Unit Kerja\n19800101 200501 1 001,Budi Santoso,Sekretariat Daerah\n1.98E+17,Excel,\n")
-    page.get_by_label("Berkas daftar pegawai").set_input_files(str(path))
-    submit("Lihat pratinjau")(page, ctx)
-    ctx.failures += check(page, "operator_a roster:import (preview queued)")
-    ctx.run_jobs()
-    page.reload()
-    page.locator("#rejected").wait_for()
-
-
-def switch_to_english(page, ctx):
-    submit("English")(page, ctx)
-    assert page.locator("html").get_attribute("lang") == "en"
-
-
 WRONG_PASSWORD = {"username": "operator_a", "password": "bukan-sandinya"}
 PAGES = {
     "anonymous": [
@@ -235,6 +147,12 @@ PAGES = {
                 {"nip": ctx.world.employees_a[1].nip, "code": "000000"}, "Buka pakta saya"
             )(page, ctx),
         ),
+        Visit(
+            "apel, NIP mistyped",
+            "pledges:apel",
+            lambda world: [world.ceremony_a.apel_token],
+            then=fill_and_submit({"nip": "1980", "code": "000000"}, "Buka pakta saya"),
+        ),
         Visit("apel closed", "pledges:apel", lambda world: [world.closed_ceremony.apel_token]),
         Visit("verification lookup", "pledges:verify_lookup"),
         Visit("verification lookup, unknown code", "pledges:verify_lookup", query="?code=ABCD-EFGH-JK"),
@@ -261,7 +179,7 @@ PAGES = {
             "password_change",
             then=fill_and_submit(
                 {"old_password": "salah", "new_password1": "x7-Kompleks-1", "new_password2": "x7-Kompleks-1"},
-                "Ubah sandi saya",
+                "Simpan kata sandi",
             ),
         ),
         Visit("password changed", "password_change_done"),
