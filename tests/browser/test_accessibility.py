@@ -28,7 +28,7 @@ from ceremonies.models import Ceremony, Invitation
 from jobs.models import Job
 from pledges.documents import pact_document_create
 from tests import factories
-from tests.browser.axe import check
+from tests.browser.axe import add_axe, check
 from tests.browser.states import (
     fill_and_submit,
     open_menu,
@@ -323,6 +323,7 @@ class Context:
 def test_no_axe_violations(browser, live_server, a11y_world, run_jobs, settings, tmp_path, role):
     ctx = Context(a11y_world, live_server, run_jobs, tmp_path, [])
     context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    add_axe(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     if role != "anonymous":
