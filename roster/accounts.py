@@ -138,6 +138,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """The password change page: a throttled attempt answers 429 with the message."""
 
     form_class = ThrottledPasswordChangeForm
+    # The staff layout; Django's default name is the admin's own page (its layout, its menu).
+    template_name = "registration/change_password.html"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
