@@ -47,6 +47,7 @@ from tests.test_url_walk import leaves
 # URL patterns that answer no HTML page of their own, and why.
 NOT_PAGES = {
     "healthz": "plain text for the load balancer",
+    "healthz_status": "JSON for monitoring (loopback or MONITORING_TOKEN)",
     "set_language": "POST only; its button is on every page",
     "logout": "POST only; ends on the login page",
     "roster:logo": "an image (shown on the public pages, with its alternative text)",
