@@ -5,6 +5,7 @@ environment (see README, "Konfigurasi"). With no variables set, the app runs on
 an SQLite file in ``data/`` — which is what ``make run`` uses.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,13 +13,19 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib import devkey
 from netralitas.lib.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("NETRALITAS_DATA_DIR", str(BASE_DIR / "data")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None)
+# Production sets SECRET_KEY. A checkout that `make run` set up keeps a development key in
+# the data folder, which every command typed there uses too (netralitas.lib.devkey); where
+# no such file exists, nothing starts without SECRET_KEY — unless DEBUG=1.
+_dev_key = None if "SECRET_KEY" in os.environ else devkey.read(DATA_DIR)
+SECRET_KEY_FROM_DEV_FILE = _dev_key is not None  # `check --deploy` refuses it (netralitas.checks)
+SECRET_KEY = env_str("SECRET_KEY", _dev_key or ("dev-only-insecure-key-do-not-use-in-production" if DEBUG else None))
 # The address printed on QR codes and PDFs: the public verification page and the
 # apel link must work from a phone, so this is the host users reach, not localhost.
 # `make run` sets it from HOST and PORT (bin/run-dev, netralitas.lib.address).
