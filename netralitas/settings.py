@@ -6,15 +6,29 @@ an SQLite file in ``data/`` — which is what ``make run`` uses.
 """
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from cryptography.utils import CryptographyDeprecationWarning
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib import devkey
 from netralitas.lib.env import env_bool, env_int, env_list, env_str
+
+# pyHanko 0.38 (and certomancer, in the tests) import cryptography's DSA key types, which
+# cryptography 51 deprecated: every process that imports pyHanko — each command, worker
+# and gunicorn worker, all of which load these settings first — printed the warning. We
+# never use DSA; silenced for those two importers only, so a DSA use of ours still warns.
+# (pytest resets filters around collection: the same filter is in pyproject.toml.)
+warnings.filterwarnings(
+    "ignore",
+    message="DSA is deprecated",
+    category=CryptographyDeprecationWarning,
+    module=r"(pyhanko|certomancer)\.",
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("NETRALITAS_DATA_DIR", str(BASE_DIR / "data")))
