@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from pledges.models import ArchivalTimestamp, PactDocument, Signature
 from pledges.pdf.certificates import certificate_path
+from tests import pki
 from tests.postgres import throwaway_database
 
 
@@ -116,11 +117,16 @@ def manage(env, *args):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_target, settings):
+def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_target, settings, monkeypatch):
     # The evidence: three pacts with PDFs, one archival copy, a logo, development keys,
-    # and an agency whose production certificate lives outside the keys folder.
+    # and agencies whose production certificates live outside the keys folder (A's from
+    # the local PKI: an archival copy must validate, revocation data and all).
     world.certify()
     settings.SIGNING_TRUST_ROOTS = [str(tsa.root_pem)]
+    world.agency_a.certificate_path = str(tsa.agency_p12)
+    world.agency_a.certificate_password_env = "SEGEL_PKI_UJI"
+    world.agency_a.save()
+    monkeypatch.setenv("SEGEL_PKI_UJI", pki.P12_PASSWORD)
 
     def make_evidence():
         for invitation in world.invitations_a[:3]:
