@@ -40,6 +40,9 @@ DEBUG = env_bool("DEBUG", False)
 _dev_key = None if "SECRET_KEY" in os.environ else devkey.read(DATA_DIR)
 SECRET_KEY_FROM_DEV_FILE = _dev_key is not None  # `check --deploy` refuses it (netralitas.checks)
 SECRET_KEY = env_str("SECRET_KEY", _dev_key or ("dev-only-insecure-key-do-not-use-in-production" if DEBUG else None))
+# `make run` (its development key) or DEBUG: advice may name development tools (e.g. a
+# development seal certificate); anywhere else it names what production sets.
+DEVELOPMENT_SETUP = DEBUG or SECRET_KEY_FROM_DEV_FILE
 # The address printed on QR codes and PDFs: the public verification page and the
 # apel link must work from a phone, so this is the host users reach, not localhost.
 # `make run` sets it from HOST and PORT (bin/run-dev, netralitas.lib.address).
