@@ -5,22 +5,46 @@ environment (see README, "Konfigurasi"). With no variables set, the app runs on
 an SQLite file in ``data/`` — which is what ``make run`` uses.
 """
 
+import os
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from cryptography.utils import CryptographyDeprecationWarning
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib import devkey
 from netralitas.lib.cache import cache_settings
 from netralitas.lib.env import env_bool, env_int, env_list, env_str
+
+# pyHanko 0.38 (and certomancer, in the tests) import cryptography's DSA key types, which
+# cryptography 51 deprecated: every process that imports pyHanko — each command, worker
+# and gunicorn worker, all of which load these settings first — printed the warning. We
+# never use DSA; silenced for those two importers only, so a DSA use of ours still warns.
+# (pytest resets filters around collection: the same filter is in pyproject.toml.)
+warnings.filterwarnings(
+    "ignore",
+    message="DSA is deprecated",
+    category=CryptographyDeprecationWarning,
+    module=r"(pyhanko|certomancer)\.",
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("NETRALITAS_DATA_DIR", str(BASE_DIR / "data")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None)
+# Production sets SECRET_KEY. A checkout that `make run` set up keeps a development key in
+# the data folder, which every command typed there uses too (netralitas.lib.devkey); where
+# no such file exists, nothing starts without SECRET_KEY — unless DEBUG=1.
+_dev_key = None if "SECRET_KEY" in os.environ else devkey.read(DATA_DIR)
+SECRET_KEY_FROM_DEV_FILE = _dev_key is not None  # `check --deploy` refuses it (netralitas.checks)
+SECRET_KEY = env_str("SECRET_KEY", _dev_key or ("dev-only-insecure-key-do-not-use-in-production" if DEBUG else None))
+# `make run` (its development key) or DEBUG: advice may name development tools (e.g. a
+# development seal certificate); anywhere else it names what production sets.
+DEVELOPMENT_SETUP = DEBUG or SECRET_KEY_FROM_DEV_FILE
 # The address printed on QR codes and PDFs: the public verification page and the
 # apel link must work from a phone, so this is the host users reach, not localhost.
 # `make run` sets it from HOST and PORT (bin/run-dev, netralitas.lib.address).

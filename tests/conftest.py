@@ -238,8 +238,9 @@ class Workers:
     """Real ``manage.py db_worker`` processes on the test database, as production runs
     them (production settings, the database task backend), started and killed by a test."""
 
-    def __init__(self, media_root, lease):
+    def __init__(self, media_root, lease, keys_dir=None):
         self.media_root = media_root
+        self.keys_dir = keys_dir
         self.lease = lease
         self.processes = []
 
@@ -255,6 +256,7 @@ class Workers:
             "DATABASE_URL": database_url(),
             "SECRET_KEY": "tests-only-not-secret",
             "MEDIA_ROOT": str(self.media_root),
+            "SIGNING_KEYS_DIR": str(self.keys_dir or Path(self.media_root).parent / "keys"),
             "TASKS_LEASE_SECONDS": str(self.lease),
             "TASKS_RECLAIM_EVERY": "1",
             "TASKS_MAX_ATTEMPTS": str(max_attempts),
@@ -279,7 +281,7 @@ def workers(settings):
     """Start real workers with ``workers.start(id)``; the test process enqueues to the
     database backend they read. Killed at the end of the test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
-    pool = Workers(settings.MEDIA_ROOT, lease=3)
+    pool = Workers(settings.MEDIA_ROOT, lease=3, keys_dir=settings.SIGNING_KEYS_DIR)
     yield pool
     pool.stop_all()
 

@@ -65,6 +65,20 @@ def validate_visible(text, multiline=False, message=HIDDEN_MESSAGE):
     return text
 
 
+def message_text(text, multiline=False):
+    """``text`` fit to be stored and shown as a message (a job's; with ``multiline``
+    a task's traceback): every hidden character shows as U+FFFD, and in a one-line
+    message line breaks and tabs become spaces — a NUL must never reach PostgreSQL,
+    nor a lone surrogate any database."""
+
+    def shown(char):
+        if char in MULTILINE_ALLOWED:
+            return char if multiline else " "
+        return "\ufffd" if is_hidden(char) else char
+
+    return "".join(shown(char) for char in str(text))
+
+
 def strip_hidden(text, multiline=False):
     """``text`` without its hidden characters: for text we write ourselves from
     what a request carried (filters in the trail, a file's name)."""
