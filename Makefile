@@ -72,11 +72,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(PY)
 messages: $(VENV)/.installed
 	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --verbosity=0
 
-# Everything `make run` needs before serving: packages, translations, schema, assets, demo data.
+# Everything `make run` needs before serving: packages, translations, the development secret
+# (data/dev-secret-key: every `manage.py` command of this checkout uses it), schema, assets,
+# demo data.
 setup: $(VENV)/.installed messages
-	DEBUG=1 $(MANAGE) migrate --noinput --verbosity=0
-	DEBUG=1 $(MANAGE) collectstatic --noinput --verbosity=0
-	DEBUG=1 $(MANAGE) load_demo
+	$(PY) -m netralitas.lib.devkey
+	$(MANAGE) migrate --noinput --verbosity=0
+	$(MANAGE) collectstatic --noinput --verbosity=0
+	$(MANAGE) load_demo
 
 setup-dev: $(VENV)/.installed-dev messages
 

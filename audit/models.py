@@ -5,7 +5,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The trail is read in the server's zone, WIB, whichever agencies it covers.
+from netralitas.lib.dates import timestamp
+
+# An event is read in its agency's zone (WIB, WITA or WIT): the times its people lived.
+# An event of no agency (an admin's) in the server's zone, WIB.
 TRAIL_TIME_ZONE = "Asia/Jakarta"
 
 
@@ -60,3 +63,13 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.description}"
+
+    @property
+    def time_zone(self):
+        """The zone the event is read in: its agency's, or WIB for an event of no agency."""
+        return self.agency.time_zone if self.agency_id else TRAIL_TIME_ZONE
+
+    @property
+    def local_time(self):
+        """``2024-09-26 00:30:00 WITA``: the trail's time, in :attr:`time_zone`."""
+        return timestamp(self.at, self.time_zone)

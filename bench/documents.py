@@ -65,8 +65,8 @@ def xlsxwriter_floor(count, workdir):
     """The library's own cost: ``count`` rows of nine constant strings, constant-memory mode."""
     import xlsxwriter
 
-    row = ["1", "Pegawai Nomor 00001, S.E., M.Si.", "19850312 200401 1 001", "Dinas Nomor 01", "PNS"]
-    row += ["Penata Muda Tingkat I (III/b)", "Sudah", "2024-09-26 09.14.22 WIB", "AB3K9-XY7QP"]
+    row = ["1", "Pegawai Nomor 00001, S.E., M.Si.", "NIP 19850312 200401 1 001", "Dinas Nomor 01", "PNS"]
+    row += ["Penata Muda Tingkat I (III/b)", "Sudah", "26 September 2024, 09.14", "AB3K9-XY7QP"]
     workbook = xlsxwriter.Workbook(str(workdir / "floor.xlsx"), {"constant_memory": True})
     sheet = workbook.add_worksheet()
     for number in range(1, count + 1):

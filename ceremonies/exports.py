@@ -151,12 +151,16 @@ def run_link_sheets(job, progress):
         )
         if reminder:
             record_sheet_reminders(job, list(invitations.values_list("pk", flat=True)))
-        suffix = f"-unit{unit.pk}" if unit else ""
-        if reminder:
-            suffix = f"-pengingat{suffix}"
+        filename = printables.sheet_file_name(
+            ceremony,
+            unit=unit,
+            unsigned_only=bool(job.params.get("unsigned_only")),
+            reminder=reminder,
+            paper=job.params.get("paper", "A4"),
+        )
         return Outcome(
             path=path,
-            filename=f"tautan-apel-{ceremony.pk}{suffix}.pdf",
+            filename=filename,
             content_type="application/pdf",
             result={"invitations": total, "pages": pages},
         )

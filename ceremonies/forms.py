@@ -138,6 +138,10 @@ class LinkSheetsForm(UnitFilterForm):
     belum = forms.BooleanField(label=_("hanya yang belum"), required=False, widget=FilterCheckbox)
     kertas = forms.ChoiceField(label=_("Kertas"), required=False, choices=PAPER_CHOICES)
 
+    def paper(self):
+        """A4 unless chosen; ``None`` for a paper we do not print on."""
+        return self.chosen("kertas", "A4")
+
 
 class PaperForm(FilterForm):
     """The paper a printable is made for (``?kertas=F4``); A4 unless chosen."""
@@ -145,13 +149,18 @@ class PaperForm(FilterForm):
     kertas = forms.ChoiceField(label=_("Kertas"), required=False, choices=PAPER_CHOICES)
 
     def paper(self):
-        return self.filters().get("kertas") or "A4"
+        """A4 unless chosen; ``None`` for a paper we do not print on."""
+        return self.chosen("kertas", "A4")
 
 
 class UnitMessageForm(UnitFilterForm):
     """Which unit's WhatsApp message for its head, and which part of it."""
 
     bagian = forms.IntegerField(label=_("bagian"), required=False, min_value=1, max_value=100_000)
+
+    def part(self):
+        """The part asked for (1 when none is named); ``None`` when what was sent is no part number."""
+        return self.chosen("bagian", 1)
 
 
 class InviteSearchForm(FilterForm):

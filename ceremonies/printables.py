@@ -10,6 +10,7 @@ from django.urls import reverse
 from pypdf import PdfWriter
 
 from netralitas.lib.dates import pukul, tanggal
+from netralitas.lib.http import file_slug
 from netralitas.lib.pdf.canvas import MM, PAPERS, SERIF, SERIF_BOLD, draw_lines, new_canvas, qr_operators, wrap
 from netralitas.lib.pdf.engine import letterhead_context, render_pdf
 from roster.identity import Identifier
@@ -25,6 +26,25 @@ def qr_svg(url):
 def _when(ceremony):
     tz_name = ceremony.agency.time_zone
     return f"{tanggal(ceremony.starts_at, tz_name)}, pukul {pukul(ceremony.starts_at, tz_name)}"
+
+
+def poster_file_name(ceremony, paper):
+    """``poster-apel-12-F4.pdf``: A4 and F4 posters are different files."""
+    return f"poster-apel-{ceremony.pk}-{paper}.pdf"
+
+
+def sheet_file_name(ceremony, *, unit=None, unsigned_only=False, reminder=False, paper="A4"):
+    """``tautan-apel-12[-pengingat][-<unit name>][-belum]-F4.pdf``: every kind of sheet its
+    own name, the unit by its name. No NIP and no token: a file name travels in chats,
+    mails and folder listings."""
+    parts = [f"tautan-apel-{ceremony.pk}"]
+    if reminder:
+        parts.append("pengingat")  # a reminder sheet is always of the unsigned
+    if unit is not None:
+        parts.append(file_slug(unit.name, fallback=f"unit-{unit.pk}"))
+    if unsigned_only and not reminder:
+        parts.append("belum")
+    return "-".join([*parts, paper]) + ".pdf"
 
 
 def poster_pdf(ceremony, paper="A4"):
@@ -189,8 +209,9 @@ def _draw_card(pdf, sheet, slot, row, agency, link):
     baseline = draw_lines(
         pdf, wrap(name, SERIF_BOLD, 11.5, text_width, 3), text_x, baseline - 4, font=SERIF_BOLD, size=11.5, leading=13.5
     )
-    kind = "NI PPPK" if employment_type == "PPPK" else "NIP"
-    baseline = draw_lines(pdf, [str(Identifier.of(nip, nik, kind))], text_x, baseline, font=SERIF, size=9.5, leading=12)
+    baseline = draw_lines(
+        pdf, [str(Identifier.of_type(nip, nik, employment_type))], text_x, baseline, font=SERIF, size=9.5, leading=12
+    )
     baseline = draw_lines(
         pdf, wrap(unit_name or "", SERIF, 8, text_width, 2), text_x, baseline, font=SERIF, size=8, leading=10
     )

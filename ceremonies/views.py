@@ -318,8 +318,9 @@ def remind_unit_message(request, pk):
     the page's script copies it, and without a script the operator does."""
     ceremony = ceremony_for_user(request.user, pk)
     form, unit = _reminder_unit(request, ceremony, UnitMessageForm)
-    part = form.filters().get("bagian", 1)
-    invitation_ids = reminders.unit_message_invitations(ceremony, unit, part)
+    part = form.part()
+    # A part that is not one of the page's messages records nothing (never part 1 instead).
+    invitation_ids = reminders.unit_message_invitations(ceremony, unit, part) if part else []
     if not invitation_ids:
         raise Http404
     reminders.record_unit_message(request, ceremony, unit, part, invitation_ids)
@@ -369,11 +370,14 @@ def remind_email(request, pk):
 @operator_required
 @require_GET
 def poster(request, pk):
-    """The A4 apel QR poster to hang at the assembly."""
+    """The apel QR poster to hang at the assembly, on A4 or F4 (``?kertas=F4``)."""
     ceremony = ceremony_for_user(request.user, pk)
-    data = printables.poster_pdf(ceremony, paper=PaperForm(request.GET or None).paper())
+    paper = PaperForm(request.GET or None).paper()
+    if paper is None:
+        raise Http404  # a paper we do not print on: never an A4 instead
+    data = printables.poster_pdf(ceremony, paper=paper)
     record(request, AuditEvent.Action.DOWNLOAD, ceremony, POSTER, title=ceremony.title)
-    return _pdf(data, f"poster-apel-{ceremony.pk}.pdf")
+    return _pdf(data, printables.poster_file_name(ceremony, paper))
 
 
 @operator_required
@@ -387,7 +391,9 @@ def link_sheets(request, pk):
     if request.POST.get("unit") and unit is None:
         raise Http404  # not a unit of this apel's agency: a download never widens its scope
     unsigned_only = bool(form.filters().get("belum"))
-    paper = form.filters().get("kertas") or "A4"
+    paper = form.paper()
+    if paper is None:
+        raise Http404
     return redirect(exports.start_link_sheets(request, ceremony, unit=unit, unsigned_only=unsigned_only, paper=paper))
 
 

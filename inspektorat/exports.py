@@ -11,26 +11,27 @@ from audit.log import object_type_names
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
 from ceremonies.models import Ceremony, Invitation
 from inspektorat.forms import InvitationFilterForm, TrailFilterForm
-from inspektorat.queries import agency_units, recap_rows
+from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, recap_time_heading
 from jobs.engine import JobError, Outcome, start_for, temporary_output
 from netralitas.lib.dates import timestamp
+from netralitas.lib.http import file_slug
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from roster.models import Agency
 
 RECAP_HEADERS = [
     "No",
     "Nama",
-    "NIP",
+    IDENTITY_HEADING,
     "Unit Kerja",
     "Jenis Kepegawaian",
     "Pangkat/Golongan",
     "Status",
-    "Waktu tanda tangan",
+    "Waktu tanda tangan",  # with the agency's zone: recap_time_heading()
     "Kode verifikasi",
 ]
-RECAP_WIDTHS = [7, 36, 24, 32, 16, 22, 8, 24, 14]
+RECAP_WIDTHS = [7, 36, 32, 32, 16, 22, 8, 26, 14]
 TRAIL_HEADERS = [
-    "Waktu (WIB)",
+    "Waktu",  # each event in its agency's zone, the zone written with it
     "Pengguna",
     "Tindakan",
     "Instansi",
@@ -57,6 +58,17 @@ def _scope(job, ceremony):
     form = InvitationFilterForm(job.params.get("filters") or None, units=units)
     chosen = form.filters().get("unit")
     return form, next((unit for unit in units if unit.pk == chosen), None)
+
+
+def recap_file_name(ceremony, unit, with_subunits, extension):
+    """``rekap-apel12[-<unit name>[-beserta-subunit]].pdf``: a unit's recap named by the
+    unit's name, not its id."""
+    name = f"rekap-apel{ceremony.pk}"
+    if unit is not None:
+        name += "-" + file_slug(unit.name, fallback=f"unit-{unit.pk}")
+        if with_subunits:
+            name += "-beserta-subunit"
+    return f"{name}.{extension}"
 
 
 def start_recap(request, ceremony, file_format, filters, *, signer=None, unit=None):
@@ -88,18 +100,19 @@ def ceremony_url(ceremony):
 def run_recap_table(job, progress):
     file_format = job.params["format"]
     ceremony = _ceremony(job)
-    form, _unit = _scope(job, ceremony)
+    form, unit = _scope(job, ceremony)
     invitations = form.filter(Invitation.objects.filter(ceremony=ceremony))
     progress.stage(_("Menulis berkas"), total=invitations.count())
-    columns = ("no", "name", "nip", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
+    columns = ("no", "name", "identity", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
     rows = ([row[column] for column in columns] for row in recap_rows(invitations, ceremony.agency))
+    headers = [*RECAP_HEADERS[:7], recap_time_heading(ceremony.agency), *RECAP_HEADERS[8:]]
     with temporary_output(f".{file_format}") as path:
         count = write_table(
-            path, file_format, RECAP_HEADERS, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
+            path, file_format, headers, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
         )
         return Outcome(
             path=path,
-            filename=f"rekap-apel{ceremony.pk}.{file_format}",
+            filename=recap_file_name(ceremony, unit, bool(form.filters().get("sub")), file_format),
             content_type=CONTENT_TYPES[file_format],
             result={"rows": count},
         )
@@ -124,10 +137,9 @@ def run_recap_pdf(job, progress):
             unit_ids=form.unit_ids(),
             progress=progress,
         )
-        suffix = f"-unit{unit.pk}" if unit is not None else ""
         return Outcome(
             path=path,
-            filename=f"rekap-apel{ceremony.pk}{suffix}.pdf",
+            filename=recap_file_name(ceremony, unit, with_subunits, "pdf"),
             content_type="application/pdf",
             result={"pages": pages, "rows": rows},
         )
@@ -152,11 +164,13 @@ def run_trail_export(job, progress):
     events = form.filter(AuditEvent.objects.visible_to(job.user)).order_by("-at", "-id")
     progress.stage(_("Menulis berkas"), total=events.count())
     actions = dict(AuditEvent.Action.choices)
-    names = dict(Agency.objects.values_list("pk", "name"))
+    names, zones = {}, {}
+    for pk, name, time_zone in Agency.objects.values_list("pk", "name", "time_zone"):
+        names[pk], zones[pk] = name, time_zone
     kinds = object_type_names()
     rows = (
         (
-            timestamp(at, TRAIL_TIME_ZONE),
+            timestamp(at, zones.get(agency_id, TRAIL_TIME_ZONE)),
             username,
             str(actions.get(action, action)),
             names.get(agency_id, ""),

@@ -5,6 +5,7 @@ import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
@@ -110,7 +111,8 @@ class DateInput(forms.DateInput):
 
 
 class TrailFilterForm(FilterForm):
-    """The audit trail: action, user, agency, words of the description, dates (WIB)."""
+    """The audit trail: action, user, agency, words of the description, dates (each
+    event's own agency's days, as the trail shows its time)."""
 
     action = forms.ChoiceField(
         label=_("Tindakan"), required=False, choices=[("", _("Semua")), *AuditEvent.Action.choices]
@@ -148,14 +150,31 @@ class TrailFilterForm(FilterForm):
             events = events.filter(agency=chosen["agency"])
         if chosen.get("q"):
             events = events.filter(description__icontains=chosen["q"])
-        # Days are the auditor's days in WIB, whatever the server's zone: [since 00:00, until+1 00:00).
-        zone = zoneinfo.ZoneInfo(TRAIL_TIME_ZONE)
-        if chosen.get("since"):
-            events = events.filter(at__gte=datetime.datetime.combine(chosen["since"], datetime.time(), zone))
-        if chosen.get("until"):
-            end = chosen["until"] + datetime.timedelta(days=1)
-            events = events.filter(at__lt=datetime.datetime.combine(end, datetime.time(), zone))
+        if chosen.get("since") or chosen.get("until"):
+            events = events.filter(self._days(chosen.get("since"), chosen.get("until")))
         return events
+
+    def _days(self, since, until):
+        """[since 00:00, until+1 00:00) in each event's agency's zone, whatever the
+        server's: an event shown at 00.30 WITA on the 26th is on the 26th. One range
+        when every agency shares a zone (the usual case); one per zone otherwise."""
+
+        def in_days(tz_name):
+            zone = zoneinfo.ZoneInfo(tz_name)
+            bounds = Q()
+            if since:
+                bounds &= Q(at__gte=datetime.datetime.combine(since, datetime.time(), zone))
+            if until:
+                bounds &= Q(at__lt=datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time(), zone))
+            return bounds
+
+        zones = set(self.fields["agency"].queryset.values_list("time_zone", flat=True))
+        if zones <= {TRAIL_TIME_ZONE}:
+            return in_days(TRAIL_TIME_ZONE)
+        days = Q(agency__isnull=True) & in_days(TRAIL_TIME_ZONE)
+        for tz_name in sorted(zones):
+            days |= Q(agency__time_zone=tz_name) & in_days(tz_name)
+        return days
 
     def selected_agency(self):
         return self.filters().get("agency")

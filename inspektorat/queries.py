@@ -9,7 +9,7 @@ never loaded here: a list only needs the time and the verification code.
 from django.db.models import F
 
 from ceremonies.models import Invitation
-from netralitas.lib.dates import timestamp
+from netralitas.lib.dates import tanggal_pukul, zone_abbreviation
 from netralitas.lib.tokens import group_code
 from pledges.models import Signature
 from roster.identity import Identifier
@@ -66,6 +66,8 @@ def invitation_rows(ids):
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+# One column for every kind of identity number, each cell naming its kind (``Identifier.labelled``).
+IDENTITY_HEADING = "NIP / NI PPPK / NIK"
 RECAP_VALUES = (
     "employee__name",
     "employee__nip",
@@ -78,8 +80,16 @@ RECAP_VALUES = (
 )
 
 
+def recap_time_heading(agency):
+    """The recap's time column names the zone once: ``Waktu tanda tangan (WITA)``."""
+    return f"Waktu tanda tangan ({zone_abbreviation(agency.time_zone)})"
+
+
 def recap_rows(invitations, agency):
-    """One plain dict per invitation, formatted for the recap (PDF, xlsx, csv).
+    """One plain dict per invitation, formatted for the recap (PDF, xlsx, csv): the
+    identity with its kind (NIP, NI PPPK or NIK — one column holds all three), the
+    time as officials write it in the agency's zone (the zone in the heading,
+    :func:`recap_time_heading`).
 
     Reads ``invitations`` as a stream of tuples: 40,000 rows never become 160,000
     model instances."""
@@ -91,13 +101,13 @@ def recap_rows(invitations, agency):
         yield {
             "no": number,
             "name": name,
-            "nip": str(Identifier.of(nip, nik)),
+            "identity": Identifier.of_type(nip, nik, employment_type).labelled,
             "unit": unit or "",
             "employment_type": types.get(employment_type, employment_type),
             "rank": rank,
             "signed": signed_at is not None,
             "status": "Sudah" if signed_at is not None else "Belum",
-            "signed_at": timestamp(signed_at, agency.time_zone),
+            "signed_at": tanggal_pukul(signed_at, agency.time_zone),
             "verification_code": group_code(code),
         }
 

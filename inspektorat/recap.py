@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
 from ceremonies.models import Invitation
-from inspektorat.queries import recap_rows
+from inspektorat.queries import IDENTITY_HEADING, recap_rows, recap_time_heading
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
 from netralitas.lib.pdf.canvas import MM, PAGE_SIZE, SERIF, SERIF_BOLD, new_canvas, wrap
 from netralitas.lib.pdf.engine import letterhead_context, renderer
@@ -39,13 +39,16 @@ LEFT, RIGHT, TOP, BOTTOM = 13 * MM, 13 * MM, 14 * MM, 18 * MM
 FONT_SIZE = 8.5
 LEADING = FONT_SIZE * 1.25
 PAD_X, PAD_Y = 3, 1.5
-COLUMNS = (  # title, width in mm
+# Title, width in mm (184 mm between the margins). The identity column fits
+# "NI PPPK 19900101 202321 2 001" and the time column "27 September 2026, 23.59" and
+# its heading "Waktu tanda tangan (WITA)" on one line each.
+COLUMNS = (
     ("No", 10),
-    ("Nama", 50),
-    ("NIP", 35),
-    ("Unit Kerja", 38),
-    ("Status", 13),
-    ("Waktu tanda tangan", 38),
+    ("Nama", 46),
+    (IDENTITY_HEADING, 44),
+    ("Unit Kerja", 32),
+    ("Status", 12),
+    ("Waktu tanda tangan", 40),  # with the agency's zone: recap_time_heading()
 )
 WIDTHS = [width * MM for _title, width in COLUMNS]
 GREY_HEADER = 0.9
@@ -140,7 +143,7 @@ def _row_cells(row):
     cells = [
         [str(row["no"])],
         wrap(row["name"], SERIF, FONT_SIZE, WIDTHS[1] - 2 * PAD_X),
-        wrap(row["nip"], SERIF, FONT_SIZE, WIDTHS[2] - 2 * PAD_X),
+        wrap(row["identity"], SERIF, FONT_SIZE, WIDTHS[2] - 2 * PAD_X),
         wrap(row["unit"], SERIF, FONT_SIZE, WIDTHS[3] - 2 * PAD_X),
         [row["status"]],
         wrap(row["signed_at"] or "-", SERIF, FONT_SIZE, WIDTHS[5] - 2 * PAD_X),
@@ -186,7 +189,7 @@ def _draw_list(path, ceremony, context, rows, pages, signer, offset, total, prog
             pdf.drawString(LEFT, y - 10, "B. Daftar pegawai yang diundang")
             y -= HEADING_HEIGHT
         if end > start or not closing:
-            y = _draw_header_row(pdf, y)
+            y = _draw_header_row(pdf, y, ceremony.agency)
         for cells, height, signed in rows[start:end]:
             y = _draw_row(pdf, y, cells, height, signed)
         if not rows and closing:
@@ -202,14 +205,15 @@ def _draw_list(path, ceremony, context, rows, pages, signer, offset, total, prog
     pdf.save()
 
 
-def _draw_header_row(pdf, y):
+def _draw_header_row(pdf, y, agency):
     height = HEADER_HEIGHT
     pdf.setFillGray(GREY_HEADER)
     pdf.rect(LEFT, y - height, sum(WIDTHS), height, stroke=0, fill=1)
     pdf.setFillGray(0)
     pdf.setFont(SERIF_BOLD, FONT_SIZE)
     x = LEFT
-    for (title, _width), width in zip(COLUMNS, WIDTHS, strict=True):
+    titles = [title for title, _width in COLUMNS[:-1]] + [recap_time_heading(agency)]
+    for title, width in zip(titles, WIDTHS, strict=True):
         pdf.drawString(x + PAD_X, y - PAD_Y - FONT_SIZE, title)
         x += width
     _grid(pdf, y, height)

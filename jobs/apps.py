@@ -9,6 +9,12 @@ class JobsConfig(AppConfig):
     name = "jobs"
     verbose_name = _("Pekerjaan latar belakang")
 
+    def ready(self):
+        from jobs.monitoring import check_workers
+        from netralitas import monitoring
+
+        monitoring.register("workers", check_workers)
+
 
 class TasksDatabaseConfig(tasks_db_apps.TasksAppConfig):
     """django-tasks-db, whose admin section would read "Tasks Database Backend"."""

@@ -19,15 +19,16 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from jobs.models import Job
 from netralitas.lib.http import client_ip
+from netralitas.lib.text import message_text
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes: a poll every second sees it move
+UNEXPECTED = gettext_lazy("Terjadi kesalahan yang tidak terduga; coba lagi atau hubungi admin sistem.")
 
 
 class JobError(Exception):
@@ -56,7 +57,7 @@ class Progress:
         self._written = 0.0
 
     def stage(self, text, total=None):
-        self.job.stage = str(text)[:200]
+        self.job.stage = message_text(text)[:200]
         if total is not None:
             self.total, self.done = total, 0
         self._write(force=True)
@@ -78,7 +79,7 @@ def start_job(*, kind, title, runner, user=None, ip_address=None, agency=None, p
     """Save a job and queue it; returns the job. ``user`` is ``None`` for the command line."""
     job = Job.objects.create(
         kind=kind,
-        title="".join(ch for ch in str(title) if ch >= " ")[:300],  # no control characters, whatever the file name
+        title=message_text(title)[:300],  # no control characters, whatever the file name
         runner=runner,
         params=params or {},
         user=user,
@@ -110,9 +111,14 @@ def enqueue_job(job):
     transaction.on_commit(send)
 
 
-def execute(job_id):
+def execute(job_id, *, reraise=True):
     """Run the job ``job_id`` to its end (the worker's task, or the command line).
-    A job that already ended is left as it is: a retried task never does it twice."""
+    A job that already ended is left as it is: a retried task never does it twice.
+
+    Whatever goes wrong ends the job failed with a message for the person who
+    started it: a :class:`JobError`'s own, or "an unexpected error" — then the
+    exception is raised again (the worker records it on the task) unless
+    ``reraise`` is false (the command line tells the message, not a traceback)."""
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.finished:
         return job
@@ -126,17 +132,19 @@ def execute(job_id):
     try:
         with override("id"):  # files and messages of a job are Indonesian, like every document
             outcome = import_string(job.runner)(job, progress)
+            job.refresh_from_db()
+            if not job.finished:  # else the runner ended it itself (an import commits its result with its rows)
+                finish(job, outcome, seconds=time.perf_counter() - started)
     except JobError as error:
         fail(job, str(error))
-        return job
-    except Exception:
-        logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        fail(job, _("Terjadi kesalahan yang tidak terduga; coba lagi atau hubungi admin sistem."))
-        raise
-    job.refresh_from_db()
-    if job.finished:  # the runner ended it itself (an import commits its result with its rows)
-        return job
-    finish(job, outcome, seconds=time.perf_counter() - started)
+    except Exception as error:
+        if reraise:
+            logger.exception("Job %s (%s) failed", job.pk, job.kind)
+        else:
+            logger.error("Job %s (%s) failed: %s", job.pk, job.kind, message_text(repr(error))[:500])
+        fail(job, UNEXPECTED)
+        if reraise:
+            raise
     return job
 
 
@@ -158,8 +166,20 @@ def finish(job, outcome, *, seconds=None):
 
 
 def fail(job, message):
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
+    """Mark ``job`` failed with ``message`` (Indonesian), stored without hidden
+    characters. Should even that be refused, the job still ends failed, with the
+    general message: a job never stays "running" because its error could not be said."""
+    with override("id"):
+        try:
+            _mark_failed(job, message_text(message))
+        except Exception:
+            logger.exception("Job %s: its message could not be stored; storing the general one", job.pk)
+            _mark_failed(job, str(UNEXPECTED))
     job.refresh_from_db()
+
+
+def _mark_failed(job, message):
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
 
 
 @contextmanager

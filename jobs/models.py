@@ -123,8 +123,19 @@ class Job(models.Model):
         return min(99, int(self.done * 100 / self.total))
 
     @property
-    def has_file(self):
+    def is_expired(self):
+        """Past ``expires_at``: its file is no longer handed out, even before
+        ``cleanup_jobs`` deletes it."""
+        return self.expires_at <= timezone.now()
+
+    @property
+    def made_file(self):
         return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def has_file(self):
+        """A file that may be downloaded now."""
+        return self.made_file and not self.is_expired
 
 
 class WorkerHeartbeat(models.Model):

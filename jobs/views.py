@@ -64,8 +64,12 @@ def _no_worker(job):
 @login_required
 @require_GET
 def download(request, pk):
-    """The job's file, once. Recorded in the trail of each agency it is about."""
+    """The job's file, once. Recorded in the trail of each agency it is about.
+    From the moment it expires the file is a 404 that says so, whenever the
+    daily ``cleanup_jobs`` deletes it."""
     job = job_for_user(request.user, pk)
+    if job.made_file and job.is_expired:
+        return render(request, "jobs/expired.html", {"job": job}, status=404)
     if not job.has_file:
         raise Http404
     # A file about several agencies (a trail export) is recorded in each one's trail.

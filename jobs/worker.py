@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import time
+from traceback import format_exception
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -26,7 +27,9 @@ from django.utils.translation import override
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
+from jobs.engine import UNEXPECTED
 from jobs.models import Job, WorkerHeartbeat
+from netralitas.lib.text import message_text
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +153,27 @@ def _reclaim(task_id, worker_ids, now):
             status=Job.Status.FAILED, message=message, finished_at=now
         )
         return FAILED
+
+
+def record_failure(task_id, error):
+    """Mark the task ``task_id`` failed by ``error`` when django-tasks-db could not
+    record it itself — a traceback the database refuses (a NUL, a lone surrogate) once
+    made the worker exit and every retry kill the next one. The traceback is kept with
+    those characters shown as U+FFFD (or, should even that be refused, only the
+    exception's class), and the task's job, if any, fails with the general message."""
+    now = timezone.now()
+    class_path = message_text(f"{type(error).__module__}.{type(error).__qualname__}")[:200]
+    tracebacks = (message_text("".join(format_exception(error)), multiline=True), f"{class_path}\n")
+    for text in tracebacks:
+        try:
+            DBTaskResult.objects.filter(pk=task_id, status=RUNNING).update(
+                status=FAILED, finished_at=now, exception_class_path=class_path, traceback=text, return_value=None
+            )
+            break
+        except Exception:
+            logger.exception("Task %s: its failure could not be recorded", task_id)
+            close_old_connections()
+    with override("id"):
+        Job.objects.filter(task_id=str(task_id)).exclude(status__in=[Job.Status.DONE, Job.Status.FAILED]).update(
+            status=Job.Status.FAILED, message=str(UNEXPECTED), finished_at=now
+        )

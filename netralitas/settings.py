@@ -5,20 +5,46 @@ environment (see README, "Konfigurasi"). With no variables set, the app runs on
 an SQLite file in ``data/`` — which is what ``make run`` uses.
 """
 
+import os
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from cryptography.utils import CryptographyDeprecationWarning
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from netralitas.lib import devkey
+from netralitas.lib.cache import cache_settings
 from netralitas.lib.env import env_bool, env_int, env_list, env_str
+
+# pyHanko 0.38 (and certomancer, in the tests) import cryptography's DSA key types, which
+# cryptography 51 deprecated: every process that imports pyHanko — each command, worker
+# and gunicorn worker, all of which load these settings first — printed the warning. We
+# never use DSA; silenced for those two importers only, so a DSA use of ours still warns.
+# (pytest resets filters around collection: the same filter is in pyproject.toml.)
+warnings.filterwarnings(
+    "ignore",
+    message="DSA is deprecated",
+    category=CryptographyDeprecationWarning,
+    module=r"(pyhanko|certomancer)\.",
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("NETRALITAS_DATA_DIR", str(BASE_DIR / "data")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None)
+# Production sets SECRET_KEY. A checkout that `make run` set up keeps a development key in
+# the data folder, which every command typed there uses too (netralitas.lib.devkey); where
+# no such file exists, nothing starts without SECRET_KEY — unless DEBUG=1.
+_dev_key = None if "SECRET_KEY" in os.environ else devkey.read(DATA_DIR)
+SECRET_KEY_FROM_DEV_FILE = _dev_key is not None  # `check --deploy` refuses it (netralitas.checks)
+SECRET_KEY = env_str("SECRET_KEY", _dev_key or ("dev-only-insecure-key-do-not-use-in-production" if DEBUG else None))
+# `make run` (its development key) or DEBUG: advice may name development tools (e.g. a
+# development seal certificate); anywhere else it names what production sets.
+DEVELOPMENT_SETUP = DEBUG or SECRET_KEY_FROM_DEV_FILE
 # The address printed on QR codes and PDFs: the public verification page and the
 # apel link must work from a phone, so this is the host users reach, not localhost.
 # `make run` sets it from HOST and PORT (bin/run-dev, netralitas.lib.address).
@@ -63,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "roster.middleware.AgencyTimezoneMiddleware",
+    "roster.middleware.KnownBrowserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -110,11 +137,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-_redis_url = env_str("REDIS_URL", "")
-if _redis_url:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The limits' counters: Redis shared by every process, falling back to each process's
+# memory while Redis does not answer (netralitas.lib.cache).
+CACHES = cache_settings(env_str("REDIS_URL", ""))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,6 +207,13 @@ RATELIMIT_VIEW = "netralitas.views.ratelimited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Behind a reverse proxy that appends the client to X-Forwarded-For, set TRUSTED_PROXY=1.
 TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+# /healthz/status (netralitas.monitoring) answers loopback, and with this token anyone
+# who sends it as "Authorization: Bearer …".
+MONITORING_TOKEN = env_str("MONITORING_TOKEN", "")
+if MONITORING_TOKEN and len(MONITORING_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "MONITORING_TOKEN must be at least 32 characters: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
 RATELIMIT_IP_META_KEY = "netralitas.lib.http.ratelimit_ip"
 
 CONTENT_SECURITY_POLICY = {
@@ -215,7 +247,7 @@ BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/status$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if BEHIND_TLS_PROXY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from netralitas import views
+from netralitas import monitoring, views
 from netralitas.lib import converters
 
 converters.register()  # <id:pk> in the apps' URLs
@@ -14,6 +14,7 @@ urlpatterns = [
     path("akun/", include("roster.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/status", monitoring.status, name="healthz_status"),
     path("admin/", admin.site.urls),
     path("", include("pledges.urls")),
     path("", include("roster.urls")),

@@ -17,9 +17,10 @@ def ratelimited(request, exception):
     # A limit counted over a longer window says how long is left (``wait_seconds``);
     # the per-minute limits of the decorators wait at most a minute.
     minutes = max(1, -(-getattr(exception, "wait_seconds", 60) // 60))
+    # One sentence: the page shows nothing else about it.
     message = ngettext(
-        "Terlalu banyak percobaan. Tunggu %(minutes)s menit, lalu coba lagi.",
-        "Terlalu banyak percobaan. Tunggu %(minutes)s menit, lalu coba lagi.",
+        "Terlalu banyak percobaan dari jaringan ini: tunggu %(minutes)s menit, lalu coba lagi.",
+        "Terlalu banyak percobaan dari jaringan ini: tunggu %(minutes)s menit, lalu coba lagi.",
         minutes,
     ) % {"minutes": minutes}
     return render(

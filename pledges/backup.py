@@ -14,8 +14,12 @@ The database is dumped *first*. Files are written before the row that names them
 is committed and never change afterwards, so every PDF the dump mentions is on disk
 when the folders are copied a moment later; a PDF made in between is merely extra.
 
-``manage.py restore`` checks every hash before it touches anything, restores only
-into an empty database, and never writes over a file that differs. Passwords
+The tar holds the signing keys: it is written readable by its owner only (0600), like
+every temporary file on the way. ``manage.py restore`` checks every hash — and every
+path — before it touches anything, restores only into an empty database, never writes
+over a file that differs, and never outside its folders: ``media/`` only into
+``MEDIA_ROOT``, ``keys/`` only into ``SIGNING_KEYS_DIR``, a production certificate only
+as a ``.p12``/``.pfx`` of its own name at an absolute path without ``..``. Passwords
 (``SIGNING_KEY_PASSWORD``, the agencies' certificate variables, ``SECRET_KEY``) are
 not in the backup: they stay in the environment of the machine.
 """
@@ -34,6 +38,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from pledges.models import ArchivalTimestamp, PactDocument, Signature
 from roster.models import Agency
@@ -73,6 +78,7 @@ def _dump_database(directory):
     if vendor not in DUMPS:
         raise BackupError(f"Basis data {vendor} tidak didukung.")
     target = directory / DUMPS[vendor]
+    _private_file(target).close()  # sqlite3 and pg_dump write into it, keeping its mode
     settings_dict = connection.settings_dict
     if vendor == "sqlite":
         source = sqlite3.connect(f"file:{settings_dict['NAME']}?mode=ro", uri=True)
@@ -98,12 +104,31 @@ def _files_under(root):
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
+def _private_file(path):
+    """``path`` opened for writing, created — or truncated and made — readable by its owner only."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(handle, 0o600)  # an older file keeps its mode through O_CREAT
+    return os.fdopen(handle, "wb")
+
+
 def create_backup(target):
-    """Write the backup tar to ``target``; returns its manifest."""
+    """Write the backup tar to ``target`` (mode 0600: it holds the signing keys); returns its manifest."""
     target = Path(target)
+    if not target.parent.is_dir():
+        raise BackupError(_("Folder tujuan cadangan tidak ada: %(folder)s") % {"folder": target.parent})
     partial = target.with_name(target.name + ".partial")
+    try:
+        manifest = _write_backup(partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
+    return manifest
+
+
+def _write_backup(partial):
     files, certificates = {}, {}
-    with tempfile.TemporaryDirectory(prefix="netralitas-backup-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="netralitas-backup-") as scratch, _private_file(partial) as output:
         dump = _dump_database(Path(scratch))
         counts = {
             "signatures": Signature.objects.count(),
@@ -111,7 +136,7 @@ def create_backup(target):
             "archival_timestamps": ArchivalTimestamp.objects.count(),
             "agencies": Agency.objects.count(),
         }
-        with tarfile.open(partial, "w") as archive:
+        with tarfile.open(fileobj=output, mode="w") as archive:
             members = [(dump, dump.name)]
             members += [
                 (path, f"media/{path.relative_to(settings.MEDIA_ROOT)}") for path in _files_under(settings.MEDIA_ROOT)
@@ -141,7 +166,6 @@ def create_backup(target):
             info.size = len(data)
             info.mtime = int(datetime.datetime.now().timestamp())
             archive.addfile(info, fileobj=io.BytesIO(data))
-    os.replace(partial, target)
     return manifest
 
 
@@ -168,16 +192,69 @@ def _read_archive(archive_path, scratch):
 
 
 def _placements(manifest, scratch):
-    """``[(source in the extracted backup, where it goes)]`` for every file but the dump."""
+    """``[(source in the extracted backup, where it goes)]`` for every file but the dump.
+    Raises BackupError — before anything is written — for a name or a destination
+    outside its folders (a crafted manifest)."""
+    media, keys = Path(settings.MEDIA_ROOT), Path(settings.SIGNING_KEYS_DIR)
+    certificates = manifest.get("certificates") or {}
+    if manifest.get("database") != DUMPS.get(manifest.get("vendor")):
+        raise _outside(manifest.get("database"))
     placements = []
     for name in manifest["files"]:
+        if name == manifest["database"]:
+            continue
         if name.startswith("media/"):
-            placements.append((scratch / name, Path(settings.MEDIA_ROOT) / name.removeprefix("media/")))
+            destination = _inside(media, name.removeprefix("media/"), name)
         elif name.startswith("keys/"):
-            placements.append((scratch / name, Path(settings.SIGNING_KEYS_DIR) / name.removeprefix("keys/")))
-        elif name in manifest["certificates"]:
-            placements.append((scratch / name, Path(manifest["certificates"][name])))
+            destination = _inside(keys, name.removeprefix("keys/"), name)
+        elif name in certificates:
+            destination = _certificate_destination(name, certificates[name])
+        else:
+            raise _outside(name)
+        placements.append((scratch / name, destination))
+    if set(certificates) - set(manifest["files"]):
+        raise _outside(sorted(set(certificates) - set(manifest["files"]))[0])
     return placements
+
+
+def _inside(folder, relative, name):
+    """``folder / relative`` when it stays inside ``folder`` (no ``..``, no absolute part)."""
+    destination = folder / relative
+    parts = Path(relative).parts
+    if not relative or Path(relative).is_absolute() or ".." in parts:
+        raise _outside(name)
+    if not destination.resolve().is_relative_to(folder.resolve()):
+        raise _outside(name)
+    return destination
+
+
+def _certificate_destination(name, path):
+    """An agency's production PKCS#12 goes back where it was — as a ``.p12``/``.pfx`` file
+    of the name it was archived under (``certificates/<agency id>/<name>``), at an
+    absolute path without ``..``; never anywhere a manifest cares to name."""
+    prefix, agency, file_name = (name.split("/", 2) + ["", ""])[:3]
+    destination = Path(str(path))
+    if (
+        prefix != "certificates"
+        or not agency.isascii()
+        or not agency.isdigit()
+        or not destination.is_absolute()
+        or ".." in destination.parts
+        or destination.name != file_name
+        or destination.suffix.lower() not in (".p12", ".pfx")
+    ):
+        raise _outside(name, str(path))
+    return destination
+
+
+def _outside(name, path=None):
+    return BackupError(
+        _(
+            "Cadangan ditolak: %(name)s akan ditulis di luar foldernya (%(path)s). Daftar di manifest.json telah "
+            "diubah; tidak ada yang dipulihkan."
+        )
+        % {"name": name, "path": path or "-"}
+    )
 
 
 def restore_backup(archive_path):
@@ -189,9 +266,9 @@ def restore_backup(archive_path):
             raise BackupError(
                 f"Cadangan ini dari basis data {manifest['vendor']}; aplikasi memakai {connection.vendor}."
             )
+        placements = _placements(manifest, scratch)
         if connection.introspection.table_names():
             raise BackupError("Basis data tujuan tidak kosong. Pulihkan ke basis data baru yang kosong.")
-        placements = _placements(manifest, scratch)
         for source, destination in placements:
             if destination.exists() and _sha256(destination) != _sha256(source):
                 raise BackupError(f"{destination} sudah ada dengan isi lain; tidak ditimpa.")
@@ -201,9 +278,13 @@ def restore_backup(archive_path):
             if destination.exists():
                 continue
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination)
-            if keys_dir in destination.parents or destination.suffix == ".p12":
-                destination.chmod(0o600)
+            if keys_dir in destination.parents or destination.suffix.lower() in (".p12", ".pfx"):
+                with open(source, "rb") as data, _private_file(destination) as out:  # 0600 from the first byte
+                    shutil.copyfileobj(data, out)
+                times = os.stat(source)
+                os.utime(destination, ns=(times.st_atime_ns, times.st_mtime_ns))
+            else:
+                shutil.copy2(source, destination)
     return manifest
 
 

@@ -12,16 +12,18 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit import ALL
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from ceremonies.models import Ceremony, Invitation
+from ceremonies.models import PERSONAL_CODE_LENGTH, Ceremony, Invitation
 from netralitas.lib.http import client_ip
-from netralitas.lib.tokens import group_code, new_code, normalise_code
+from netralitas.lib.limits import FailureLimit, count_failure, minutes, refusing
+from netralitas.lib.tokens import group_code, normalise_code
 from pledges import pact_text
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
@@ -31,10 +33,20 @@ from pledges.services import SigningClosed, TextChanged, signature_create
 APEL_SESSION_KEY = "apel_invitations"
 # Hundreds of phones at one apel share one public address (office Wi-Fi, carrier NAT),
 # so only FAILURES are counted — a valid personal link (a 256-bit secret) and a correct
-# NIP + code never are, and are never refused by what others got wrong:
+# NIP + code never are — and in one-minute windows, so that nobody's mistakes (or
+# malice) keep anyone out for longer than a minute; the arithmetic that keeps guessing
+# a personal code infeasible is in docs/architecture.md ("Bad input"):
 SIGN_UNKNOWN_RATE = "60/m"  # unknown signing links from one address
-APEL_NIP_FAILURE_RATE = "5/15m"  # wrong codes for one NIP of one ceremony, from one address
-APEL_CLIENT_FAILURE_RATE = "300/15m"  # wrong NIP/code on one ceremony from one address (a whole apel's typos)
+APEL_NIP_FAILURE_RATE = "5/m"  # wrong codes for one NIP of one ceremony, from one address
+APEL_NIP_ALL_FAILURE_RATE = "30/m"  # … from every address together (six addresses at least to reach it)
+APEL_CLIENT_FAILURE_RATE = "100/m"  # wrong NIP/code on one ceremony from one address (a whole apel's typos)
+NIP_REFUSED = gettext_lazy("Terlalu banyak kode salah untuk NIP ini: tunggu %(minutes)s menit, lalu coba lagi.")
+ADDRESS_REFUSED = gettext_lazy(
+    "Terlalu banyak percobaan yang gagal dari jaringan ini: tunggu %(minutes)s menit, lalu coba lagi."
+)
+# What an apel login's code is compared with when no invitation has the NIP: the length
+# of a real code, in characters no normalised code contains.
+_NO_CODE = "\0" * PERSONAL_CODE_LENGTH
 
 
 def _signature_for(invitation):
@@ -169,45 +181,57 @@ def apel(request, apel_token):
     form = ApelLoginForm(request.POST or None)
     if request.method == "POST":
         valid = form.is_valid()
-        client_key = lambda group, req: f"{apel_token}:{client_ip(req)}"  # noqa: E731
-        limits = [("apel-client-failure", client_key, APEL_CLIENT_FAILURE_RATE)]
+        limits = _apel_limits(apel_token, form.cleaned_data["nip"] if valid else None, client_ip(request))
+        refused = refusing(request, limits)
+        if refused is not None:
+            limit, seconds = refused
+            form = ApelLoginForm(initial={"nip": request.POST.get("nip", "")})
+            context = {"ceremony": ceremony, "agency": ceremony.agency, "form": form}
+            context["refusal"] = limit.refusal % {"minutes": minutes(seconds)}
+            return render(request, "pledges/apel.html", context, status=429)
         if valid:
-            nip = form.cleaned_data["nip"]
-            nip_key = lambda group, req: f"{apel_token}:{nip}:{client_ip(req)}"  # noqa: E731
-            limits.append(("apel-nip-failure", nip_key, APEL_NIP_FAILURE_RATE))
-        for group, key, rate in limits:
-            _limit_failures(request, group=group, key=key, rate=rate)
-        if valid:
-            invitation = _apel_match(ceremony, form.cleaned_data["nip"], form.cleaned_data["code"])
-            if invitation is not None:
+            match = _apel_match(ceremony, form.cleaned_data["nip"], form.cleaned_data["code"])
+            if match is not None:
+                pk, token = match
                 request.session.cycle_key()
                 allowed = request.session.get(APEL_SESSION_KEY, [])
-                request.session[APEL_SESSION_KEY] = [*allowed[-9:], invitation.pk]
-                return redirect("pledges:sign", token=invitation.token)
+                request.session[APEL_SESSION_KEY] = [*allowed[-9:], pk]
+                return redirect("pledges:sign", token=token)
             form.add_error(
                 None, _("NIP atau kode pribadi tidak cocok dengan undangan apel ini. Periksa lalu coba lagi.")
             )
-        for group, key, rate in limits:
-            is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
+        count_failure(request, limits)
     return render(request, "pledges/apel.html", {"ceremony": ceremony, "agency": ceremony.agency, "form": form})
 
 
+def _apel_limits(apel_token, nip, address):
+    """What a failed apel login counts against: the NIP from this address, the NIP from
+    everywhere, this address — on this ceremony. A form too malformed to name a NIP
+    counts against the address only."""
+    limits = [FailureLimit("apel-client-failure", f"{apel_token}:{address}", APEL_CLIENT_FAILURE_RATE, ADDRESS_REFUSED)]
+    if nip is not None:
+        limits[:0] = [
+            FailureLimit("apel-nip-failure", f"{apel_token}:{nip}:{address}", APEL_NIP_FAILURE_RATE, NIP_REFUSED),
+            FailureLimit("apel-nip-all-failure", f"{apel_token}:{nip}", APEL_NIP_ALL_FAILURE_RATE, NIP_REFUSED),
+        ]
+    return limits
+
+
 def _apel_match(ceremony, identifier, code):
+    """``(pk, token)`` of the invitation whose NIP (or NIK) and code match, else ``None`` —
+    by the same work whether the NIP is invited or not (a difference in time would tell
+    who is): one query of one shape that reads values only, and a constant-time
+    comparison against a code of the same length, a placeholder no typed code can equal
+    when there is no row."""
     field = "employee__nip" if len(identifier) == 18 else "employee__nik"
-    invitation = ceremony.invitations.filter(**{field: identifier}).only("pk", "token", "code").first()
-    # Compare against a throw-away code when the NIP is unknown, so both answers take as long.
-    expected = invitation.code if invitation is not None else new_code(len(code) or 6)
+    row = (
+        Invitation.objects.filter(ceremony_id=ceremony.pk, **{field: identifier})
+        .values_list("pk", "token", "code")
+        .first()
+    )
+    pk, token, expected = row or (None, None, _NO_CODE)
     matches = hmac.compare_digest(expected.encode(), code.encode())
-    return invitation if matches and invitation is not None else None
-
-
-def _limit_failures(request, **kwargs):
-    """Refuse once the failures counted so far reach the rate's limit."""
-    usage = get_usage(request, method="POST", **kwargs)
-    if usage is not None and usage["count"] >= usage["limit"]:
-        error = Ratelimited()
-        error.wait_seconds = usage["time_left"]  # the 429 page says how long
-        raise error
+    return (pk, token) if matches and row is not None else None
 
 
 VERIFY_RATE = "60/m"  # look-ups from one address; a code has 30^10 values

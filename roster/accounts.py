@@ -1,11 +1,9 @@
-"""Staff accounts: signing in — throttled per account and per address, on the staff
-login page and the Django admin's alike — and a password reset that is offered
-only when the server can send mail.
+"""Staff accounts: signing in — limited so that nobody can lock a colleague out
+(``roster.login_limits``), on the staff login page and the Django admin's alike —
+and a password reset that is offered only when the server can send mail.
 
 Signers never log in (they use their personal link or the apel QR), so nothing
-here touches the apel. Failed logins are counted with django-ratelimit in the
-shared cache (Redis in production), like the public pages' limits; the moment a
-limit is reached is written to the audit trail.
+here touches the apel.
 """
 
 import logging
@@ -15,7 +13,6 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
-from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import render
@@ -27,28 +24,15 @@ from django_ratelimit.decorators import ratelimit
 
 from audit.log import record
 from audit.models import AuditEvent
-from netralitas.lib.http import client_ip
+from roster.login_limits import SignInAttempt
 
 logger = logging.getLogger(__name__)
 
-# Wrong passwords before a sign-in is refused, in a fixed window: per account (an
-# attacker trying one account from many addresses) and per address (one address
-# trying many accounts; loose, since an office shares one address).
-ACCOUNT_FAILURES = "5/15m"
-ADDRESS_FAILURES = "30/15m"
 RESET_REQUESTS = "5/15m"  # reset mails asked from one address
 # Wrong current passwords on the password change page, per account: a session left
 # open on a shared office computer must not let a stranger guess the password.
 CHANGE_FAILURES = "5/15m"
 
-THROTTLED = _(
-    "Terlalu banyak percobaan masuk yang gagal untuk akun ini atau dari alamat jaringan ini. "
-    "Demi keamanan, masuk dikunci sementara: coba lagi dalam %(minutes)s menit, atau minta "
-    "administrator memeriksa akun Anda."
-)
-# Trail descriptions, stored in Indonesian whatever the page language.
-BLOCKED_ACCOUNT = _("Masuk staf dikunci sementara untuk akun “%(username)s”: %(count)s kali kata sandi salah")
-BLOCKED_ADDRESS = _("Masuk staf dikunci sementara untuk alamat %(address)s: %(count)s percobaan gagal")
 CHANGE_THROTTLED = _(
     "Terlalu banyak kata sandi lama yang salah untuk akun ini. Demi keamanan, penggantian kata "
     "sandi dikunci sementara: coba lagi dalam %(minutes)s menit."
@@ -62,56 +46,25 @@ MAIL_FAILED = _(
 )
 
 
-def _account_key(group, request):
-    return request.POST.get("username", "").strip().casefold()
-
-
-LIMITS = (
-    # (group, key, rate, trail message)
-    ("login-account", _account_key, ACCOUNT_FAILURES, BLOCKED_ACCOUNT),
-    ("login-address", "ip", ADDRESS_FAILURES, BLOCKED_ADDRESS),
-)
-
-
 class ThrottledLoginMixin:
-    """For an ``AuthenticationForm``: refuse a sign-in while its account or address
-    is over its limit of failures — even with the right password — and count every
-    failure."""
+    """For an ``AuthenticationForm``: refuse a sign-in while one of its limits
+    (``roster.login_limits``) is reached — even with the right password — count
+    every failure, and remember the browser of a sign-in that succeeds."""
 
     def clean(self):
-        blocked = [usage for usage in self._usages(increment=False) if usage["count"] >= usage["limit"]]
-        if blocked:
-            minutes = max(_minutes_left(usage) for usage in blocked)
-            raise ValidationError(THROTTLED, code="throttled", params={"minutes": minutes})
+        attempt = SignInAttempt(self.request, self.cleaned_data.get("username"))
+        refusal = attempt.refusal()
+        if refusal is not None:
+            message, minutes = refusal
+            raise ValidationError(message, code="throttled", params={"minutes": minutes})
         try:
-            return super().clean()
+            cleaned_data = super().clean()
         except ValidationError:
-            for usage, (_group, _key, _rate, message) in zip(self._usages(increment=True), LIMITS, strict=True):
-                if usage["count"] == usage["limit"]:
-                    self._record_block(message, usage["count"])
+            attempt.failed()
             raise
-
-    def _usages(self, *, increment):
-        usages = []
-        for group, key, rate, _message in LIMITS:
-            usage = get_usage(self.request, group=group, key=key, rate=rate, increment=increment)
-            # Rate limiting switched off (RATELIMIT_ENABLE=0): never blocked.
-            usages.append(usage or {"count": 0, "limit": 1, "time_left": 0})
-        return usages
-
-    def _record_block(self, message, count):
-        username = self.request.POST.get("username", "").strip()
-        account = User.objects.filter(username=username).select_related("staff_profile").first()
-        target = getattr(account, "staff_profile", None) or account
-        record(
-            self.request,
-            AuditEvent.Action.LOGIN_BLOCKED,
-            target,
-            message,
-            username=username[:150],
-            address=client_ip(self.request) or "-",
-            count=count,
-        )
+        if self.get_user() is not None:
+            attempt.succeeded()
+        return cleaned_data
 
 
 class StaffLoginForm(ThrottledLoginMixin, AuthenticationForm):
@@ -185,6 +138,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """The password change page: a throttled attempt answers 429 with the message."""
 
     form_class = ThrottledPasswordChangeForm
+    # The staff layout; Django's default name is the admin's own page (its layout, its menu).
+    template_name = "registration/change_password.html"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}

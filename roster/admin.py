@@ -15,7 +15,7 @@ from netralitas.lib.admin import SafeChoicesAdminMixin
 from netralitas.lib.dates import validate_sensible_date
 from netralitas.lib.text import VisibleTextFormMixin
 from roster.accounts import AdminLoginForm
-from roster.contact import normalise_phone
+from roster.contact import normalise_email, normalise_phone
 from roster.forms import RosterUploadForm
 from roster.models import Agency, Employee, StaffProfile, Unit
 from roster.resources import EmployeeResource
@@ -64,6 +64,8 @@ class AdminRosterUploadForm(RosterUploadForm):
 class EmployeeAdminForm(forms.ModelForm):
     # Typed in any usual way (+62 812-…), wider than the stored 628…: roster.contact.
     phone = forms.CharField(label=_("Nomor HP"), max_length=30, required=False)
+    # Checked and shaped as on the staff pages (hidden characters named, the domain in lower case).
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
 
     class Meta:
         model = Employee
@@ -74,6 +76,9 @@ class EmployeeAdminForm(forms.ModelForm):
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data.get("phone"))
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data.get("email"))
 
 
 @admin.register(Employee)

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from netralitas.lib.text import strip_hidden
+from netralitas.lib.text import validate_visible
 
 # 62, then 8 and the operator's prefix digit, then 7–10 digits: a local number of
 # 10–13 digits (0812-345-678 … 0812-3456-78901).
@@ -42,18 +42,28 @@ PHONE_EXCEL_MESSAGE = _(
     "Format kolom Nomor HP sebagai Teks di Excel, ketik ulang nomornya, lalu unggah kembali."
 )
 EMAIL_MESSAGE = _("Alamat email “%(value)s” tidak valid. Tulis seperti nama@instansi.go.id.")
+# Refused, never stripped: a number or address pasted with a direction override or a
+# zero-width space is not what the person sees, so they must look at it again.
+PHONE_HIDDEN_MESSAGE = _(
+    "Nomor HP memuat karakter tersembunyi (%(codes)s) yang tidak tampak di layar. "
+    "Ketik ulang nomornya tanpa menyalin-tempel, lalu simpan lagi."
+)
+EMAIL_HIDDEN_MESSAGE = _(
+    "Alamat email memuat karakter tersembunyi (%(codes)s) yang tidak tampak di layar. "
+    "Ketik ulang alamatnya tanpa menyalin-tempel, lalu simpan lagi."
+)
 
 
 def normalise_phone(raw):
     """The canonical ``628…`` for ``raw`` (``""`` for nothing), or ``ValidationError``
-    with an Indonesian message naming what was typed."""
+    with an Indonesian message naming what was typed (or the hidden characters it holds)."""
     if raw is None:
         return ""
     if isinstance(raw, float | Decimal):
         if raw != int(raw) or abs(raw) >= 1e15:
             raise ValidationError(PHONE_EXCEL_MESSAGE, code="excel_number", params={"value": raw})
         raw = int(raw)
-    text = strip_hidden(str(raw)).strip().lstrip("'")
+    text = validate_visible(str(raw).strip(), message=PHONE_HIDDEN_MESSAGE).lstrip("'")
     if not text:
         return ""
     shown = text[:30]
@@ -80,7 +90,7 @@ def normalise_phone(raw):
 def normalise_email(raw):
     """The address, trimmed, with its domain in lower case (``""`` for nothing), or
     ``ValidationError`` in Indonesian."""
-    text = strip_hidden(str(raw or "")).strip()
+    text = validate_visible(str(raw or "").strip(), message=EMAIL_HIDDEN_MESSAGE)
     if not text:
         return ""
     try:

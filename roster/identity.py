@@ -4,8 +4,10 @@ and NIK, for every page, document, export and file name.
 The rules of the numbers themselves (what a valid NIP is) are ``roster.nip``.
 Where each form is used:
 
-* ``str(identifier)`` — staff pages, recaps, manifests, link sheets:
+* ``str(identifier)`` — staff pages, manifests, link sheets:
   ``19800101 200501 1 001``, or ``NIK …1234`` (the audit needs no full NIK);
+* ``labelled`` — a column that holds all three kinds (the recap):
+  ``NIP 19800101 200501 1 001``, ``NI PPPK 19900101 202321 2 001``, ``NIK …1234``;
 * ``on_document`` — what the pact itself prints: the NIP in full, a NIK masked;
 * ``masked`` — public pages (UU PDP): ``1980**** 200501 * **1``, ``************1234``.
 
@@ -18,6 +20,8 @@ NIP_LENGTH = 18
 NIK_VISIBLE = 4
 NIK = "NIK"
 NIP = "NIP"
+NI_PPPK = "NI PPPK"
+PPPK = "PPPK"  # roster.models.EmploymentType.PPPK
 
 
 def format_nip(nip):
@@ -54,6 +58,11 @@ class Identifier(NamedTuple):
         return cls(NIK, nik or "")
 
     @classmethod
+    def of_type(cls, nip, nik, employment_type):
+        """From an employee's fields and employment type: a PPPK's number is an NI PPPK, as BKN writes it."""
+        return cls.of(nip, nik, NI_PPPK if employment_type == PPPK else NIP)
+
+    @classmethod
     def of_signer(cls, signer):
         """From the identity block frozen in a signature (``id_label``, ``id_number``)."""
         digits = "".join(ch for ch in signer.get("id_number", "") if ch.isdigit())
@@ -67,6 +76,13 @@ class Identifier(NamedTuple):
         if self.is_nik:
             return f"{NIK} …{self.number[-NIK_VISIBLE:]}" if self.number else ""
         return format_nip(self.number)
+
+    @property
+    def labelled(self):
+        """The number with its kind, where one column holds NIPs, NI PPPKs and NIKs."""
+        if not self.number:
+            return ""
+        return str(self) if self.is_nik else f"{self.kind} {self}"
 
     @property
     def on_document(self):

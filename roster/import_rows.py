@@ -131,13 +131,15 @@ def _parse_contact(raw_phone, raw_email, errors):
     phone = email = None
     if raw_phone is not ABSENT:
         try:
-            phone = normalise_phone(raw_phone if isinstance(raw_phone, int | float) else _text(raw_phone))
+            # The cell as it is, not ``_text``'d: folding whitespace would quietly turn a
+            # line separator into a space where the form refuses it.
+            phone = normalise_phone(raw_phone)
         except ValidationError as exc:
             errors.extend(printable(message) for message in exc.messages)
             phone = ""
     if raw_email is not ABSENT:
         try:
-            email = normalise_email(_text(raw_email))
+            email = normalise_email(raw_email)
         except ValidationError as exc:
             errors.extend(printable(message) for message in exc.messages)
             email = ""

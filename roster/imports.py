@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from jobs.engine import JobError, Outcome, enqueue_job, finish, start_job
 from jobs.models import Job
 from jobs.storage import WORK_DIR, load_json, save_json
+from netralitas.lib.text import message_text
 from roster import import_rows
 from roster.identity import Identifier
 from roster.import_rows import printable
@@ -42,7 +43,7 @@ COMMAND_USER = "manage.py import_roster"
 
 def start_preview(upload_name, data, *, agency, full_roster, user=None, ip_address=None, urls=None, enqueue=True):
     """Keep the uploaded bytes and start the preview job; returns the job."""
-    original = upload_name[:ORIGINAL_NAME_LENGTH]
+    original = message_text(upload_name)[:ORIGINAL_NAME_LENGTH]  # a name from a shell may hold anything
     job = start_job(
         kind=Job.Kind.ROSTER_PREVIEW,
         title=_("Pratinjau impor %(file)s") % {"file": original},

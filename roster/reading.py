@@ -6,12 +6,14 @@ Two steps, because they run at different times:
 - :func:`check_upload` runs in the upload request and refuses at once what
   would cost too much or cannot be read: a file above ``ROSTER_MAX_MB``, a sheet
   above ``ROSTER_MAX_ROWS`` rows (counted from the xlsx's XML without parsing a
-  cell: a 300 KB file can hold a million rows), something that is no xlsx at all.
+  cell: a 300 KB file can hold a million rows), something that is no xlsx at all,
+  a CSV in none of the encodings Excel writes here (:func:`decode_csv`).
 - :func:`read_rows` runs in the background job: python-calamine (Rust) reads the
   xlsx, the csv module the csv; it finds the sheet whose header row has the
   roster's columns (the data need not be on the first sheet, nor start on row 1).
 """
 
+import codecs
 import csv
 import io
 import re
@@ -19,6 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
+from charset_normalizer import from_bytes
 from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
@@ -73,10 +76,14 @@ def too_many_rows(count, where=""):
     )
 
 
+def too_big():
+    return RosterFileError(_("Berkas terlalu besar: paling besar %(mb)s MB.") % {"mb": settings.ROSTER_MAX_MB})
+
+
 def check_upload(name, data):
     """Refuse at once a file that is too big, too long, or no roster file at all."""
     if len(data) > max_bytes():
-        raise RosterFileError(_("Berkas terlalu besar: paling besar %(mb)s MB.") % {"mb": settings.ROSTER_MAX_MB})
+        raise too_big()
     if not data.strip():
         raise RosterFileError(_("Berkas kosong."))
     if kind_of(name) == "xlsx":
@@ -94,6 +101,7 @@ def check_upload(name, data):
         # Rows end with a newline; a quoted cell may hold one more, so this only errs high.
         if data.count(b"\n") > max_rows() + 1:
             raise too_many_rows(data.count(b"\n"))
+        decode_csv(data)
 
 
 def _open_xlsx(data):
@@ -238,9 +246,11 @@ def _find_header(cells, is_header):
 
 
 def _read_csv(data, is_header):
-    text = _decode(data)
+    text = decode_csv(data)
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # Excel's "CSV" uses the list separator of the computer's region (";" in Indonesia),
+    # its "Unicode Text" a tab.
+    delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     previous = csv.field_size_limit(CSV_FIELD_LIMIT)
@@ -271,11 +281,68 @@ def _read_csv(data, is_header):
     return Table(headers=headers, rows=rows[index + 1 :], first_row=index + 2)
 
 
-def _decode(data):
-    """CSV from Excel comes as UTF-8 (with or without BOM) or Windows-1252."""
-    for encoding in ("utf-8-sig", "cp1252"):
+# Windows-1252 characters of 0x80–0x9F that an Indonesian roster does not hold, but a
+# Shift-JIS, GBK or Big5 file read as Windows-1252 does (山田 reads "ŽR“c"): their
+# lead bytes fall there. Kept: the typographic quotes, dashes, ellipsis, bullet, euro, ™.
+_NOT_IN_A_ROSTER = re.compile(b"[" + re.escape("‚ƒ„†‡ˆ‰Š‹ŒŽ˜š›œžŸ".encode("cp1252")) + b"]")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def decode_csv(data):
+    """The text of a CSV as Excel writes it in Indonesia: UTF-8 (with or without a
+    byte-order mark), UTF-16 with its byte-order mark ("Unicode Text", tab-separated),
+    or Windows-1252 ("CSV (Comma delimited)" on an older Windows). Anything else —
+    Shift-JIS, GBK, Cyrillic, a binary file — is refused by name before a person
+    sees garbled names.
+
+    Windows-1252 decodes almost any bytes, so it is only believed when the text reads
+    like a roster: none of the characters above, and charset-normalizer finds no mess
+    in it (it refuses e.g. GBK or Windows-1251 text read as Windows-1252)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _strict(data, "utf-16")
+    elif data.startswith(codecs.BOM_UTF8):
+        text = _strict(data, "utf-8-sig")
+    else:
         try:
-            return data.decode(encoding)
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+            text = _strict(data, "cp1252")
+            if _NOT_IN_A_ROSTER.search(data) or not from_bytes(_lines_beyond_ascii(data), cp_isolation=["cp1252"]):
+                raise _not_an_excel_encoding() from None
+    # UTF-16 without its byte-order mark, UTF-32, or no text at all: NULs everywhere. (A
+    # stray NUL in a cell is that row's error, told in the preview.)
+    head = text[:4096]
+    if head and head.count("\x00") * 4 >= len(head):
+        raise _not_an_excel_encoding()
+    return text
+
+
+def _lines_beyond_ascii(data, limit=64 * 1024):
+    """The lines that hold a byte above ASCII, up to ``limit`` bytes: all that tells
+    one 8-bit encoding from another, and a bounded cost whatever the file's size."""
+    parts, size, position = [], 0, 0
+    while size < limit and (match := _HIGH_BYTE.search(data, position)):
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        end = data.find(b"\n", match.start())
+        end = len(data) if end < 0 else end + 1
+        parts.append(data[start:end])
+        size += end - start
+        position = end
+    return b"".join(parts)[:limit]
+
+
+def _strict(data, encoding):
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _not_an_excel_encoding() from None
+
+
+def _not_an_excel_encoding():
+    return RosterFileError(
+        _(
+            "Berkas CSV bukan UTF-8/UTF-16/Windows-1252: hurufnya tidak dapat dibaca dengan benar. "
+            "Di Excel, pilih Save As → “CSV UTF-8 (Comma delimited)” atau “Unicode Text”, "
+            "atau simpan sebagai .xlsx, lalu unggah lagi."
+        )
+    )

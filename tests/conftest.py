@@ -31,18 +31,36 @@ def _sqlite_flush_lifting_guards(self, style, tables, *, reset_sequences=False, 
 SQLiteOperations.sql_flush = _sqlite_flush_lifting_guards
 
 
+class RateLimitClock:
+    """django-ratelimit's clock, stopped for the test: its windows follow the clock, and
+    a test that crossed a window's end would see its counters reset halfway. A test
+    that is about a window's end moves it on (``advance``)."""
+
+    def __init__(self):
+        self.now = float(int(time.time()))
+
+    def time(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
 @pytest.fixture(autouse=True)
 def _rate_limits_start_fresh(monkeypatch):
-    """Every test starts with empty rate-limit counters, all in one time window:
-    django-ratelimit's windows follow the clock, and a test that crossed a minute
-    boundary would see its counters reset halfway."""
+    """Every test starts with empty rate-limit counters and a stopped rate-limit clock."""
     from django.core.cache import cache
 
     cache.clear()
-    window_end = int(time.time()) + 3600
-    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: window_end)
-    yield
+    clock = RateLimitClock()
+    monkeypatch.setattr("django_ratelimit.core.time", clock)
+    yield clock
     cache.clear()
+
+
+@pytest.fixture
+def rate_limit_clock(_rate_limits_start_fresh):
+    return _rate_limits_start_fresh
 
 
 @pytest.fixture(autouse=True)
@@ -225,8 +243,9 @@ class Workers:
     """Real ``manage.py db_worker`` processes on the test database, as production runs
     them (production settings, the database task backend), started and killed by a test."""
 
-    def __init__(self, media_root, lease):
+    def __init__(self, media_root, lease, keys_dir=None):
         self.media_root = media_root
+        self.keys_dir = keys_dir
         self.lease = lease
         self.processes = []
 
@@ -242,6 +261,7 @@ class Workers:
             "DATABASE_URL": database_url(),
             "SECRET_KEY": "tests-only-not-secret",
             "MEDIA_ROOT": str(self.media_root),
+            "SIGNING_KEYS_DIR": str(self.keys_dir or Path(self.media_root).parent / "keys"),
             "TASKS_LEASE_SECONDS": str(self.lease),
             "TASKS_RECLAIM_EVERY": "1",
             "TASKS_MAX_ATTEMPTS": str(max_attempts),
@@ -266,7 +286,7 @@ def workers(settings):
     """Start real workers with ``workers.start(id)``; the test process enqueues to the
     database backend they read. Killed at the end of the test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
-    pool = Workers(settings.MEDIA_ROOT, lease=3)
+    pool = Workers(settings.MEDIA_ROOT, lease=3, keys_dir=settings.SIGNING_KEYS_DIR)
     yield pool
     pool.stop_all()
 

@@ -59,6 +59,9 @@ def unit_of_side(world, side):
 ROUTES = [
     # Public: no account; links are secrets or codes, and every role sees the same.
     Route("healthz", "public"),
+    # Monitoring answers loopback (the test client's address) alike for every role; 503:
+    # no background worker beats in the test world (tests/test_monitoring.py).
+    Route("healthz_status", "public", ok=503),
     # Staff land on their work (a redirect); everyone else on the public home page.
     Route("roster:home", "public", only=dict.fromkeys(ROLES[2:], 302)),
     Route("roster:logo", "public", obj("agency")),

@@ -247,3 +247,106 @@ def _scan_terminal_qr(lines, tmp_path):
     image.save(path)
     result = subprocess.run(["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True, timeout=30)
     return result.stdout.strip()
+
+
+def readme_commands():
+    """Every ``python manage.py …`` of the README, as written (code spans and shell blocks)."""
+    text = (ROOT / "README.md").read_text()
+    pieces = re.findall(r"```sh\n(.*?)```", text, re.S) + re.findall(r"`([^`\n]+)`", text)
+    commands = set()
+    for piece in pieces:
+        for line in piece.splitlines():
+            for part in re.split(r"&&|\|(?!\|)", line.split("  #")[0]):
+                part = part.strip()
+                if re.match(r"(\S+=\S+ )*python manage\.py \w", part):  # not "python manage.py …" itself
+                    commands.add(part)
+    return commands
+
+
+# What each README command answers in a checkout `make run` set up — no SECRET_KEY, no
+# DEBUG, the venv activated as the README says: its exit status and words of its answer.
+# The placeholders (ID_INSTANSI, berkas.xlsx, /srv/cadangan) are given real values.
+AS_WRITTEN = {
+    "python manage.py import_roster ID_INSTANSI berkas.xlsx [--dry-run] [--deactivate-missing]": (
+        0,
+        "Pratinjau (tidak ada yang disimpan): 1 baru",
+    ),
+    "python manage.py create_dev_certificate [id_instansi ...]": (0, "Pemkot Bukittinggi: "),
+    "python manage.py add_archival_timestamps": (1, "TSA_URL belum diatur"),
+    "python manage.py check --deploy": (1, "netralitas.E001"),  # the development key is no production key
+    "python manage.py migrate": (0, "No migrations to apply"),
+    "python manage.py compilemessages --ignore=.venv": (0, ""),
+    "python manage.py collectstatic": (0, "static files copied"),
+    "python manage.py render_missing_pdfs": (0, "PDF dibuat: 0, gagal: 0"),
+    "python manage.py cleanup_jobs": (0, ""),
+    "python manage.py prune_db_task_results --queue-name '*' --min-age-days 7": (0, ""),
+    "python manage.py check_guards": (0, ""),
+    "python manage.py backup /srv/cadangan/netralitas-$(date +%F).tar": (0, "Cadangan dibuat: "),
+    "python manage.py restore /srv/cadangan/netralitas-2026-11-23.tar": (1, "tidak kosong"),
+    "python manage.py check_storage": (0, "PDF pakta: "),
+}
+# Long-running: started, then stopped as systemd stops them.
+WORKERS = {
+    "python manage.py db_worker --no-reload --queue-name default",
+    "python manage.py db_worker --no-reload --queue-name default,jobs",
+}
+# Run as the PostgreSQL owner of a production server (README, "Peran basis data").
+OWNER_ONLY = {
+    "DATABASE_URL=postgres://netralitas_owner:…@host/netralitas python manage.py migrate",
+    'DATABASE_URL="$OWNER_URL" python manage.py app_role_sql netralitas_app',
+}
+
+
+def test_the_readme_commands_run_as_written_in_a_make_run_checkout(data_dir, tmp_path):
+    import openpyxl
+
+    assert readme_commands() == set(AS_WRITTEN) | WORKERS | OWNER_ONLY, "a README command without its test"
+    with sqlite3.connect(data_dir / "db.sqlite3") as db:
+        (agency,) = db.execute("SELECT id FROM roster_agency WHERE short_name = 'Pemkot Bukittinggi'").fetchone()
+    roster = openpyxl.Workbook()
+    roster.active.append(["NIP", "Nama"])
+    roster.active.append(["198001012005011001", "Budi Santoso"])
+    roster.save(tmp_path / "berkas.xlsx")
+    backups = tmp_path / "cadangan"
+    backups.mkdir()
+
+    def concrete(command):
+        command = command.replace("ID_INSTANSI", str(agency)).replace("berkas.xlsx", str(tmp_path / "berkas.xlsx"))
+        command = command.replace("[--dry-run] [--deactivate-missing]", "--dry-run").replace(" [id_instansi ...]", "")
+        command = command.replace("/srv/cadangan/netralitas-2026-11-23.tar", f"{backups}/netralitas-*.tar")
+        command = command.replace("/srv/cadangan", str(backups))
+        return command + (" <<< yes" if "collectstatic" in command else "")  # it asks first
+
+    for command, (status, words) in AS_WRITTEN.items():
+        result = subprocess.run(
+            ["bash", "-c", f". .venv/bin/activate && {concrete(command)}"],
+            cwd=ROOT,
+            env=_env(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == status, f"{command}: {result.returncode}\n{output}"
+        assert words in output, f"{command}:\n{output}"
+        for wrong in ("Traceback", "SECRET_KEY is required", "ImproperlyConfigured"):
+            assert wrong not in output, f"{command}:\n{output}"
+
+    for command in WORKERS:
+        worker = subprocess.Popen(
+            ["bash", "-c", f". .venv/bin/activate && exec {command}"],
+            cwd=ROOT,
+            env=_env(data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        watchdog = threading.Timer(120, worker.kill)  # never hangs the suite
+        watchdog.start()
+        lines = []
+        for line in worker.stdout:
+            lines.append(line)
+            if "Starting worker" in line:
+                worker.terminate()
+        watchdog.cancel()
+        assert worker.wait(30) == 0 and "Traceback" not in "".join(lines), "".join(lines)

@@ -20,10 +20,14 @@ from django.db import connection
 from tests.postgres import throwaway_database
 
 # The project package, every app of ours (a folder with apps.py) and manage.py.
-COPIED = (
-    "netralitas",
-    "manage.py",
-    *sorted(path.name for path in Path(settings.BASE_DIR).iterdir() if (path / "apps.py").exists()),
+COPIED = tuple(
+    dict.fromkeys(  # the project package has an apps.py too
+        [
+            "netralitas",
+            "manage.py",
+            *sorted(path.name for path in Path(settings.BASE_DIR).iterdir() if (path / "apps.py").exists()),
+        ]
+    )
 )
 GUARDED = {
     # model file: (class, table)

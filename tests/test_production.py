@@ -98,17 +98,25 @@ def test_a_server_error_keeps_its_traceback(console):
 
 @pytest.mark.django_db
 def test_the_public_side_gets_a_public_429_page(client, invitation):
-    url = reverse("pledges:apel", args=[invitation.ceremony.apel_token])
-    for _ in range(20):
-        client.post(url, {"nip": invitation.employee.nip, "code": "SALAH1"})
-    response = client.post(url, {"nip": invitation.employee.nip, "code": invitation.code})
+    for number in range(60):
+        client.get(reverse("pledges:sign", args=[f"tautan-tak-dikenal-{number}"]))
+    url = reverse("pledges:sign", args=["tautan-tak-dikenal-x"])
+    response = client.get(url)
     assert response.status_code == 429
     page = response.content.decode()
     assert "public.css" in page and "navbar" not in page  # the public layout, no staff menu
     assert f'href="{url}"' in page and "Coba lagi" in page  # a way back to the page
-    # The page says how long is left of the failures' window — an hour from now under
-    # the tests' fixed window (tests/conftest.py), not the decorators' one minute.
-    assert "Tunggu 60 menit" in page
+    assert "Terlalu banyak percobaan dari jaringan ini: tunggu 1 menit, lalu coba lagi." in page
+
+    # At the apel the refusal is the apel's own page: its form, and how long to wait.
+    apel = reverse("pledges:apel", args=[invitation.ceremony.apel_token])
+    for _ in range(20):
+        client.post(apel, {"nip": invitation.employee.nip, "code": "SALAH1"})
+    response = client.post(apel, {"nip": invitation.employee.nip, "code": invitation.code})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "public.css" in page and "navbar" not in page and 'name="code"' in page
+    assert "Terlalu banyak kode salah untuk NIP ini: tunggu 1 menit, lalu coba lagi." in page
 
 
 @pytest.mark.django_db
@@ -137,3 +145,30 @@ def test_the_wsgi_worker_keeps_its_long_lived_objects_out_of_garbage_collection(
     assert at_start > 50_000  # Django and the project, loaded by importing the WSGI module
     assert before_warm <= at_start  # nothing more until the worker is warm (frozen objects may die)
     assert after_warm > before_warm + 1_000  # the first requests' lazily built caches joined them
+
+
+def test_the_development_key_is_used_only_where_make_run_left_it(tmp_path):
+    """Without SECRET_KEY a server where `make run` never ran does not start; a checkout
+    it set up uses the key in its data folder, which `check --deploy` refuses."""
+    from netralitas.lib import devkey
+
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY)"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "SECRET_KEY", "DEBUG"))}
+    env.update(DJANGO_SETTINGS_MODULE="netralitas.settings", NETRALITAS_DATA_DIR=str(tmp_path))
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    def run(code):
+        return subprocess.run(
+            [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+        )
+
+    refused = run(code)
+    assert refused.returncode != 0 and "SECRET_KEY is required" in refused.stderr
+    path = devkey.ensure(tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert run(code).stdout.strip() == path.read_text().strip()
+    check = run(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', '--deploy')"
+    )
+    assert check.returncode != 0 and "netralitas.E001" in check.stderr

@@ -167,3 +167,29 @@ def test_the_browser_language_chooses_the_page_language(client):
     assert response["Content-Language"] == "en"
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Staff sign-in" in client.get("/akun/login/").content.decode()
+
+
+def test_the_dsa_deprecation_warning_is_silenced_where_it_starts_and_only_there(tmp_path):
+    """pyHanko and certomancer import cryptography's deprecated DSA types: no command, no
+    gunicorn worker and no pytest run prints it — and a DSA use of our own still would."""
+    import os
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTHONWARNINGS"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="netralitas.settings",
+        SECRET_KEY="tests-only-not-secret",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+
+    def output(*args):
+        result = subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+        return result.stdout + result.stderr
+
+    started = "import django; django.setup(); import pyhanko.sign.signers.pdf_cms, certomancer.registry; "
+    assert "no issues" in (check := output("manage.py", "check")) and "DSA" not in check, check
+    assert "DSA" not in output("-c", started + "import netralitas.wsgi")
+    collected = output("-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", "tests/pledges/test_long_term.py")
+    assert "test_" in collected and "DSA" not in collected, collected
+    ours = output("-c", started + "from cryptography.hazmat.primitives.asymmetric import dsa; dsa.DSAPrivateKey")
+    assert "DSA is deprecated" in ours

@@ -58,6 +58,15 @@ def pukul(moment, tz_name):
     return f"{local:%H.%M} {zone_abbreviation(tz_name)}".strip()
 
 
+def tanggal_pukul(moment, tz_name):
+    """``7 Desember 2026, 00.02``: a moment in a table whose heading names the zone
+    ("Waktu tanda tangan (WITA)"), where "7 Desember 2026 pukul 00.02 WITA" would not
+    fit; empty for no moment."""
+    if moment is None:
+        return ""
+    return f"{tanggal(moment, tz_name)}, {in_zone(moment, tz_name):%H.%M}"
+
+
 def date_line(place, moment, tz_name):
     """The place-and-date line above a signature: ``Bukittinggi, 26 September 2024``."""
     return f"{place}, {tanggal(moment, tz_name)}"

@@ -36,6 +36,15 @@ class FilterForm(forms.Form):
     def is_filtered(self):
         return bool(self.filters())
 
+    def chosen(self, name, default):
+        """What an action asks for in field ``name``: its valid value, ``default``
+        when nothing was sent, ``None`` when what was sent is not valid. A list may
+        ignore a bad filter; an action (a reminder recorded, a file made) must not
+        quietly do the default instead of what was asked."""
+        if not str(self.data.get(name, "")).strip():
+            return default
+        return self.filters().get(name)
+
     def valid_data(self):
         """The submitted values of the valid filters only: what a background job keeps
         to bind the same form again. An invalid value is dropped, as the page ignores

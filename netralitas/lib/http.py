@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+
+FILE_SLUG_LENGTH = 60
 
 
 def client_ip(request):
@@ -20,6 +23,16 @@ def client_ip(request):
 def ratelimit_ip(request):
     """For django-ratelimit (``RATELIMIT_IP_META_KEY``): the same address, never empty."""
     return client_ip(request) or "0.0.0.0"
+
+
+def file_slug(text, fallback, limit=FILE_SLUG_LENGTH):
+    """``Badan Kepegawaian & Pengembangan SDM`` → ``badan-kepegawaian-pengembangan-sdm``:
+    a name as part of a download's file name — ASCII, at most ``limit`` characters, cut
+    between words; ``fallback`` when nothing of it is left."""
+    slug = slugify(text)
+    if len(slug) > limit:
+        slug = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[: limit + 1] else slug[:limit]
+    return slug.strip("-") or fallback
 
 
 def attachment(data, content_type, filename, inline=False):

@@ -55,13 +55,28 @@ def code_points(chars):
     return ", ".join(f"U+{ord(char):04X}" for char in chars)
 
 
-def validate_visible(text, multiline=False):
+def validate_visible(text, multiline=False, message=HIDDEN_MESSAGE):
     """Raise ``ValidationError`` (code ``hidden_character``) when ``text`` holds a
-    hidden character; return ``text`` otherwise."""
+    hidden character; return ``text`` otherwise. ``message`` may name the field; it
+    gets the characters as ``%(codes)s``."""
     found = hidden_characters(text, multiline)
     if found:
-        raise ValidationError(HIDDEN_MESSAGE, code="hidden_character", params={"codes": code_points(found[:3])})
+        raise ValidationError(message, code="hidden_character", params={"codes": code_points(found[:3])})
     return text
+
+
+def message_text(text, multiline=False):
+    """``text`` fit to be stored and shown as a message (a job's; with ``multiline``
+    a task's traceback): every hidden character shows as U+FFFD, and in a one-line
+    message line breaks and tabs become spaces — a NUL must never reach PostgreSQL,
+    nor a lone surrogate any database."""
+
+    def shown(char):
+        if char in MULTILINE_ALLOWED:
+            return char if multiline else " "
+        return "\ufffd" if is_hidden(char) else char
+
+    return "".join(shown(char) for char in str(text))
 
 
 def strip_hidden(text, multiline=False):

@@ -283,10 +283,7 @@ def load(agency):
     if not path.is_file():
         if agency.certificate_path:
             raise CertificateNotUsable(_("Berkas sertifikat segel (PKCS#12) instansi tidak ditemukan di server."))
-        raise CertificateNotUsable(
-            _("Sertifikat segel belum dibuat. Administrator: jalankan manage.py create_dev_certificate %(id)s.")
-            % {"id": agency.pk}
-        )
+        raise CertificateNotUsable(_missing_certificate_advice(agency))
     password = certificate_password(agency)
     try:
         return _load(str(path), password, path.stat().st_mtime_ns)
@@ -296,6 +293,25 @@ def load(agency):
         raise CertificateNotUsable(
             _("Sertifikat segel tidak dapat dibuka: kata sandi salah atau berkasnya rusak.")
         ) from None
+
+
+def _missing_certificate_advice(agency):
+    """What to do for an agency without a certificate: under `make run` (or DEBUG) make a
+    development one; in production set the agency's PKCS#12 fields in the admin."""
+    if settings.DEVELOPMENT_SETUP:
+        return _("Sertifikat segel belum dibuat. Administrator: jalankan manage.py create_dev_certificate %(id)s.") % {
+            "id": agency.pk
+        }
+    fields = agency._meta
+    return _(
+        "Sertifikat segel instansi belum diatur. Administrator: di Django admin, isi pada instansi ini "
+        "“%(path)s” dengan path berkas .p12 dari penyelenggara sertifikat (mis. BSrE/BSSN) di server dan "
+        "“%(password)s” dengan nama variabel lingkungan yang memuat kata sandinya (README, “Sertifikat segel "
+        "instansi”)."
+    ) % {
+        "path": fields.get_field("certificate_path").verbose_name,
+        "password": fields.get_field("certificate_password_env").verbose_name,
+    }
 
 
 def _date(moment, agency):

@@ -76,16 +76,22 @@ def timestamper():
     return _timestamper(settings.TSA_URL, settings.TSA_USERNAME, settings.TSA_PASSWORD, settings.TSA_TIMEOUT)
 
 
+def trusted_certificates(agency):
+    """``(roots, other certificates)`` for validating an agency's seals: its PKCS#12's,
+    plus ``SIGNING_TRUST_ROOTS``; the latter alone when the file is gone or replaced."""
+    try:
+        return trust_roots(agency), other_certificates(agency)
+    except CertificateNotUsable:
+        return configured_trust_roots(), []
+
+
 def validation_context(agency):
     """Validation at sealing time, whose results are embedded (B-LT): the agency's
     chain up to its root, revocation data fetched from the sources the certificates
     declare (a declared source that does not answer is an error). For archival
     timestamps of old pacts the agency's certificate file may be gone or replaced:
     then the configured roots (``SIGNING_TRUST_ROOTS``) alone."""
-    try:
-        roots, others = trust_roots(agency), other_certificates(agency)
-    except CertificateNotUsable:
-        roots, others = configured_trust_roots(), []
+    roots, others = trusted_certificates(agency)
     return ValidationContext(
         trust_roots=roots,
         other_certs=others,

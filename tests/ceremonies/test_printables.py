@@ -3,6 +3,7 @@
 215 × 330 mm), the margins are equal left and right and nothing (a cut line, a long
 title) runs off the sheet; the QR codes scan to the right links."""
 
+import re
 import subprocess
 
 import pytest
@@ -104,8 +105,61 @@ def test_the_poster_fits_the_paper_with_equal_margins(client, world, tmp_path, p
     assert world.ceremony_a.apel_url in scan(image, tmp_path)
 
 
-def test_an_unknown_paper_is_a4(client, world, tmp_path):
+@pytest.mark.parametrize("paper", ["Letter", "a5", "0", "²"])
+def test_an_unknown_paper_is_a_404_with_nothing_recorded_or_started(client, world, paper):
+    """A printable is the paper asked for or nothing: never an A4 recorded as what
+    was asked."""
+    from audit.models import AuditEvent
+    from jobs.models import Job
+
     client.force_login(world.operator_a)
-    response = client.get(reverse("ceremonies:poster", args=[world.ceremony_a.pk]), {"kertas": "Letter"})
-    (image,) = rendered_pages(response.content, tmp_path, "poster-letter")
-    check_sheet(image, "A4")
+    assert client.get(reverse("ceremonies:poster", args=[world.ceremony_a.pk]), {"kertas": paper}).status_code == 404
+    url = reverse("ceremonies:link_sheets", args=[world.ceremony_a.pk])
+    assert client.post(url, {"kertas": paper}).status_code == 404
+    assert client.post(url, {"kertas": paper, "unit": world.unit_a.pk}).status_code == 404
+    assert not Job.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_every_printable_downloads_under_its_own_name_with_the_paper_and_the_units_name(client, world, run_jobs):
+    """A4 and F4, one unit or all, all or only the unsigned: each file its own name,
+    the unit by its name (slugified), never an NIP or a token."""
+    unit = factories.unit(world.agency_a, "Badan Kepegawaian & Pengembangan SDM")
+    employee = factories.employee(world.agency_a, unit=unit, name="Budi Santoso")
+    invitation = Invitation.objects.create(ceremony=world.ceremony_a, employee=employee, unit=unit)
+    client.force_login(world.operator_a)
+    pk = world.ceremony_a.pk
+
+    def poster_name(paper):
+        response = client.get(reverse("ceremonies:poster", args=[pk]), {"kertas": paper})
+        return re.search(r'filename="([^"]+)"', response["Content-Disposition"])[1]
+
+    def sheet_name(data):
+        client.post(reverse("ceremonies:link_sheets", args=[pk]), data)
+        (job,) = run_jobs()
+        assert job.status == "done", job.message
+        download = client.get(reverse("jobs:download", args=[job.pk]))
+        assert f'filename="{job.filename}"' in download["Content-Disposition"]
+        return job.filename
+
+    posters = {paper: poster_name(paper) for paper in ("A4", "F4")}
+    assert posters == {"A4": f"poster-apel-{pk}-A4.pdf", "F4": f"poster-apel-{pk}-F4.pdf"}
+    sheets = [
+        sheet_name({}),
+        sheet_name({"kertas": "F4"}),
+        sheet_name({"belum": "1"}),
+        sheet_name({"unit": unit.pk}),
+        sheet_name({"unit": unit.pk, "kertas": "F4"}),
+        sheet_name({"unit": unit.pk, "belum": "1", "kertas": "F4"}),
+    ]
+    assert sheets == [
+        f"tautan-apel-{pk}-A4.pdf",
+        f"tautan-apel-{pk}-F4.pdf",
+        f"tautan-apel-{pk}-belum-A4.pdf",
+        f"tautan-apel-{pk}-badan-kepegawaian-pengembangan-sdm-A4.pdf",
+        f"tautan-apel-{pk}-badan-kepegawaian-pengembangan-sdm-F4.pdf",
+        f"tautan-apel-{pk}-badan-kepegawaian-pengembangan-sdm-belum-F4.pdf",
+    ]
+    for name in [*posters.values(), *sheets]:
+        assert employee.nip not in name and invitation.token not in name and invitation.code not in name
+        assert f"unit{unit.pk}" not in name

@@ -29,7 +29,9 @@ def test_operator_cannot_open_signing_and_sees_why(client, unready):
     url = reverse("ceremonies:set_status", args=[unready.ceremony_a.pk, "open"])
     response = client.post(url, follow=True)
     html = response.content.decode()
-    assert "Penandatanganan tidak dapat dibuka: Sertifikat segel belum dibuat." in html
+    assert "Penandatanganan tidak dapat dibuka: Sertifikat segel instansi belum diatur." in html
+    # Production: the agency's PKCS#12 fields, never a development certificate.
+    assert "berkas sertifikat (PKCS#12)" in html and "create_dev_certificate" not in html
     assert "Sertifikat segel PDF instansi tidak dapat dipakai" in html  # the page's banner
     unready.ceremony_a.refresh_from_db()
     assert unready.ceremony_a.status == Ceremony.Status.SCHEDULED
@@ -70,7 +72,7 @@ def test_a_window_cannot_be_scheduled_without_a_certificate(client, unready):
     }
     response = client.post(reverse("ceremonies:edit", args=[unready.ceremony_a.pk]), data)
     assert response.status_code == 200
-    assert "Penandatanganan tidak dapat dijadwalkan dibuka: Sertifikat segel belum dibuat." in (
+    assert "Penandatanganan tidak dapat dijadwalkan dibuka: Sertifikat segel instansi belum diatur." in (
         response.content.decode()
     )
     certificates.create_dev_certificate(unready.agency_a)
@@ -81,7 +83,8 @@ def test_a_window_cannot_be_scheduled_without_a_certificate(client, unready):
 def test_admin_lists_each_agencys_certificate(client, unready):
     client.force_login(unready.admin)
     html = client.get(reverse("admin:roster_agency_changelist")).content.decode()
-    assert "Sertifikat segel belum dibuat." in html  # agency A
+    assert "Sertifikat segel instansi belum diatur." in html  # agency A
+    assert "variabel lingkungan kata sandi sertifikat" in html and "create_dev_certificate" not in html
     expires = certificates.certificate_status(unready.agency_b).expires_at
     assert "Siap: sertifikat segel berlaku sampai" in html  # agency B
     assert str(expires.year) in html

@@ -106,6 +106,21 @@ def test_the_unit_head_message_lists_the_units_non_signers_with_their_links(clie
     assert client.post(url, {}).status_code == 404  # never all units
 
 
+@pytest.mark.parametrize("part", ["0", "100001", "abc", "-1", "1.5", "²", "999"])
+def test_a_part_that_is_no_part_of_the_unit_message_is_a_404_and_records_nothing(client, reminders_world, part):
+    """Only the parts the page offers are recorded: anything else sent as ``bagian``
+    was read as part 1 and recorded a reminder to its people."""
+    world = reminders_world
+    client.force_login(world.operator_a)
+    url = reverse("ceremonies:remind_unit_message", args=[world.ceremony_a.pk])
+    for headers in ({"HTTP_X_REQUESTED_WITH": "fetch"}, {}):
+        assert client.post(url, {"unit": world.unit_a.pk, "bagian": part}, **headers).status_code == 404
+    assert not Reminder.objects.exists()
+    assert not AuditEvent.objects.filter(action="remind").exists()
+    html = client.get(reverse("ceremonies:board_data", args=[world.ceremony_a.pk])).content.decode()
+    assert re.search(r"Diingatkan: <strong>0</strong> pegawai", html)
+
+
 def test_a_big_unit_gets_its_message_in_parts(client, world, settings):
     settings.PUBLIC_BASE_URL = BASE
     unit = factories.unit(world.agency_a, "Dinas Pendidikan")

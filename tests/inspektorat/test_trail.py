@@ -1,5 +1,6 @@
-"""The audit trail: append-only, filtered by action, user, agency, words and WIB
-dates, exported as csv/xlsx (formula-safe), and its own exports recorded."""
+"""The audit trail: append-only, filtered by action, user, agency, words and dates,
+its times in each event's agency's zone, exported as csv/xlsx (formula-safe), and its
+own exports recorded."""
 
 import csv
 import datetime
@@ -103,6 +104,49 @@ def test_times_are_shown_in_wib(client, world, events):
     assert "10.1.2.3" in page
 
 
+def test_times_are_each_in_their_own_agencys_zone_on_the_page_in_the_filter_and_the_export(
+    client, world, events, monkeypatch, started_job
+):
+    """Bandung set to WITA for the test: an auditor of both reads each event in its
+    agency's zone — a WITA agency's people see the times they lived."""
+    world.agency_b.time_zone = "Asia/Makassar"
+    world.agency_b.save()
+    near_midnight = event_at(
+        monkeypatch,
+        datetime.datetime(2024, 9, 25, 16, 30, tzinfo=UTC),  # 23.30 WIB on the 25th, 00.30 WITA on the 26th
+        user=world.operator_b,
+        agency=world.agency_b,
+        description="Mengubah unit Bandung",
+    )
+    client.force_login(world.auditor_ab)
+    page = client.get(reverse("inspektorat:trail")).content.decode()
+    assert "2024-09-26 11:00:00 WITA" in page  # 03:00 UTC
+    assert "2024-09-26 00:30:00 WITA" in page  # 16:30 UTC
+    assert "2024-09-26 00:30:00 WIB" in page  # agency A's event at 17:30 UTC
+    assert "2024-09-25 23:59:00 WIB" in page
+    assert "10:00:00" not in page and "23:30:00" not in page  # no WIB reading of Bandung's events
+    assert "Waktu (WIB)" not in page and "Waktu dalam WIB" not in page
+
+    # A day is each event's own agency's day.
+    e = {name: event.pk for name, event in events.items()}
+    assert shown(client, since="2024-09-26", until="2024-09-26") == [
+        e["late_26th"],
+        e["bandung"],
+        e["early_26th"],
+        near_midnight.pk,
+    ]
+    assert shown(client, until="2024-09-25") == [e["late_25th"]]
+
+    _job, data = started_job(reverse("inspektorat:trail_export", args=["csv"]), {"since": "2024-09-26"})
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(row["Instansi"], row["Waktu"]) for row in rows] == [
+        (world.agency_a.name, "2024-09-26 23:00:00 WIB"),
+        (world.agency_b.name, "2024-09-26 11:00:00 WITA"),
+        (world.agency_a.name, "2024-09-26 00:30:00 WIB"),
+        (world.agency_b.name, "2024-09-26 00:30:00 WITA"),
+    ]
+
+
 def test_paginated(client, world, monkeypatch):
     for number in range(55):
         event_at(
@@ -124,7 +168,7 @@ def test_csv_export_is_filtered_escaped_and_recorded(client, world, events, star
     assert job.filename == "jejak-audit.csv"
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [row["Keterangan"] for row in rows] == ['\'=HYPERLINK("http://x") membuka apel', "Mengunduh ZIP pakta apel"]
-    assert rows[1]["Waktu (WIB)"] == "2024-09-26 00:30:00 WIB"
+    assert rows[1]["Waktu"] == "2024-09-26 00:30:00 WIB"
     assert rows[1]["Tindakan"] == "Mengunduh" and rows[1]["Instansi"] == world.agency_a.name
     assert {row["Jenis objek"] for row in rows} == {"unit kerja"}  # as people say it, not "unit"
     # The export is itself in the trail, for the one agency auditor_a supervises.

@@ -29,3 +29,24 @@ def wait_for_file_runner(job, progress):
     _wait(job.params["path"])
     progress.step()
     return Outcome(result={"waited": True})
+
+
+# What a job or a task may raise that the database cannot store as it is: a lone
+# surrogate (neither SQLite nor PostgreSQL encode it) and a NUL (PostgreSQL's text
+# refuses it) — in the job's own message and in the task's traceback alike.
+UNSAVABLE = "Kolom yang ada: N\x00I\x00P, \udcff\x1b[31m"
+
+
+def unsavable_error_runner(job, progress):
+    from jobs.engine import JobError
+
+    raise JobError(UNSAVABLE)
+
+
+def unsavable_crash_runner(job, progress):
+    raise ValueError(UNSAVABLE)
+
+
+@task()
+def unsavable_failure():
+    raise ValueError(UNSAVABLE)

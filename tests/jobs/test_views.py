@@ -111,6 +111,27 @@ def test_download_is_recorded_and_never_cached(client, world):
     assert event.description == "Mengunduh berkas “pegawai.csv”: Ekspor (4 baris)"
 
 
+def test_a_file_past_its_expiry_is_gone_from_that_moment_not_from_the_next_cleanup(client, world):
+    job = job_of(world.operator_a, world.agency_a, status=Job.Status.DONE, filename="pegawai.csv")
+    job.file.save("pegawai.csv", ContentFile(b"NIP,Nama\n"), save=True)
+    url = reverse("jobs:download", args=[job.pk])
+    client.force_login(world.operator_a)
+    assert client.get(url).status_code == 200
+    assert url in client.get(reverse("jobs:index")).content.decode()
+
+    Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert default_storage.exists(job.file.name)  # cleanup_jobs has not run yet
+    response = client.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Berkas “pegawai.csv” sudah kedaluwarsa" in html and "buat lagi" in html
+    assert b"NIP,Nama" not in response.content
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.DOWNLOAD).count() == 1  # the download before only
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert url not in page and "sudah kedaluwarsa" in page
+    assert url not in client.get(reverse("jobs:index")).content.decode()
+
+
 def test_cleanup_deletes_expired_jobs_and_their_files(world, settings):
     settings.JOB_FILES_DAYS = 7
     old = job_of(world.operator_a, world.agency_a, status=Job.Status.DONE)

@@ -2,7 +2,7 @@
 
 from django.test import RequestFactory, override_settings
 
-from netralitas.lib.http import attachment, client_ip, ratelimit_ip
+from netralitas.lib.http import attachment, client_ip, file_slug, ratelimit_ip
 
 
 def request(remote="198.51.100.7", forwarded=None):
@@ -42,3 +42,11 @@ def test_attachment_names_the_file_safely():
     assert "filename*=utf-8''" in disposition
     inline = attachment(b"%PDF", "application/pdf", "poster.pdf", inline=True)
     assert inline["Content-Disposition"].startswith("inline;")
+
+
+def test_a_name_in_a_file_name_is_ascii_short_and_cut_between_words():
+    assert file_slug("Badan Kepegawaian & Pengembangan SDM", "unit-1") == "badan-kepegawaian-pengembangan-sdm"
+    assert file_slug("Dinas Pekerjaan Umum dan Penataan Ruang", "x", limit=30) == "dinas-pekerjaan-umum-dan"
+    assert file_slug("Bagian Umum", "x", limit=11) == "bagian-umum"
+    assert file_slug("Süß Çağ", "x") == "su-cag"  # ASCII only
+    assert file_slug("مكتب", "unit-7") == "unit-7"  # nothing left of it: the fallback

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from netralitas.lib.text import hidden_characters, strip_hidden, validate_visible
+from netralitas.lib.text import hidden_characters, message_text, strip_hidden, validate_visible
 from roster.models import Employee, Unit
 
 BIDI_NAME = "Budi \u202eatreS\u202c Santoso"  # prints as "Budi Serta Santoso"
@@ -20,6 +20,13 @@ def test_what_counts_as_hidden():
     assert hidden_characters("baris satu\nbaris dua\tx", multiline=True) == []
     assert hidden_characters("Nguyễn Thị Minh Khai, S.Sos. — Bapak’s “kop” ½ ² ١٢٣") == []
     assert strip_hidden(BIDI_NAME) == "Budi atreS Santoso"
+
+
+def test_messages_show_what_the_database_would_refuse():
+    """A job's message or a task's traceback: never a NUL, a lone surrogate or an escape."""
+    assert message_text("N\x00I\x00P \udcff\x1b[31m\nx\ty") == "N\ufffdI\ufffdP \ufffd\ufffd[31m x y"
+    assert message_text("satu\n\x00dua", multiline=True) == "satu\n\ufffddua"
+    assert message_text(BIDI_NAME) == "Budi \ufffdatreS\ufffd Santoso"
 
 
 def test_the_message_names_what_nobody_can_see():

@@ -6,6 +6,7 @@ broken ZIP."""
 import csv
 import hashlib
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -27,6 +28,7 @@ from django.urls import reverse
 
 from pledges.models import ArchivalTimestamp, PactDocument, Signature
 from pledges.pdf.certificates import certificate_path
+from tests import pki
 from tests.postgres import throwaway_database
 
 
@@ -115,11 +117,16 @@ def manage(env, *args):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_target, settings):
+def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_target, settings, monkeypatch):
     # The evidence: three pacts with PDFs, one archival copy, a logo, development keys,
-    # and an agency whose production certificate lives outside the keys folder.
+    # and agencies whose production certificates live outside the keys folder (A's from
+    # the local PKI: an archival copy must validate, revocation data and all).
     world.certify()
     settings.SIGNING_TRUST_ROOTS = [str(tsa.root_pem)]
+    world.agency_a.certificate_path = str(tsa.agency_p12)
+    world.agency_a.certificate_password_env = "SEGEL_PKI_UJI"
+    world.agency_a.save()
+    monkeypatch.setenv("SEGEL_PKI_UJI", pki.P12_PASSWORD)
 
     def make_evidence():
         for invitation in world.invitations_a[:3]:
@@ -144,6 +151,7 @@ def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_t
     out = io.StringIO()
     in_own_thread(lambda: call_command("backup", str(archive), stdout=out))
     assert "3 tanda tangan, 3 PDF, 1 stempel waktu arsip, 2 instansi" in out.getvalue()
+    assert archive.stat().st_mode & 0o777 == 0o600  # it holds the signing keys
 
     # Wipe: the folders and the production certificate are gone; the new server is empty.
     shutil.rmtree(settings.MEDIA_ROOT)
@@ -175,6 +183,8 @@ def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_t
     assert file_hashes(root / "media") == media
     assert file_hashes(root / "keys") == keys
     assert production.read_bytes() == production_bytes  # back where the agency points
+    assert production.stat().st_mode & 0o777 == 0o600
+    assert {path.stat().st_mode & 0o777 for path in (root / "keys").rglob("*") if path.is_file()} == {0o600}
 
 
 @pytest.mark.django_db
@@ -194,6 +204,80 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(tmp_path, world,
         call_command("restore", str(damaged))
     with pytest.raises(CommandError, match="Basis data tujuan tidak kosong"):
         call_command("restore", str(archive))
+
+
+@pytest.mark.django_db
+def test_the_backup_is_written_for_its_owner_only(tmp_path, world, sign):
+    """The tar holds the signing keys: 0600 whatever the umask, and whatever a leftover
+    partial file of a crashed run allowed; a missing folder is a sentence, no file left."""
+    world.certify()
+    sign(world.invitations_a[0], pdf=True)
+    archive = tmp_path / "cadangan.tar"
+    leftover = tmp_path / "cadangan.tar.partial"
+    leftover.write_bytes(b"sisa")
+    leftover.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        call_command("backup", str(archive), stdout=io.StringIO())
+        with pytest.raises(CommandError, match="Folder tujuan cadangan tidak ada"):
+            call_command("backup", str(tmp_path / "tidak-ada" / "cadangan.tar"), stdout=io.StringIO())
+    finally:
+        os.umask(previous)
+    assert archive.stat().st_mode & 0o777 == 0o600
+    assert not leftover.exists() and not (tmp_path / "tidak-ada").exists()
+    with tarfile.open(archive) as backup:
+        assert any(name.startswith("keys/") for name in backup.getnames())
+
+
+def crafted(archive, target, *, files=None, database=None, certificates=None, extra=()):
+    """``archive`` with its manifest changed as an attacker would (extra members added)."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w") as out:
+        manifest = json.loads(source.extractfile("manifest.json").read())
+        for member in source.getmembers():
+            if member.name != "manifest.json":
+                out.addfile(member, source.extractfile(member))
+        for name, data in extra:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+            manifest["files"][name] = hashlib.sha256(data).hexdigest()
+        manifest["files"].update(files or {})
+        manifest["database"] = database or manifest["database"]
+        manifest["certificates"] = certificates if certificates is not None else manifest["certificates"]
+        data = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        out.addfile(info, io.BytesIO(data))
+    return target
+
+
+@pytest.mark.django_db
+def test_a_manifest_naming_paths_outside_the_folders_is_refused_and_nothing_written(tmp_path, world, sign, settings):
+    world.certify()
+    sign(world.invitations_a[0], pdf=True)
+    archive = tmp_path / "cadangan.tar"
+    call_command("backup", str(archive), stdout=io.StringIO())
+    outside = tmp_path / "luar"
+    outside.mkdir()
+    key = [("certificates/1/segel.p12", b"kunci")]
+    crafts = {
+        "absolute path": {"extra": key, "certificates": {key[0][0]: str(outside / "cron-job")}},
+        "another file name": {"extra": key, "certificates": {key[0][0]: str(outside / "lain.p12")}},
+        "dot-dot": {"extra": key, "certificates": {key[0][0]: f"{settings.MEDIA_ROOT}/../luar/segel.p12"}},
+        "relative path": {"extra": key, "certificates": {key[0][0]: "segel.p12"}},
+        "not under certificates": {"extra": [("etc/segel.p12", b"kunci")], "certificates": {"etc/segel.p12": "/x.p12"}},
+        "a folder of its own": {"extra": [("bin/netralitas", b"#!/bin/sh\n")]},
+        "the database elsewhere": {"database": "media/../database.sqlite3"},
+        "a certificate not in the archive": {"certificates": {"certificates/9/x.p12": str(outside / "x.p12")}},
+    }
+    before = file_hashes(settings.MEDIA_ROOT), file_hashes(settings.SIGNING_KEYS_DIR)
+    for case, changes in crafts.items():
+        with pytest.raises(CommandError) as refused:
+            call_command("restore", str(crafted(archive, tmp_path / f"{case.replace(' ', '-')}.tar", **changes)))
+        assert "akan ditulis di luar foldernya" in str(refused.value), (case, str(refused.value))
+        assert list(outside.iterdir()) == [], case
+    assert (file_hashes(settings.MEDIA_ROOT), file_hashes(settings.SIGNING_KEYS_DIR)) == before
+    assert not (settings.BASE_DIR / "bin" / "netralitas").exists()
 
 
 @pytest.fixture

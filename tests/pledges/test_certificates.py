@@ -49,17 +49,40 @@ def test_a_usable_certificate_says_until_when(agency):
     assert str(status.expires_at.year) in status.reason
 
 
-def test_missing_development_certificate(db):
+PRODUCTION_ADVICE = (
+    "Sertifikat segel instansi belum diatur. Administrator: di Django admin, isi pada instansi ini "
+    "“berkas sertifikat (PKCS#12)” dengan path berkas .p12 dari penyelenggara sertifikat (mis. BSrE/BSSN) di server "
+    "dan “variabel lingkungan kata sandi sertifikat” dengan nama variabel lingkungan yang memuat kata sandinya "
+    "(README, “Sertifikat segel instansi”)."
+)
+
+
+def test_a_missing_certificate_in_production_names_the_agencys_pkcs12_fields(db):
+    """Production (no DEBUG, no `make run` key): the admin's own fields, never a
+    development certificate."""
     agency = factories.agency()
     status = certificate_status(agency)
     assert not status.usable and status.expires_at is None
-    assert status.reason == (
+    assert status.reason == PRODUCTION_ADVICE
+    with translation.override("en"):
+        english = certificate_status(agency).reason
+    assert "“certificate file (PKCS#12)”" in english and "create_dev_certificate" not in english
+    with pytest.raises(CertificateNotUsable):
+        signer_for(agency)
+
+
+@pytest.mark.parametrize("setup", ["make run", "DEBUG"])
+def test_a_missing_certificate_under_make_run_names_the_development_command(db, settings, setup):
+    if setup == "DEBUG":
+        settings.DEBUG = settings.DEVELOPMENT_SETUP = True
+    else:
+        settings.SECRET_KEY_FROM_DEV_FILE = settings.DEVELOPMENT_SETUP = True
+    agency = factories.agency()
+    assert certificate_status(agency).reason == (
         f"Sertifikat segel belum dibuat. Administrator: jalankan manage.py create_dev_certificate {agency.pk}."
     )
     with translation.override("en"):
         assert "has not been created" in certificate_status(agency).reason
-    with pytest.raises(CertificateNotUsable):
-        signer_for(agency)
 
 
 @pytest.fixture

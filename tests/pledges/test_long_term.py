@@ -31,7 +31,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pledges.documents import pact_document_create
 from pledges.models import ArchivalTimestamp, PactDocument, sha256_hex
 from pledges.pdf import seal
-from pledges.pdf.certificates import certificate_path
+from pledges.pdf.certificates import create_dev_certificate
 from pledges.tasks import render_signature_pdf
 from tests import pki
 from tests.pdfa import assert_pdfa_2u
@@ -208,15 +208,19 @@ def test_a_revoked_certificate_does_not_seal(agency, tsa, signature, monkeypatch
     assert not PactDocument.objects.exists()
 
 
-def test_a_pact_sealed_without_a_tsa_gets_its_first_archival_timestamp(agency, signature, settings, tsa, capsys):
-    settings.TSA_URL = ""  # sealed B-B, as with `make run`
+def adesverify(path, root_pem):
+    """pyHanko's own command line, as the README tells an auditor to check a pact."""
+    command = [sys.executable, "-m", "pyhanko", "sign", "adesverify", "--trust", str(root_pem), "--trust-replace"]
+    return subprocess.run([*command, "--executive-summary", str(path)], capture_output=True, text=True)
+
+
+def test_a_pact_sealed_without_a_tsa_gets_a_first_archival_timestamp_that_validates(
+    pki_agency, signature, settings, tsa, capsys, tmp_path
+):
+    settings.TSA_URL = ""  # sealed B-B, before the agency had its TSA
     document = pact_document_create(signature.pk)
     assert document.seal_level == PactDocument.SealLevel.B_B and document.timestamp_expires_at is None
-    # Later the agency configures its TSA; by then its certificate file has been replaced
-    # (gone here), so the roots come from the setting: the TSA's and the seal's.
     settings.TSA_URL = tsa.tsa_url
-    settings.SIGNING_TRUST_ROOTS = [str(tsa.root_pem), str(settings.SIGNING_KEYS_DIR / "dev-root-ca.pem")]
-    certificate_path(agency).unlink()
     call_command("add_archival_timestamps")
     assert "ditambahkan: 1, gagal: 0" in capsys.readouterr().out
     archived = read(ArchivalTimestamp.objects.get())
@@ -224,6 +228,52 @@ def test_a_pact_sealed_without_a_tsa_gets_its_first_archival_timestamp(agency, s
     reader = PdfFileReader(io.BytesIO(archived))
     assert len(reader.embedded_timestamp_signatures) == 1 and "/DSS" in reader.root
     assert_pdfa_2u(archived)
+    path = tmp_path / "pakta.pdf"
+    path.write_bytes(archived)
+    checked = adesverify(path, tsa.root_pem)
+    assert checked.returncode == 0 and "VALID" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_a_b_b_pact_without_revocation_data_is_never_reported_stamped(agency, signature, settings, tsa, capsys):
+    """Sealed without a TSA by a certificate that names no OCSP or CRL (a development one,
+    as with `make run`): no archival copy could ever pass `pyhanko sign adesverify`, so
+    none is made, and the command says why — with status 1, not "ditambahkan: 1"."""
+    settings.TSA_URL = ""
+    document = pact_document_create(signature.pk)
+    assert document.seal_level == PactDocument.SealLevel.B_B
+    settings.TSA_URL = tsa.tsa_url
+    settings.SIGNING_TRUST_ROOTS = [str(tsa.root_pem), str(settings.SIGNING_KEYS_DIR / "dev-root-ca.pem")]
+    requests = len(tsa.app.requests)
+    with pytest.raises(SystemExit) as failed:
+        call_command("add_archival_timestamps")
+    assert failed.value.code == 1
+    out, err = capsys.readouterr()
+    assert "ditambahkan: 0, gagal: 1" in out
+    assert f"PDF pakta {document.signature.verification_code}: disegel tanpa TSA (B-B)" in err
+    assert "tidak menyebut layanan OCSP atau CRL" in err and "tidak akan lolos validasi" in err
+    assert not ArchivalTimestamp.objects.exists()
+    assert not [path for path in tsa.app.requests[requests:] if "/tsa/tsa" in path and "tsa2" not in path][1:]
+
+
+def test_a_changed_ca_is_explained_with_its_fix(sealed, test_pki, settings, capsys):
+    """The agency's certificate now comes from another CA: the old pacts' chain no longer
+    reaches a trusted root. The operator reads, in Indonesian, what to add where."""
+    agency = sealed.signature.invitation.ceremony.agency
+    agency.certificate_path = ""  # replaced by a certificate of another CA (here the development one)
+    agency.certificate_password_env = ""
+    agency.save()
+    create_dev_certificate(agency)
+    with pytest.raises(SystemExit):
+        call_command("add_archival_timestamps")
+    err = capsys.readouterr().err
+    assert "rantai sertifikat tidak sampai ke akar yang dipercaya" in err and "Root CA Uji" in err
+    assert "tambahkan sertifikat akar yang lama ke SIGNING_TRUST_ROOTS" in err
+    assert "PathBuildingError" not in err and "no issuer" not in err
+    assert not ArchivalTimestamp.objects.exists()
+    # The fix the message names: the old root in SIGNING_TRUST_ROOTS.
+    settings.SIGNING_TRUST_ROOTS = [str(test_pki.root_pem)]
+    call_command("add_archival_timestamps")
+    assert "ditambahkan: 1, gagal: 0" in capsys.readouterr().out
 
 
 def test_without_a_tsa_the_command_says_so(db, settings):

@@ -4,18 +4,18 @@ failures stay limited. Redis is TEST_REDIS_URL when set, otherwise a private
 ``redis-server`` started on a loopback port for this module."""
 
 import os
-import shutil
-import socket
-import subprocess
-import time
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ceremonies.models import Invitation
 from pledges.models import Signature
 from roster.models import Employee, EmploymentType
 from tests import factories
+from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.django_db
 APEL_ADDRESS = "203.0.113.7"  # the office Wi-Fi's one public address
@@ -27,27 +27,11 @@ def redis_url():
     if url:
         yield url
         return
-    assert shutil.which("redis-server"), "redis-server is missing: make sysdeps-test installs it"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer().start()
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        process.terminate()
-        process.wait()
+        server.stop()
 
 
 @pytest.fixture
@@ -137,3 +121,107 @@ def test_unknown_links_are_limited_per_address(client, redis_cache):
     response = client.get(reverse("pledges:sign", args=["unknown-link-000999"]), REMOTE_ADDR="198.51.100.1")
     assert response.status_code == 429
     assert client.get(reverse("pledges:sign", args=["unknown-link-000999"]), REMOTE_ADDR="192.0.2.1").status_code == 404
+
+
+# -- nobody keeps a colleague out for more than a minute ---------------------------
+
+
+def apel_post(client, ceremony, nip, code, address):
+    return client.post(
+        reverse("pledges:apel", args=[ceremony.apel_token]), {"nip": nip, "code": code}, REMOTE_ADDR=address
+    )
+
+
+def refusal_sentences(response):
+    """The page's body (not its title): what it says about the refusal."""
+    body = response.content.decode().split("</title>", 1)[1]
+    return re.findall(r"Terlalu banyak[^<]*", body)
+
+
+@pytest.fixture
+def small_apel(ceremony):
+    unit = factories.unit(ceremony.agency, "Bagian Umum")
+    for number in range(3):
+        factories.employee(ceremony.agency, unit=unit, nip=factories.nip(number + 1))
+    ceremony.invite(Employee.objects.filter(agency=ceremony.agency))
+    return list(Invitation.objects.filter(ceremony=ceremony).select_related("employee"))
+
+
+def test_a_colleague_at_the_same_address_holds_a_nip_a_minute_at_most(
+    client, redis_cache, ceremony, small_apel, rate_limit_clock
+):
+    victim = small_apel[0]
+    for _ in range(5):
+        assert apel_post(client, ceremony, victim.employee.nip, "WRONG1", APEL_ADDRESS).status_code == 200
+    response = apel_post(client, ceremony, victim.employee.nip, victim.code, APEL_ADDRESS)
+    assert response.status_code == 429
+    assert refusal_sentences(response) == ["Terlalu banyak kode salah untuk NIP ini: tunggu 1 menit, lalu coba lagi."]
+    # Everyone else at the apel goes on signing in.
+    assert apel_post(client, ceremony, small_apel[1].employee.nip, small_apel[1].code, APEL_ADDRESS).status_code == 302
+    rate_limit_clock.advance(60)
+    assert apel_post(client, ceremony, victim.employee.nip, victim.code, APEL_ADDRESS).status_code == 302
+
+
+def test_failures_with_many_nips_hold_an_address_a_minute_at_most(
+    client, redis_cache, ceremony, small_apel, rate_limit_clock
+):
+    """The old limit let 300 failures with made-up NIPs refuse a whole office for 15 minutes."""
+    for number in range(100):
+        assert apel_post(client, ceremony, factories.nip(number + 5000), "WRONG1", APEL_ADDRESS).status_code == 200
+    person = small_apel[0]
+    response = apel_post(client, ceremony, person.employee.nip, person.code, APEL_ADDRESS)
+    assert response.status_code == 429
+    assert refusal_sentences(response) == [
+        "Terlalu banyak percobaan yang gagal dari jaringan ini: tunggu 1 menit, lalu coba lagi."
+    ]
+    rate_limit_clock.advance(60)
+    assert apel_post(client, ceremony, person.employee.nip, person.code, APEL_ADDRESS).status_code == 302
+
+
+def test_guessing_one_code_from_many_addresses_is_slowed_not_locked(
+    client, redis_cache, ceremony, small_apel, rate_limit_clock
+):
+    victim = small_apel[0]
+    addresses = [f"198.51.100.{number + 1}" for number in range(6)]
+    for address in addresses:
+        for _ in range(5):
+            assert apel_post(client, ceremony, victim.employee.nip, "WRONG1", address).status_code == 200
+        # Each address gets five guesses a minute at this NIP.
+        assert apel_post(client, ceremony, victim.employee.nip, "WRONG1", address).status_code == 429
+    # Thirty a minute from everywhere: then the NIP waits out the minute, from anywhere…
+    response = apel_post(client, ceremony, victim.employee.nip, victim.code, APEL_ADDRESS)
+    assert response.status_code == 429
+    assert refusal_sentences(response) == ["Terlalu banyak kode salah untuk NIP ini: tunggu 1 menit, lalu coba lagi."]
+    # … (the personal link never waits) …
+    assert client.get(reverse("pledges:sign", args=[victim.token]), REMOTE_ADDR=APEL_ADDRESS).status_code == 200
+    # … and no longer.
+    rate_limit_clock.advance(60)
+    assert apel_post(client, ceremony, victim.employee.nip, victim.code, APEL_ADDRESS).status_code == 302
+
+
+def test_a_refusal_says_its_sentence_once(client, redis_cache):
+    for number in range(60):
+        client.get(reverse("pledges:sign", args=[f"unknown-link-{number:06d}"]), REMOTE_ADDR="198.51.100.1")
+    response = client.get(reverse("pledges:sign", args=["unknown-link-000999"]), REMOTE_ADDR="198.51.100.1")
+    assert response.status_code == 429
+    assert refusal_sentences(response) == [
+        "Terlalu banyak percobaan dari jaringan ini: tunggu 1 menit, lalu coba lagi."
+    ]
+
+
+def test_an_invited_nip_and_an_unknown_one_cost_the_same(client, redis_cache, ceremony, small_apel):
+    """A wrong code for an invited NIP and any code for a NIP nobody invited: the same
+    queries (but for the NIP) and the same cache commands, so the time of the answer
+    tells nobody whether a NIP is invited."""
+    redis = redis_cache._cache.get_client(write=True)
+    apel_post(client, ceremony, factories.nip(900), "WRONG1", APEL_ADDRESS)  # the address's counter exists for both
+    work = {}
+    for case, nip in (("invited", small_apel[0].employee.nip), ("unknown", factories.nip(901))):
+        redis.config_resetstat()
+        with CaptureQueriesContext(connection) as queries:
+            response = apel_post(client, ceremony, nip, "WRONG1", APEL_ADDRESS)
+        assert response.status_code == 200 and "tidak cocok" in response.content.decode()
+        commands = {name: stats["calls"] for name, stats in redis.info("commandstats").items()}
+        work[case] = ([query["sql"].replace(nip, "?") for query in queries.captured_queries], commands)
+    assert work["invited"] == work["unknown"]
+    assert any("incr" in name for name in work["unknown"][1]), "the failure was counted in Redis"

@@ -157,3 +157,100 @@ def test_export_carries_the_contact_columns_back_to_the_import(client, world, st
     template = openpyxl.load_workbook(io.BytesIO(client.get(reverse("roster:template")).content)).active
     assert [cell.value for cell in template[1]][-2:] == ["Nomor HP", "Email"]
     assert template.cell(row=3, column=9).number_format == "@"  # Excel keeps the leading zero
+
+
+HIDDEN = [
+    ("0812\u202e3456-7890", "U+202E"),  # right-to-left override
+    ("0812-3456-7890\u200b", "U+200B"),  # zero-width space
+    ("\ufeff0812-3456-7890", "U+FEFF"),  # byte-order mark
+    ("0812\u20283456\u20297890", "U+2028"),  # line separator
+]
+HIDDEN_EMAILS = [
+    ("budi\u200b@example.go.id", "U+200B"),
+    ("budi@exa\u202emple.go.id", "U+202E"),
+    ("budi@example.go.id\u200d", "U+200D"),  # zero-width joiner
+]
+
+
+@pytest.mark.parametrize(("typed", "code"), HIDDEN)
+def test_a_phone_with_hidden_characters_is_refused_not_stripped(typed, code):
+    with pytest.raises(ValidationError) as error:
+        normalise_phone(typed)
+    message = error.value.messages[0]
+    assert "Nomor HP" in message and "karakter tersembunyi" in message and code in message
+    assert not any(char in message for char in "\u202e\u200b\ufeff\u2028\u2029")  # the message itself is clean
+
+
+@pytest.mark.parametrize(("typed", "code"), HIDDEN_EMAILS)
+def test_an_email_with_hidden_characters_is_refused_not_stripped(typed, code):
+    with pytest.raises(ValidationError) as error:
+        normalise_email(typed)
+    message = error.value.messages[0]
+    assert "Alamat email" in message and "karakter tersembunyi" in message and code in message
+
+
+@pytest.mark.django_db
+def test_hidden_characters_in_phone_or_email_are_refused_by_the_form_the_import_and_the_admin(client, world):
+    employee = world.employees_a[0]
+    Employee.objects.filter(pk=employee.pk).update(phone="6281111111111", email="lama@example.go.id")
+    client.force_login(world.operator_a)
+    url = reverse("roster:employee_edit", args=[employee.pk])
+    data = {
+        "employment_type": "PNS",
+        "nip": employee.nip,
+        "name": employee.name,
+        "unit": employee.unit_id,
+        "phone": "0812\u202e3456-7890",
+        "email": "budi\u200b@example.go.id",
+        "is_active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nomor HP memuat karakter tersembunyi (U+202E)" in html
+    assert "Alamat email memuat karakter tersembunyi (U+200B)" in html
+
+    # The roster import: the row is refused with the same words, the rest imported.
+    agency = world.agency_a
+    rows = [
+        [employee.nip, "", employee.name, "PNS", "Sekretariat Daerah", "0812-3456-7890\u200b", ""],
+        ["198102022006042002", "", "Rina, S.H.", "PNS", "Sekretariat Daerah", "", "rina@exa\u202emple.go.id"],
+        ["198203032007011003", "", "Rudi, S.T.", "PNS", "Sekretariat Daerah", "0813-1111-2222", "rudi@example.go.id"],
+    ]
+    job = import_file(agency, csv_bytes(rows, HEADERS))
+    problems = rejected(job)
+    assert "Nomor HP memuat karakter tersembunyi (U+200B)" in problems[2][0]
+    assert "Alamat email memuat karakter tersembunyi (U+202E)" in problems[3][0]
+    assert not Employee.objects.filter(nip="198102022006042002").exists()
+    assert Employee.objects.get(nip="198203032007011003").phone == "6281311112222"
+    job = import_file(
+        agency,
+        xlsx_bytes([[employee.nip, "", employee.name, "PNS", "Sekretariat Daerah", "\u202e081234567890", ""]], HEADERS),
+        name="pegawai.xlsx",
+    )
+    assert "Nomor HP memuat karakter tersembunyi (U+202E)" in rejected(job)[2][0]
+
+    # The Django admin.
+    client.force_login(world.admin)
+    admin_url = reverse("admin:roster_employee_change", args=[employee.pk])
+    admin_data = {
+        "agency": world.agency_a.pk,
+        "unit": employee.unit_id,
+        "employment_type": "PNS",
+        "nip": employee.nip,
+        "nik": "",
+        "name": employee.name,
+        "rank": "",
+        "position": "",
+        "phone": "0812-3456-7890\u200b",
+        "email": "budi@example.go.id\u200d",
+        "is_active": "on",
+    }
+    response = client.post(admin_url, admin_data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nomor HP memuat karakter tersembunyi (U+200B)" in html
+    assert "Alamat email memuat karakter tersembunyi (U+200D)" in html
+
+    employee.refresh_from_db()
+    assert (employee.phone, employee.email) == ("6281111111111", "lama@example.go.id")  # nothing stored

@@ -1,21 +1,26 @@
 """The roster import (preview job, then import job): the rows agencies really send,
 the rows that must never reach the database, and the files that must be refused."""
 
+import codecs
 import csv
 import io
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from jobs.engine import execute
+from jobs.models import Job
 from roster.imports import start_import, start_preview
 from roster.models import Employee
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+NOT_EXCEL_ENCODING = "Berkas CSV bukan UTF-8/UTF-16/Windows-1252"
 HEADERS = ["NIP", "NIK", "Nama", "Jenis Kepegawaian", "Pangkat/Golongan", "Jabatan", "Unit Kerja"]
 
 
@@ -310,7 +315,7 @@ def test_command_line_runs_the_same_jobs(agency, tmp_path, capsys):
     assert "0 baru, 0 diubah, 1 tetap, 0 ditolak" in capsys.readouterr().out
     with pytest.raises(CommandError) as unreadable:
         call_command("import_roster", str(agency.pk), write(tmp_path, "x.xlsx", b"PK\x03\x04 not really"))
-    assert unreadable.value.returncode == 2 and "rusak" in str(unreadable.value)
+    assert unreadable.value.returncode == 1 and "rusak" in str(unreadable.value)
 
 
 @pytest.mark.parametrize(
@@ -332,6 +337,70 @@ def test_file_errors_are_indonesian(agency, name, data, words, tmp_path):
     assert words in message, message
     for english in ("zip file", "field larger", "Error", "line contains", "expected"):
         assert english not in message
+
+
+NAMES = ["Andrés Ma’ruf, S.E.", "Zoë Müller – Siregar", "Budi Santoso"]
+
+
+def excel_csv(encoding, delimiter=","):
+    """The roster as Excel writes it: "CSV UTF-8" (with its BOM), "CSV (Comma delimited)"
+    on an older Windows (Windows-1252), "Unicode Text" (UTF-16LE with BOM, tab-separated)."""
+    rows = [["198001012005011001", "", NAMES[0]], ["198102022006042002", "", NAMES[1]], [factories.nip(), "", NAMES[2]]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["NIP", "NIK", "Nama"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize(
+    "encoding, delimiter",
+    [
+        ("utf-8", ","),
+        ("utf-8-sig", ","),
+        ("utf-8-sig", ";"),
+        ("utf-16", "\t"),  # Python writes the BOM, in the machine's order (little-endian, as Excel)
+        ("utf-16", ","),
+        ("utf-16-be", "\t"),
+        ("cp1252", ","),
+        ("cp1252", ";"),
+    ],
+)
+def test_every_csv_excel_writes_is_read_right(agency, encoding, delimiter):
+    data = excel_csv(encoding, delimiter)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    job = preview(agency, data)
+    assert [name for _row, name, _identifier in job.result["new"]] == NAMES
+
+
+GARBLED = {
+    # 山田 in Shift-JIS reads as "ŽR“c" in Windows-1252: the issue's example.
+    "shift-jis, one name": ("198001012005011001,山田\n", "shift_jis"),
+    "shift-jis": ("198001012005011001,山田太郎,総務部\n198102022006042002,佐藤花子,人事課\n", "shift_jis"),
+    "gbk": ("198001012005011001,王小明,秘书处\n", "gbk"),
+    "big5": ("198001012005011001,王小明,秘書處\n", "big5"),
+    "windows-1251": ("198001012005011001,Иван Петров,Секретариат\n", "cp1251"),
+    "koi8-r": ("198001012005011001,Иван Петров,Секретариат\n", "koi8_r"),
+    "euc-kr": ("198001012005011001,김민수,비서실\n", "euc_kr"),
+    "mac-roman": ("198001012005011001,Andrés Pérez,Setda\n", "mac_roman"),
+    "utf-16 without its BOM": ("198001012005011001,Budi\n", "utf-16-le"),
+    "utf-32": ("198001012005011001,Budi\n", "utf-32"),
+}
+
+
+@pytest.mark.parametrize("sample", GARBLED.values(), ids=GARBLED.keys())
+def test_any_other_encoding_is_refused_by_name_before_a_preview(agency, sample, client, world, run_jobs, tmp_path):
+    text, encoding = sample
+    data = ("NIP,Nama,Unit Kerja\n" + text).encode(encoding)
+    client.force_login(world.operator_a)
+    response = client.post(reverse("roster:import"), {"file": SimpleUploadedFile("pegawai.csv", data)})
+    assert response.status_code == 200 and NOT_EXCEL_ENCODING in response.content.decode()
+    assert run_jobs() == [] and not Job.objects.exists()  # refused in the request: no preview
+    with pytest.raises(CommandError) as refused:
+        call_command("import_roster", str(agency.pk), write(tmp_path, "a.csv", data))
+    assert str(refused.value).startswith(NOT_EXCEL_ENCODING) and refused.value.returncode == 1
+    assert not Job.objects.exists()
 
 
 def test_xlsx_without_roster_columns_names_its_sheets(agency, tmp_path):
