@@ -496,7 +496,7 @@ def test_seals_after_the_first_come_from_the_kept_cms_template(signature, ceremo
         0
     ]
     first, second = build_signed_pdf(signature), build_signed_pdf(other)
-    templates = signer_for(agency)._templates
+    templates = signer_for(agency).templates
     assert templates and all(template is not None for template in templates.values())
     contents = []
     for data in (first, second):
