@@ -136,7 +136,7 @@ class CmsTemplateSigner(signers.SimpleSigner):
         if not args and cms_templates.usable() and _plain_options(options):
             try:
                 signed = await self._sign_from_template(data_digest, digest_algorithm, options)
-            except Exception as error:  # noqa: BLE001 — any failure means pyHanko's own CMS, see the module
+            except Exception as error:  # any failure: pyHanko's own CMS (see the module)
                 cms_templates.unexpected(error)
             else:
                 if signed is not None:

@@ -77,7 +77,7 @@ class DirectOverlays:
             return Drawn(form=drawing.finish(), spans=page.spans, kept=plan.kept)
         except Unsupported as reason:
             logger.debug("Page laid out by WeasyPrint: %s", reason)
-        except Exception as error:  # noqa: BLE001 — any failure means the public path, see the module
+        except Exception as error:  # any failure: the public path (see the module)
             self._unexpected(error)
         return None
 
@@ -105,7 +105,7 @@ class DirectOverlays:
             while len(self._plans) > PLANS:
                 self._plans.popitem(last=False)
             return True
-        except Exception as error:  # noqa: BLE001 — any failure means the public path, see the module
+        except Exception as error:  # any failure: the public path (see the module)
             self._unexpected(error)
             return False
 
