@@ -3,6 +3,7 @@ pyHanko or asn1crypto change; it serves only the mechanisms it was verified with
 an RSA-PSS seal is pyHanko's own and validates; any error in it means pyHanko's CMS,
 logged once per process."""
 
+import concurrent.futures
 import dataclasses
 import datetime
 import importlib
@@ -131,8 +132,20 @@ def seal_signer(root, private_key, **options):
     )
 
 
+def outside_any_event_loop(function, *args):
+    """``function(*args)`` in a thread of its own: pyHanko's synchronous calls start an
+    event loop (``asyncio.run``), which a browser test earlier in this worker may have
+    left running in the main thread (see tests/pledges/test_backup.py)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function, *args).result()
+
+
 def seal(signer, number):
     """A one-page PDF sealed B-B as pledges.pdf.seal seals a pact (PAdES, room reserved)."""
+    return outside_any_event_loop(_seal, signer, number)
+
+
+def _seal(signer, number):
     pdf = HTML(string=f"<p>Pakta nomor {number}</p>").write_pdf()
     metadata = signers.PdfSignatureMetadata(
         field_name="SegelInstansi", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
@@ -145,7 +158,8 @@ def seal(signer, number):
 
 def assert_valid(data, root):
     (embedded,) = PdfFileReader(io.BytesIO(data)).embedded_signatures
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[_asn1(root[1])]))
+    context = ValidationContext(trust_roots=[_asn1(root[1])])
+    status = outside_any_event_loop(validate_pdf_signature, embedded, context)
     assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE", status.pretty_print_details()
     return embedded.signer_info["signature_algorithm"]["algorithm"].native
 
