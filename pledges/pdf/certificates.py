@@ -46,9 +46,9 @@ class KeptKeySigner(CmsTemplateSigner):
 
     SimpleSigner loads the key from DER for every signature, and ``cryptography``
     validates an RSA key on each load; a worker sealing thousands of pacts keeps the
-    loaded key instead. Only for the mechanisms below: anything else (RSA-PSS, EdDSA…)
-    is signed by pyHanko itself, with the parameters the mechanism names. Its B-B CMS
-    come from a template (``pledges.pdf.pyhanko_pinned``)."""
+    loaded key instead — for RSA PKCS#1 v1.5 and ECDSA; any other mechanism the signer
+    names (RSA-PSS, EdDSA…) is signed by pyHanko itself, with that mechanism's
+    parameters. Its B-B CMS come from a template (``pledges.pdf.pyhanko_pinned``)."""
 
     def __init__(self, *, private_key, **kwargs):
         super().__init__(**kwargs)

@@ -205,9 +205,9 @@ def compose_pact(signature):
     """The shared base (cached) and the signer's overlay of ``signature``.
 
     The overlay is drawn directly from the plan for this base page and text format
-    when there is one and it covers this signer; otherwise WeasyPrint lays it out
-    (and that layout may teach the plan). Raises ``OverflowError`` when the parts would not fit one page; the
-    caller then renders the pact in one piece."""
+    when there is one and it covers this signer; otherwise WeasyPrint lays it out (and
+    that layout may teach the plan). Raises ``OverflowError`` when the parts would not
+    fit one page; the caller then renders the pact in one piece."""
     engine = renderer()
     context = pact_context(signature)
     # The key is the shared text itself, as laid out: any change to the letterhead,
