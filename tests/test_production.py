@@ -129,9 +129,9 @@ def test_staff_pages_keep_the_staff_429_page(client, settings):
 
 
 GC_PROBE = (
-    "import gc; import netralitas.wsgi as w; at_start = gc.get_freeze_count();"
-    "from django.test import Client; c = Client();"
-    "[c.get('/healthz') for _ in range(w.WARM_REQUESTS - 1)]; before = gc.get_freeze_count();"
+    "import gc; import netralitas.wsgi; from netralitas.lib.gc_freeze import WARM_REQUESTS;"
+    "at_start = gc.get_freeze_count(); from django.test import Client; c = Client();"
+    "[c.get('/healthz') for _ in range(WARM_REQUESTS - 1)]; before = gc.get_freeze_count();"
     "c.get('/verifikasi/'); print(at_start, before, gc.get_freeze_count())"
 )
 

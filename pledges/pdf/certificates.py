@@ -12,14 +12,12 @@ for an agency whose certificate is missing, locked, expired or not yet valid
 (``ceremonies``), and the admin lists it per agency.
 """
 
-import dataclasses
 import datetime
 import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -30,9 +28,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from pyhanko.sign import signers
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from pledges.pdf.pyhanko_pinned import CmsTemplateSigner
 
 DEV_PASSWORD_ENV = "SIGNING_KEY_PASSWORD"
 DEV_PASSWORD_DEFAULT = "netralitas-dev"
@@ -42,165 +41,27 @@ DEV_ROOT_YEARS = 20
 EXPIRY_WARNING = datetime.timedelta(days=30)
 
 
-class KeptKeySigner(signers.SimpleSigner):
-    """A SimpleSigner that parses its private key once.
+class KeptKeySigner(CmsTemplateSigner):
+    """pyHanko's SimpleSigner with its private key parsed once.
 
-    pyHanko's SimpleSigner reloads the key from DER for every signature, and
-    ``cryptography`` re-validates an RSA key on each load (~100 ms); a worker
-    signing thousands of pacts keeps the loaded key instead."""
+    SimpleSigner loads the key from DER for every signature, and ``cryptography``
+    validates an RSA key on each load; a worker sealing thousands of pacts keeps the
+    loaded key instead — for RSA PKCS#1 v1.5 and ECDSA; any other mechanism the signer
+    names (RSA-PSS, EdDSA…) is signed by pyHanko itself, with that mechanism's
+    parameters. Its B-B CMS come from a template (``pledges.pdf.pyhanko_pinned``)."""
 
     def __init__(self, *, private_key, **kwargs):
         super().__init__(**kwargs)
         self._private_key = private_key
-        self._templates = {}
-
-    async def async_sign(
-        self,
-        data_digest,
-        digest_algorithm,
-        dry_run=False,
-        use_pades=False,
-        timestamper=None,
-        signed_attr_settings=None,
-        is_pdf_sig=True,
-        encap_content_info=None,
-    ):
-        """pyHanko's CMS, from a per-process template when nothing but the digest
-        changes between seals (B-B: no timestamp, no revocation data).
-
-        Building the CMS with asn1crypto costs ~15 ms per seal (signed attributes,
-        SignerInfo, certificates, all re-encoded); the bytes differ between two B-B
-        seals of one signer only in the document digest and the signature. The first
-        seal of a kind makes two templates with pyHanko itself (different digests and
-        signing times) and keeps the constant parts only if everything else is equal
-        and re-assembling reproduces pyHanko's bytes exactly; otherwise, and for B-T
-        or B-LT, pyHanko builds every CMS as before."""
-        arguments = {
-            "dry_run": dry_run,
-            "use_pades": use_pades,
-            "timestamper": timestamper,
-            "signed_attr_settings": signed_attr_settings,
-            "is_pdf_sig": is_pdf_sig,
-            "encap_content_info": encap_content_info,
-        }
-        settings_ = signed_attr_settings
-        plain = (
-            not dry_run
-            and timestamper is None
-            and encap_content_info is None
-            and (
-                settings_ is None
-                or (
-                    getattr(settings_, "adobe_revinfo_attr", None) is None
-                    and getattr(settings_, "cades_signed_attrs", None) is None
-                )
-            )
-        )
-        if not plain:
-            return await super().async_sign(data_digest, digest_algorithm, **arguments)
-        key = (digest_algorithm, use_pades, is_pdf_sig, len(data_digest))
-        if key not in self._templates:
-            self._templates[key] = await self._cms_template(data_digest, digest_algorithm, arguments)
-        template = self._templates[key]
-        if template is None:
-            return await super().async_sign(data_digest, digest_algorithm, **arguments)
-        attributes = template.attributes(data_digest)
-        signature = await self.async_sign_raw(_der(0x31, attributes), digest_algorithm)
-        return cms.ContentInfo.load(template.assemble(attributes, signature))
-
-    async def _cms_template(self, data_digest, digest_algorithm, arguments):
-        size = len(data_digest)
-        first_digest, second_digest = b"\x5a" * size, b"\xa5" * size
-        settings_ = arguments["signed_attr_settings"]
-        first = await super().async_sign(first_digest, digest_algorithm, **arguments)
-        if settings_ is not None and settings_.signing_time is not None:
-            later = dataclasses.replace(settings_, signing_time=settings_.signing_time + datetime.timedelta(days=1))
-            arguments = {**arguments, "signed_attr_settings": later}
-        second = await super().async_sign(second_digest, digest_algorithm, **arguments)
-        return CmsTemplate.from_examples(first, first_digest, second, second_digest)
 
     def sign_raw(self, data, digest_algorithm):
-        hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
-        if isinstance(self._private_key, rsa.RSAPrivateKey):
-            return self._private_key.sign(data, padding.PKCS1v15(), hash_algorithm)
-        if isinstance(self._private_key, ec.EllipticCurvePrivateKey):
-            return self._private_key.sign(data, ec.ECDSA(hash_algorithm))
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)["algorithm"].native
+        key = self._private_key
+        if mechanism == f"{digest_algorithm}_rsa" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if mechanism == f"{digest_algorithm}_ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
         return super().sign_raw(data, digest_algorithm)
-
-
-def _der_length(length):
-    if length < 0x80:
-        return bytes([length])
-    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(octets)]) + octets
-
-
-def _der(tag, content):
-    return bytes([tag]) + _der_length(len(content)) + content
-
-
-def _content(value):
-    """The DER content octets of an asn1crypto value (its encoding minus the header)."""
-    encoded = value.dump()
-    return encoded[len(value._header) :]
-
-
-@dataclass(frozen=True)
-class CmsTemplate:
-    """The constant parts of one signer's B-B CMS (see ``KeptKeySigner.async_sign``)."""
-
-    before_digest: bytes  # content of the signed attributes up to the document digest
-    after_digest: bytes  # … and after it
-    signer_info_head: bytes  # SignerInfo: version, sid, digest algorithm
-    signer_info_tail: bytes  # SignerInfo: signature algorithm
-    signed_data_head: bytes  # SignedData: version, digest algorithms, content info, certificates
-    content_type: bytes  # ContentInfo: the signedData OID
-
-    def attributes(self, digest):
-        return self.before_digest + digest + self.after_digest
-
-    def assemble(self, attributes, signature):
-        signer_info = _der(
-            0x30,
-            self.signer_info_head + _der(0xA0, attributes) + self.signer_info_tail + _der(0x04, signature),
-        )
-        signed_data = _der(0x30, self.signed_data_head + _der(0x31, signer_info))
-        return _der(0x30, self.content_type + _der(0xA0, signed_data))
-
-    @classmethod
-    def from_examples(cls, first, first_digest, second, second_digest):
-        """A template from two CMS pyHanko made for two digests, or ``None`` when they
-        differ in anything else or the template would not give back their bytes."""
-        try:
-            signed_data = first["content"]
-            (signer_info,) = signed_data["signer_infos"]
-            if signer_info["unsigned_attrs"].dump() or signed_data["crls"].dump():
-                return None
-            attributes = _content(signer_info["signed_attrs"])
-            second_attributes = _content(second["content"]["signer_infos"][0]["signed_attrs"])
-            if attributes.count(first_digest) != 1 or attributes.replace(first_digest, second_digest) != (
-                second_attributes
-            ):
-                return None
-            before, after = attributes.split(first_digest)
-            template = cls(
-                before_digest=before,
-                after_digest=after,
-                signer_info_head=b"".join(signer_info[name].dump() for name in ("version", "sid", "digest_algorithm")),
-                signer_info_tail=signer_info["signature_algorithm"].dump(),
-                signed_data_head=b"".join(
-                    signed_data[name].dump()
-                    for name in ("version", "digest_algorithms", "encap_content_info", "certificates")
-                ),
-                content_type=first["content_type"].dump(),
-            )
-            for example, digest in ((first, first_digest), (second, second_digest)):
-                signature = example["content"]["signer_infos"][0]["signature"].native
-                if template.assemble(template.attributes(digest), signature) != example.dump():
-                    return None
-            return template
-        except (KeyError, ValueError, TypeError):
-            return None
 
 
 class CertificateNotUsable(ImproperlyConfigured):
@@ -255,7 +116,7 @@ def _asn1(certificate):
 
 @functools.lru_cache(maxsize=64)
 def _load(path, password, mtime):
-    """Load once per file version: a PKCS#12 costs ~150 ms to open."""
+    """Load once per file version: opening a PKCS#12 is slow (docs/performance.md)."""
     data = Path(path).read_bytes()
     private_key, certificate, chain = serialization.pkcs12.load_key_and_certificates(data, password)
     if private_key is None or certificate is None:

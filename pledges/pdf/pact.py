@@ -14,13 +14,14 @@ the result once). It
    block, footer). Both come from the same template in different modes, so they
    land exactly where a single render puts them (a test compares every word);
    anything that does not fit falls back to a single render;
-3. draws the overlay without a WeasyPrint document: the ceremony's first signer in a
-   process is laid out by WeasyPrint, and that layout teaches the ceremony's **plan**
-   (``netralitas.lib.pdf.typeset``), which sets every later signer's lines with
-   WeasyPrint's own line breaker and glyph drawing and embeds font subsets of exactly
-   the glyphs drawn (``netralitas.lib.pdf.form``). What the plan does not cover
-   (right-to-left text, a glyph no font has, parts that would run past the page…) is
-   laid out by WeasyPrint as for the first signer;
+3. draws the overlay without a WeasyPrint document: the first signer of a base page
+   and text format in a process is laid out by WeasyPrint, and that layout teaches a
+   **plan** which sets every later signer's lines with WeasyPrint's own line breaker
+   and glyph drawing and embeds font subsets of exactly the glyphs drawn — a shortcut
+   around WeasyPrint's interface, fenced in ``netralitas.lib.pdf.weasyprint_pinned``.
+   What the plan does not cover (right-to-left text, a glyph no font has, parts that
+   would run past the page…), and any error there, is laid out by WeasyPrint as for
+   the first signer;
 4. draws the overlay onto the base page as a form XObject and the verification QR
    code as vector rectangles (far cheaper than WeasyPrint parsing an SVG), and seals
    with the agency's certificate (PAdES, pyHanko) — all in one incremental update of
@@ -36,7 +37,6 @@ certificates (which one, its password, loading it once, readiness) are
 import base64
 import hashlib
 import io
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -49,19 +49,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from netralitas.lib.dates import date_line
 from netralitas.lib.pdf.engine import element_box, find_box, letterhead_context, renderer
-from netralitas.lib.pdf.form import Drawing
-from netralitas.lib.pdf.paragraphs import Unsupported, paragraphs
-from netralitas.lib.pdf.typeset import Picture, Plan
+from netralitas.lib.pdf.weasyprint_pinned.overlays import direct_overlays
 from pledges.pdf.seal import seal
-
-logger = logging.getLogger(__name__)
 
 TEMPLATE = "pledges/pdf/pact.html"
 QR_ELEMENT_ID = "qr"
 QR_MASK = 2
 BASE_CACHE_SIZE = 64
 OVERLAY_NAME = "/NtlOverlay"
-PLAN_ATTEMPTS = 3  # signers whose WeasyPrint overlay may teach a ceremony's plan before we stop trying
 
 
 def build_signed_pdf(signature, *, compose=True):
@@ -146,48 +141,34 @@ class Geometry:
 @dataclass
 class Composed:
     base: bytes  # PDF/A of the shared text
-    overlay: object  # the signer's parts, same page size: a Drawing, or a WeasyPrint PDF
+    overlay: object  # the signer's parts, same page size: a drawn FormXObject, or a WeasyPrint PDF
     qr_box: tuple  # where the QR code goes, in pt from the bottom-left corner
 
     @property
     def direct(self):
         """True when the signer's parts were drawn without a WeasyPrint document."""
-        return isinstance(self.overlay, Drawing)
-
-
-@dataclass(frozen=True)
-class OverlayPlan:
-    """How a ceremony's overlay is drawn directly (``netralitas.lib.pdf.typeset``)."""
-
-    typeset: Plan
-    qr_box: tuple
-    page_size: tuple  # CSS px
+        return not isinstance(self.overlay, bytes)
 
 
 class BaseCache:
-    """Base PDFs, their geometry and the ceremonies' overlay plans, per process; base
-    PDFs and plans (~100 KiB each) least recently used out first."""
+    """Base PDFs and their geometry, per process; base PDFs least recently used out first."""
 
     def __init__(self, size=BASE_CACHE_SIZE):
         self.size = size
         self.pdfs = OrderedDict()
         self.geometry = {}
-        self.plans = OrderedDict()
-        self.plan_failures = {}
 
-    def get(self, key, entries=None):
-        entries = self.pdfs if entries is None else entries
-        if key in entries:
-            entries.move_to_end(key)
-            return entries[key]
+    def get(self, key):
+        if key in self.pdfs:
+            self.pdfs.move_to_end(key)
+            return self.pdfs[key]
         return None
 
-    def put(self, key, value, entries=None):
-        entries = self.pdfs if entries is None else entries
-        entries[key] = value
-        entries.move_to_end(key)
-        while len(entries) > self.size:
-            entries.popitem(last=False)
+    def put(self, key, value):
+        self.pdfs[key] = value
+        self.pdfs.move_to_end(key)
+        while len(self.pdfs) > self.size:
+            self.pdfs.popitem(last=False)
 
 
 _cache = BaseCache()
@@ -223,10 +204,10 @@ def _render_base(context, identity_height):
 def compose_pact(signature):
     """The shared base (cached) and the signer's overlay of ``signature``.
 
-    The overlay is drawn directly from the ceremony's plan when there is one and it
-    covers this signer; otherwise WeasyPrint lays it out (and that layout may teach
-    the plan). Raises ``OverflowError`` when the parts would not fit one page; the
-    caller then renders the pact in one piece."""
+    The overlay is drawn directly from the plan for this base page and text format
+    when there is one and it covers this signer; otherwise WeasyPrint lays it out (and
+    that layout may teach the plan). Raises ``OverflowError`` when the parts would not
+    fit one page; the caller then renders the pact in one piece."""
     engine = renderer()
     context = pact_context(signature)
     # The key is the shared text itself, as laid out: any change to the letterhead,
@@ -240,15 +221,13 @@ def compose_pact(signature):
 
     overlay_html = render_to_string(TEMPLATE, {**context, "mode": "overlay", "geometry": geometry})
     images = {context["signature_url"]: bytes(signature.image)}
-    overlay = None
-    plan = _cache.get(key, _cache.plans)
-    if plan is not None:
-        try:
-            overlay, identity_height = _draw_overlay(plan, overlay_html, images)
-        except Unsupported as reason:
-            logger.debug("Overlay of signature %s laid out by WeasyPrint: %s", signature.pk, reason)
-        qr_box = plan.qr_box
-    if overlay is None:
+    # A text format lays the identity block out its own way: one plan per format.
+    plan_key = (key, signature.text_format)
+    drawn = direct_overlays.draw(plan_key, overlay_html, images)
+    if drawn is not None:
+        overlay, qr_box = drawn.form, drawn.kept
+        _, identity_height = drawn.spans["identity"]
+    else:
         # The overlay is never a document of its own: only its page content and
         # resources are copied into the PDF/A base, so it needs no PDF/A apparatus.
         document = engine.layout(overlay_html, variant=None)
@@ -256,8 +235,7 @@ def compose_pact(signature):
             raise OverflowError("the signer's parts do not fit on one page")
         _, identity_height = _box_of(document, "identity")
         qr_box = find_box(document, QR_ELEMENT_ID)
-        if plan is None:
-            _learn_plan(key, document, overlay_html, images, qr_box)
+        direct_overlays.learn(plan_key, document, overlay_html, images, spans=("identity",), keep=qr_box)
         overlay = engine.write(document, title="", author="", variant=None)
     identity_height = round(identity_height, 3)
 
@@ -269,38 +247,10 @@ def compose_pact(signature):
     return Composed(base=base, overlay=overlay, qr_box=qr_box)
 
 
-def _learn_plan(key, document, html, images, qr_box):
-    """Keep the ceremony's overlay plan, read from one signer's WeasyPrint overlay,
-    if it sets that signer's words exactly where WeasyPrint did."""
-    if _cache.plan_failures.get(key, 0) >= PLAN_ATTEMPTS:
-        return
-    try:
-        typeset = Plan.from_layout(document, html, spans=("identity",), images=images)
-    except Unsupported as reason:
-        _cache.plan_failures[key] = _cache.plan_failures.get(key, 0) + 1
-        logger.info("No direct overlay plan from this signer: %s", reason)
-        return
-    page = document.pages[0]
-    _cache.put(key, OverlayPlan(typeset=typeset, qr_box=qr_box, page_size=(page.width, page.height)), _cache.plans)
-
-
-def _draw_overlay(plan, html, images):
-    """The signer's parts drawn directly, and the identity block's height in CSS px."""
-    page = plan.typeset.lay_out(paragraphs(html), images)
-    drawing = Drawing(*plan.page_size)
-    for item in page.items:
-        if isinstance(item, Picture):
-            drawing.image(item, images[item.src])
-        else:
-            drawing.text(item)
-    _, identity_height = page.spans["identity"]
-    return drawing, identity_height
-
-
 def qr_content_stream(url, box):
     """PDF drawing operators for a QR code of ``url`` filling ``box`` (x, y, w, h in pt)."""
-    # A fixed mask: every mask gives a valid code, and choosing the "best" one
-    # costs segno ~6 ms of pure Python per pact.
+    # A fixed mask: every mask gives a valid code, and segno's search for the "best"
+    # one is pure Python, per pact (docs/performance.md).
     qr = segno.make(url, error="m", micro=False, mask=QR_MASK)
     matrix = qr.matrix
     size = len(matrix)
@@ -357,7 +307,7 @@ def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, tit
     resources = None
     drawing = qr_content_stream(qr_url, qr_box)
     if overlay is not None:
-        form = overlay.form(writer) if isinstance(overlay, Drawing) else _overlay_form(writer, overlay)
+        form = _overlay_form(writer, overlay) if isinstance(overlay, bytes) else overlay.add_to(writer)
         resources = generic.DictionaryObject(
             {generic.pdf_name("/XObject"): generic.DictionaryObject({generic.pdf_name(OVERLAY_NAME): form})}
         )

@@ -19,9 +19,9 @@ from pyhanko_certvalidator import ValidationContext
 from ceremonies.models import Invitation
 from netralitas.lib.dates import MONTHS
 from netralitas.lib.pdf.fetcher import ProjectFilesFetcher, RefusedURL
+from netralitas.lib.pdf.weasyprint_pinned.overlays import direct_overlays
 from pledges.documents import pact_document_create
 from pledges.models import PactDocument, sha256_hex
-from pledges.pdf import pact as pact_pdf
 from pledges.pdf.certificates import trust_roots
 from pledges.pdf.pact import build_signed_pdf, compose_pact
 from pledges.services import signature_create
@@ -52,8 +52,7 @@ def validation_status(data, agency):
 def forget_overlay_plans():
     """The next pact of a ceremony is its first in this process: WeasyPrint lays out
     the signer's parts, and that layout teaches the ceremony's plan."""
-    pact_pdf._cache.plans.clear()
-    pact_pdf._cache.plan_failures.clear()
+    direct_overlays.reset()
 
 
 @pytest.fixture(params=["weasyprint-overlay", "direct-overlay"])
@@ -525,7 +524,7 @@ def test_seals_after_the_first_come_from_the_kept_cms_template(signature, ceremo
         method="link",
     )[0]
     first, second = build_signed_pdf(signature), build_signed_pdf(other)
-    templates = signer_for(agency)._templates
+    templates = signer_for(agency).templates
     assert templates and all(template is not None for template in templates.values())
     contents = []
     for data in (first, second):

@@ -1,15 +1,15 @@
 """Setting a page's few short paragraphs again, for new values, exactly where
 WeasyPrint sets them — without a WeasyPrint document.
 
-A document costs WeasyPrint tens of milliseconds even when it holds a dozen lines
-(parsing, cascade, box building, layout, then writing and subsetting a whole PDF).
-When many pages come from one template and differ only in their words, most of that
-is the same every time. A :class:`Plan` is read once from a WeasyPrint layout of the
-template (the *probe*): which paragraphs there are, where their lines start, how wide
-they may run, the computed styles of their text, the gaps between them. For new
-values, :meth:`Plan.lay_out` breaks each paragraph into lines with WeasyPrint's own
-line breaker (``split_first_line``: Pango and HarfBuzz, the same fonts and features)
-and stacks the lines with WeasyPrint's strut arithmetic, so every word lands where a
+A WeasyPrint document costs much more than its dozen lines (parsing, cascade, box
+building, layout, then writing and subsetting a whole PDF). When many pages come from
+one template and differ only in their words, most of that is the same every time. A
+:class:`Plan` is read once from a WeasyPrint layout of the template (the *probe*):
+which paragraphs there are, where their lines start, how wide they may run, the
+computed styles of their text, the gaps between them. For new values,
+:meth:`Plan.lay_out` breaks each paragraph into lines with WeasyPrint's own line
+breaker (``split_first_line``: Pango and HarfBuzz, the same fonts and features) and
+stacks the lines with WeasyPrint's strut arithmetic, so every word lands where a
 WeasyPrint render of the same HTML would put it. ``form`` draws the result.
 
 Only what the probe shows is covered: left-aligned paragraphs of text runs, inline
@@ -31,7 +31,7 @@ from weasyprint.layout.replaced import min_max_auto_replaced, replaced_box_heigh
 from weasyprint.text.line_break import split_first_line, strut
 
 from netralitas.lib.pdf.engine import element_box
-from netralitas.lib.pdf.paragraphs import Unsupported, check_text, paragraphs
+from netralitas.lib.pdf.weasyprint_pinned.paragraphs import Unsupported, check_text, paragraphs
 
 TOLERANCE = 1e-6  # CSS px: how far the plan may set its probe's words from WeasyPrint
 # split_first_line reads hyphenation dictionaries from the layout context; no other part.
