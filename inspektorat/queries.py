@@ -108,9 +108,9 @@ ARCHIVE_VALUES = (
     "verification_code",
     "invitation__unit_id",
     "invitation__unit__name",
+    "document__pk",
     "document__file",
     "document__sha256",
-    "document__size",
 )
 
 

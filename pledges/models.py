@@ -292,3 +292,45 @@ class ArchivalTimestamp(StoredPdf):
         verbose_name = _("stempel waktu arsip")
         verbose_name_plural = _("stempel waktu arsip")
         ordering = ["document", "stamped_at"]
+
+
+class StorageFinding(models.Model):
+    """A signed PDF found missing or altered when it was about to be handed out or
+    checked (``pledges.evidence``): open until a later check finds the file intact
+    again. The operator's apel page and live board count the open ones — a cheap
+    count, never a hash of every PDF."""
+
+    class During(models.TextChoices):
+        DOWNLOAD = "download", _("unduhan PDF")
+        ZIP = "zip", _("ZIP Inspektorat")
+        VERIFICATION = "verification", _("halaman verifikasi")
+        CHECK = "check_storage", _("manage.py check_storage")
+
+    document = models.ForeignKey(
+        PactDocument, on_delete=models.PROTECT, related_name="findings", verbose_name=_("PDF pakta")
+    )
+    state = models.CharField(
+        _("keadaan"),
+        max_length=10,
+        choices=[
+            (StoredPdf.FileState.MISSING, StoredPdf.FileState.MISSING.label),
+            (StoredPdf.FileState.ALTERED, StoredPdf.FileState.ALTERED.label),
+        ],
+    )
+    found_at = models.DateTimeField(_("ditemukan"), auto_now_add=True)
+    found_during = models.CharField(_("ditemukan saat"), max_length=20, choices=During.choices)
+    cleared_at = models.DateTimeField(_("utuh lagi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("temuan penyimpanan")
+        verbose_name_plural = _("temuan penyimpanan")
+        ordering = ["-found_at"]
+        constraints = [
+            # One open finding per PDF: two requests finding the same file at once record it once.
+            models.UniqueConstraint(
+                fields=["document"], condition=models.Q(cleared_at__isnull=True), name="storagefinding_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.document} — {self.get_state_display()}"

@@ -25,9 +25,10 @@ from django_ratelimit.exceptions import Ratelimited
 from ceremonies.models import Ceremony, Election, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.tokens import group_code, new_code, normalise_code
+from pledges import evidence
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
-from pledges.models import PactDocument, PactTemplate, Signature
+from pledges.models import PactDocument, PactTemplate, Signature, StorageFinding
 from pledges.pact_text import identity_preview
 from pledges.services import SigningClosed, signature_create
 from roster.models import Agency, Employee, Unit
@@ -303,7 +304,9 @@ def verify(request, code):
             form.add_error("code", _not_found_message(group_code(form.cleaned_data["code"])))
         return _lookup_page(request, form, status=404)
     document = getattr(signature, "document", None)
-    pdf_state = document.file_state() if document is not None else None
+    pdf_state = None
+    if document is not None:
+        pdf_state = evidence.check(document, StorageFinding.During.VERIFICATION, request=request).state
     return render(
         request,
         "pledges/verify.html",
