@@ -120,6 +120,15 @@ class Signature(models.Model):
     text_format = models.PositiveSmallIntegerField(
         _("format teks"), help_text=_("Versi format identitas dan teks (pledges.pact_text) saat ditandatangani.")
     )
+    ceremony_snapshot = models.JSONField(
+        _("apel saat ditandatangani"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Judul apel dan nama singkat pemilihan saat ditandatangani; kosong untuk tanda tangan yang dibuat "
+            "sebelum keduanya dicatat."
+        ),
+    )
     text = models.TextField(_("teks yang ditandatangani"))
     text_sha256 = models.CharField(_("SHA-256 teks"), max_length=64)
     image = models.BinaryField(_("gambar tanda tangan (PNG)"))
@@ -148,7 +157,9 @@ class Signature(models.Model):
     @classmethod
     def for_invitation(cls, invitation, *, image_png, method, signed_at, ip_address=None, user_agent=""):
         """An unsaved signature of ``invitation``: the identity block and the pact
-        text frozen as the signer sees them now, with their hashes."""
+        text frozen as the signer sees them now, with their hashes, and the apel's
+        title and election as they are now (shown on the verification page; not part
+        of the signed text, whose hash stays what it was)."""
         ceremony = invitation.ceremony
         text_format = pact_text.current()
         signer = text_format.snapshot(invitation.employee, invitation.unit)
@@ -160,6 +171,8 @@ class Signature(models.Model):
             signer=signer,
             pact=pact,
             text_format=text_format.version,
+            # str(): a new ceremony's default title is a lazy translation.
+            ceremony_snapshot={"title": str(ceremony.title), "election": str(ceremony.election.short_name)},
             text=text,
             text_sha256=sha256_hex(text),
             image=image_png,
