@@ -83,11 +83,10 @@ def document_response(request, document, as_attachment=False):
     reading = evidence.check(document, StorageFinding.During.DOWNLOAD, request=request)
     if reading.state != PactDocument.FileState.INTACT:
         missing = reading.state == PactDocument.FileState.MISSING
+        # By the document's id: a verification code never goes into a log (check_storage
+        # and the trail name the pact).
         logger.error(
-            "PDF of pact %s is %s in storage: %s",
-            signature.display_code,
-            "missing" if missing else "altered (SHA-256 differs)",
-            document.file.name,
+            "Pact PDF #%s is %s in storage", document.pk, "missing" if missing else "altered (SHA-256 differs)"
         )
         return render(
             request,
