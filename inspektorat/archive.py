@@ -1,21 +1,24 @@
 """ZIP archives of signed pacts, streamed with zipstream-ng.
 
-The entries are laid out before the first byte, from one streamed query of tuples:
-each signature's manifest row and its unique name in the archive. While the ZIP is
-sent, each PDF is read whole (a pact is tens of KB), its SHA-256 compared with the
-one recorded when it was sealed (``pledges.evidence``), and only then written into
-the archive: a PDF gone from storage or altered is never in it, and
-``manifest.csv``, written last, flags it. What goes in is known only as it is sent,
-so the response has no Content-Length (it is sent in chunks); memory does not grow
-with the PDFs, only with the manifest and the list of entries that any ZIP's
-central directory needs.
+The rows are read before the first byte, from one query of tuples of text (no
+cursor stays open while the ZIP is sent). While it is sent, a reader thread reads
+each PDF whole (a pact is tens of KB) and compares its SHA-256 with the one
+recorded when it was sealed (``pledges.evidence``), a few PDFs ahead of the one
+being written; each signature's manifest line and unique name in the archive are
+made as it goes. A PDF gone from storage or altered is never in the archive, and
+``manifest.csv``, written last, flags it. What goes in is known only as it is
+sent, so the response has no Content-Length (it is sent in chunks); memory does
+not grow with the PDFs, only with the rows, the manifest and the list of entries
+that any ZIP's central directory needs.
 
 PDFs are stored, not deflated: they are compressed already, and deflate would
 cost CPU to save little.
 """
 
+import collections
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from zipstream import ZIP_STORED, ZipStream
 
@@ -30,6 +33,10 @@ from roster.identity import Identifier
 # Written to the response in pieces of about this size: one write per PDF would be
 # tens of thousands of small writes.
 FLUSH_SIZE = 1024 * 1024
+# PDFs are read and checked in batches of READ_BATCH, up to READ_AHEAD_BATCHES batches
+# ahead of the one being written (about a megabyte of PDFs in memory).
+READ_BATCH = 8
+READ_AHEAD_BATCHES = 2
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_HEADER = (
     "NIP",
@@ -92,57 +99,80 @@ def pact_archive(signatures, agency, storage=None, *, noticed=None):
     hash; one whose file is gone or altered with its recorded hash, its status and
     a note, and ``noticed(document_id, reading)`` (``pledges.evidence.Findings``)
     hears of every PDF read. Returns ``(iterator, count of PDFs to send, count
-    without PDF)``; the layout is done, the files are read as the iterator goes."""
+    without PDF)``. The rows are read before the first byte (no cursor stays open
+    while the ZIP is sent); the files as the iterator goes."""
     storage = storage or PactDocument._meta.get_field("file").storage
-    entries, taken, without_pdf, folders = [], set(), 0, {}
-    for signer, signed_at, code, unit_id, unit_name, document_id, file_name, sha256 in signatures.iterator(
-        chunk_size=2000
-    ):
-        if unit_id not in folders:
-            folders[unit_id] = folder_name(unit_name)
-        row = [
-            str(Identifier.of_signer(signer)),
-            escape_formula(signer.get("name", "")),
-            escape_formula(unit_name or ""),
-            timestamp(signed_at, agency.time_zone),
-            group_code(code),
-        ]
-        if not file_name:
-            without_pdf += 1
-            entries.append((row, None, None, None, None))
-            continue
-        entries.append((row, document_id, file_name, sha256, entry_name(folders[unit_id], signer, code, taken)))
-    return _stream(entries, storage, noticed), len(entries) - without_pdf, without_pdf
+    rows = list(signatures.iterator(chunk_size=2000))
+    with_pdf = sum(1 for row in rows if row[FILE])
+    return _stream(rows, agency, storage, noticed), with_pdf, len(rows) - with_pdf
 
 
-def _stream(entries, storage, noticed):
+# The columns of a row of inspektorat.queries.archive_signatures.
+NAME, ID_LABEL, ID_NUMBER, SIGNED_AT, CODE, UNIT_ID, UNIT_NAME, DOCUMENT, FILE, SHA256 = range(10)
+
+
+def _stream(rows, agency, storage, noticed):
     manifest = io.StringIO()
     manifest.write("\ufeff")  # so that Excel reads the UTF-8 names right
     writer = csv.writer(manifest, lineterminator="\r\n")
     writer.writerow(MANIFEST_HEADER)
     stream = ZipStream(compress_type=ZIP_STORED)
-    pending, pending_size = [], 0
-    for row, document_id, file_name, sha256, name in entries:
-        if file_name is None:
-            writer.writerow([*row, "", STATUS[None], "", PDF_NOT_READY])
-            continue
-        reading = evidence.read(_read(storage, file_name), sha256)
-        if noticed is not None:
-            noticed(document_id, reading)
-        if reading.state == State.MISSING:
-            writer.writerow([*row, sha256, STATUS[reading.state], "", PDF_MISSING])
-            continue
-        if reading.state == State.ALTERED:
-            writer.writerow([*row, sha256, STATUS[reading.state], "", PDF_ALTERED.format(actual=reading.sha256)])
-            continue
-        writer.writerow([*row, sha256, STATUS[reading.state], name, ""])
-        stream.add(reading.data, name)
-        for part in stream.all_files():
-            pending.append(part)
-            pending_size += len(part)
-        if pending_size >= FLUSH_SIZE:
-            yield b"".join(pending)
-            pending, pending_size = [], 0
+    folders, taken, pending, pending_size = {}, set(), [], 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zip-reader") as reader:
+        for row, reading in _read_ahead(rows, storage, reader):
+            signer = {"name": row[NAME] or "", "id_label": row[ID_LABEL], "id_number": row[ID_NUMBER] or ""}
+            line = [
+                str(Identifier.of_signer(signer)),
+                escape_formula(signer["name"]),
+                escape_formula(row[UNIT_NAME] or ""),
+                timestamp(row[SIGNED_AT], agency.time_zone),
+                group_code(row[CODE]),
+            ]
+            if reading is None:
+                writer.writerow([*line, "", STATUS[None], "", PDF_NOT_READY])
+                continue
+            if noticed is not None:
+                noticed(row[DOCUMENT], reading)
+            if reading.state == State.MISSING:
+                writer.writerow([*line, row[SHA256], STATUS[reading.state], "", PDF_MISSING])
+                continue
+            if reading.state == State.ALTERED:
+                note = PDF_ALTERED.format(actual=reading.sha256)
+                writer.writerow([*line, row[SHA256], STATUS[reading.state], "", note])
+                continue
+            if row[UNIT_ID] not in folders:
+                folders[row[UNIT_ID]] = folder_name(row[UNIT_NAME])
+            name = entry_name(folders[row[UNIT_ID]], signer, row[CODE], taken)
+            writer.writerow([*line, row[SHA256], STATUS[reading.state], name, ""])
+            stream.add(reading.data, name)
+            for part in stream.all_files():
+                pending.append(part)
+                pending_size += len(part)
+            if pending_size >= FLUSH_SIZE:
+                yield b"".join(pending)
+                pending, pending_size = [], 0
     stream.add(manifest.getvalue().encode("utf-8"), MANIFEST_NAME)
     pending.extend(stream.finalize())
     yield b"".join(pending)
+
+
+def _read_ahead(rows, storage, reader):
+    """Each row with its PDF read and checked (``None`` when it has no PDF yet), in
+    order. The ``reader`` thread reads and hashes the PDFs of the next batches of
+    rows while this one writes: reading and hashing release the GIL, so on a second
+    core they cost the ZIP no time. Batches, not one task per PDF: handing a task to
+    a thread costs more than a pact's SHA-256."""
+    window = collections.deque()
+    for start in range(0, len(rows), READ_BATCH):
+        batch = rows[start : start + READ_BATCH]
+        window.append((batch, reader.submit(_check_batch, storage, batch)))
+        if len(window) > READ_AHEAD_BATCHES:
+            batch, checking = window.popleft()
+            yield from zip(batch, checking.result(), strict=True)
+    while window:
+        batch, checking = window.popleft()
+        yield from zip(batch, checking.result(), strict=True)
+
+
+def _check_batch(storage, rows):
+    return [evidence.read(_read(storage, row[FILE]), row[SHA256]) if row[FILE] else None for row in rows]
