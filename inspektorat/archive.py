@@ -1,24 +1,21 @@
 """ZIP archives of signed pacts, streamed with zipstream-ng.
 
 The rows are read before the first byte, from one query of tuples of text (no
-cursor stays open while the ZIP is sent). While it is sent, a reader thread reads
-each PDF whole (a pact is tens of KB) and compares its SHA-256 with the one
-recorded when it was sealed (``pledges.evidence``), a few PDFs ahead of the one
-being written; each signature's manifest line and unique name in the archive are
-made as it goes. A PDF gone from storage or altered is never in the archive, and
-``manifest.csv``, written last, flags it. What goes in is known only as it is
-sent, so the response has no Content-Length (it is sent in chunks); memory does
-not grow with the PDFs, only with the rows, the manifest and the list of entries
-that any ZIP's central directory needs.
+cursor stays open while the ZIP is sent). While it is sent, each PDF is read whole
+(a pact is tens of KB), its SHA-256 compared with the one recorded when it was
+sealed (``pledges.evidence``), and only then written into the archive, with its
+manifest line and a unique name made as it goes. A PDF gone from storage or
+altered is never in the archive, and ``manifest.csv``, written last, flags it.
+What goes in is known only as it is sent, so the response has no Content-Length
+(it is sent in chunks); memory does not grow with the PDFs, only with the rows,
+the manifest and the list of entries that any ZIP's central directory needs.
 
 PDFs are stored, not deflated: they are compressed already, and deflate would
 cost CPU to save little.
 """
 
-import collections
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 from zipstream import ZIP_STORED, ZipStream
 
@@ -33,10 +30,6 @@ from roster.identity import Identifier
 # Written to the response in pieces of about this size: one write per PDF would be
 # tens of thousands of small writes.
 FLUSH_SIZE = 1024 * 1024
-# PDFs are read and checked in batches of READ_BATCH, up to READ_AHEAD_BATCHES batches
-# ahead of the one being written (about a megabyte of PDFs in memory).
-READ_BATCH = 8
-READ_AHEAD_BATCHES = 2
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_HEADER = (
     "NIP",
@@ -118,61 +111,39 @@ def _stream(rows, agency, storage, noticed):
     writer.writerow(MANIFEST_HEADER)
     stream = ZipStream(compress_type=ZIP_STORED)
     folders, taken, pending, pending_size = {}, set(), [], 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zip-reader") as reader:
-        for row, reading in _read_ahead(rows, storage, reader):
-            signer = {"name": row[NAME] or "", "id_label": row[ID_LABEL], "id_number": row[ID_NUMBER] or ""}
-            line = [
-                str(Identifier.of_signer(signer)),
-                escape_formula(signer["name"]),
-                escape_formula(row[UNIT_NAME] or ""),
-                timestamp(row[SIGNED_AT], agency.time_zone),
-                group_code(row[CODE]),
-            ]
-            if reading is None:
-                writer.writerow([*line, "", STATUS[None], "", PDF_NOT_READY])
-                continue
-            if noticed is not None:
-                noticed(row[DOCUMENT], reading)
-            if reading.state == State.MISSING:
-                writer.writerow([*line, row[SHA256], STATUS[reading.state], "", PDF_MISSING])
-                continue
-            if reading.state == State.ALTERED:
-                note = PDF_ALTERED.format(actual=reading.sha256)
-                writer.writerow([*line, row[SHA256], STATUS[reading.state], "", note])
-                continue
-            if row[UNIT_ID] not in folders:
-                folders[row[UNIT_ID]] = folder_name(row[UNIT_NAME])
-            name = entry_name(folders[row[UNIT_ID]], signer, row[CODE], taken)
-            writer.writerow([*line, row[SHA256], STATUS[reading.state], name, ""])
-            stream.add(reading.data, name)
-            for part in stream.all_files():
-                pending.append(part)
-                pending_size += len(part)
-            if pending_size >= FLUSH_SIZE:
-                yield b"".join(pending)
-                pending, pending_size = [], 0
+    for row in rows:
+        signer = {"name": row[NAME] or "", "id_label": row[ID_LABEL], "id_number": row[ID_NUMBER] or ""}
+        line = [
+            str(Identifier.of_signer(signer)),
+            escape_formula(signer["name"]),
+            escape_formula(row[UNIT_NAME] or ""),
+            timestamp(row[SIGNED_AT], agency.time_zone),
+            group_code(row[CODE]),
+        ]
+        if not row[FILE]:
+            writer.writerow([*line, "", STATUS[None], "", PDF_NOT_READY])
+            continue
+        reading = evidence.read(_read(storage, row[FILE]), row[SHA256])
+        if noticed is not None:
+            noticed(row[DOCUMENT], reading)
+        if reading.state == State.MISSING:
+            writer.writerow([*line, row[SHA256], STATUS[reading.state], "", PDF_MISSING])
+            continue
+        if reading.state == State.ALTERED:
+            note = PDF_ALTERED.format(actual=reading.sha256)
+            writer.writerow([*line, row[SHA256], STATUS[reading.state], "", note])
+            continue
+        if row[UNIT_ID] not in folders:
+            folders[row[UNIT_ID]] = folder_name(row[UNIT_NAME])
+        name = entry_name(folders[row[UNIT_ID]], signer, row[CODE], taken)
+        writer.writerow([*line, row[SHA256], STATUS[reading.state], name, ""])
+        stream.add(reading.data, name)
+        for part in stream.all_files():
+            pending.append(part)
+            pending_size += len(part)
+        if pending_size >= FLUSH_SIZE:
+            yield b"".join(pending)
+            pending, pending_size = [], 0
     stream.add(manifest.getvalue().encode("utf-8"), MANIFEST_NAME)
     pending.extend(stream.finalize())
     yield b"".join(pending)
-
-
-def _read_ahead(rows, storage, reader):
-    """Each row with its PDF read and checked (``None`` when it has no PDF yet), in
-    order. The ``reader`` thread reads and hashes the PDFs of the next batches of
-    rows while this one writes: reading and hashing release the GIL, so on a second
-    core they cost the ZIP no time. Batches, not one task per PDF: handing a task to
-    a thread costs more than a pact's SHA-256."""
-    window = collections.deque()
-    for start in range(0, len(rows), READ_BATCH):
-        batch = rows[start : start + READ_BATCH]
-        window.append((batch, reader.submit(_check_batch, storage, batch)))
-        if len(window) > READ_AHEAD_BATCHES:
-            batch, checking = window.popleft()
-            yield from zip(batch, checking.result(), strict=True)
-    while window:
-        batch, checking = window.popleft()
-        yield from zip(batch, checking.result(), strict=True)
-
-
-def _check_batch(storage, rows):
-    return [evidence.read(_read(storage, row[FILE]), row[SHA256]) if row[FILE] else None for row in rows]

@@ -129,12 +129,9 @@ def test_unit_zip_with_and_without_sub_units(client, signed):
 
 def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
     """The view lays out the archive from the database; files are opened one by
-    one as the ZIP is sent, never all up front (here: written out after every PDF,
-    read one PDF ahead)."""
+    one as the ZIP is sent, never all up front (here written out after every PDF)."""
     world = signed
     monkeypatch.setattr("inspektorat.archive.FLUSH_SIZE", 1)
-    monkeypatch.setattr("inspektorat.archive.READ_BATCH", 1)
-    monkeypatch.setattr("inspektorat.archive.READ_AHEAD_BATCHES", 1)
     opened = []
     original_open = default_storage.open
 
@@ -148,7 +145,7 @@ def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
     assert response.streaming and opened == []
     chunks = iter(response.streaming_content)
     next(chunks)
-    assert len(opened) <= 2
+    assert len(opened) <= 1
     b"".join(chunks)
     assert len(opened) == 3
 
