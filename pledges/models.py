@@ -120,6 +120,15 @@ class Signature(models.Model):
     text_format = models.PositiveSmallIntegerField(
         _("format teks"), help_text=_("Versi format identitas dan teks (pledges.pact_text) saat ditandatangani.")
     )
+    ceremony_snapshot = models.JSONField(
+        _("apel saat ditandatangani"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Judul apel dan nama singkat pemilihan saat ditandatangani; kosong untuk tanda tangan yang dibuat "
+            "sebelum keduanya dicatat."
+        ),
+    )
     text = models.TextField(_("teks yang ditandatangani"))
     text_sha256 = models.CharField(_("SHA-256 teks"), max_length=64)
     image = models.BinaryField(_("gambar tanda tangan (PNG)"))
@@ -148,7 +157,9 @@ class Signature(models.Model):
     @classmethod
     def for_invitation(cls, invitation, *, image_png, method, signed_at, ip_address=None, user_agent=""):
         """An unsaved signature of ``invitation``: the identity block and the pact
-        text frozen as the signer sees them now, with their hashes."""
+        text frozen as the signer sees them now, with their hashes, and the apel's
+        title and election as they are now (shown on the verification page; not part
+        of the signed text, whose hash stays what it was)."""
         ceremony = invitation.ceremony
         text_format = pact_text.current()
         signer = text_format.snapshot(invitation.employee, invitation.unit)
@@ -160,6 +171,8 @@ class Signature(models.Model):
             signer=signer,
             pact=pact,
             text_format=text_format.version,
+            # str(): a new ceremony's default title is a lazy translation.
+            ceremony_snapshot={"title": str(ceremony.title), "election": str(ceremony.election.short_name)},
             text=text,
             text_sha256=sha256_hex(text),
             image=image_png,
@@ -292,3 +305,45 @@ class ArchivalTimestamp(StoredPdf):
         verbose_name = _("stempel waktu arsip")
         verbose_name_plural = _("stempel waktu arsip")
         ordering = ["document", "stamped_at"]
+
+
+class StorageFinding(models.Model):
+    """A signed PDF found missing or altered when it was about to be handed out or
+    checked (``pledges.evidence``): open until a later check finds the file intact
+    again. The operator's apel page and live board count the open ones — a cheap
+    count, never a hash of every PDF."""
+
+    class During(models.TextChoices):
+        DOWNLOAD = "download", _("unduhan PDF")
+        ZIP = "zip", _("ZIP Inspektorat")
+        VERIFICATION = "verification", _("halaman verifikasi")
+        CHECK = "check_storage", _("manage.py check_storage")
+
+    document = models.ForeignKey(
+        PactDocument, on_delete=models.PROTECT, related_name="findings", verbose_name=_("PDF pakta")
+    )
+    state = models.CharField(
+        _("keadaan"),
+        max_length=10,
+        choices=[
+            (StoredPdf.FileState.MISSING, StoredPdf.FileState.MISSING.label),
+            (StoredPdf.FileState.ALTERED, StoredPdf.FileState.ALTERED.label),
+        ],
+    )
+    found_at = models.DateTimeField(_("ditemukan"), auto_now_add=True)
+    found_during = models.CharField(_("ditemukan saat"), max_length=20, choices=During.choices)
+    cleared_at = models.DateTimeField(_("utuh lagi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("temuan penyimpanan")
+        verbose_name_plural = _("temuan penyimpanan")
+        ordering = ["-found_at"]
+        constraints = [
+            # One open finding per PDF: two requests finding the same file at once record it once.
+            models.UniqueConstraint(
+                fields=["document"], condition=models.Q(cleared_at__isnull=True), name="storagefinding_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.document} — {self.get_state_display()}"
