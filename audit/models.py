@@ -33,6 +33,7 @@ class AuditEvent(models.Model):
         CLOSE = "close", _("Menutup penandatanganan")
         LOGIN_BLOCKED = "login_blocked", _("Mengunci masuk staf")
         REMIND = "remind", _("Mengingatkan")
+        EVIDENCE = "evidence", _("Memeriksa bukti tersimpan")
 
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -126,7 +126,9 @@ def make_ceremonies(count, ceremonies):
                 position="Analis Kebijakan Ahli Muda pada Bidang Pencegahan dan Pengendalian Penyakit",
             )
             invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=unit)
-            signature, _ = signature_create(invitation=invitation, shown=shown(invitation), image_png=image, method="link")
+            signature, _ = signature_create(
+                invitation=invitation, shown=shown(invitation), image_png=image, method="link"
+            )
             signatures.append(signature)
         per_ceremony.append(signatures)
     return per_ceremony

@@ -165,6 +165,8 @@ def gunicorn(env, port, workers, workdir):
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
             "netralitas.wsgi",
             "--workers",
             str(workers),

@@ -1,7 +1,8 @@
 """What a new apel still needs before its signers can sign: invitations, a signing
 window (or the operator's button), the agency's seal certificate, and a public
 address a phone can open. The apel page shows it as a panel; signing is opened by
-hand only when nothing blocking is missing."""
+hand only when nothing blocking is missing. The panel also says when signed PDFs of
+the apel were found gone or altered in storage (``pledges.evidence``)."""
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ class Readiness:
     public_url: str
     public_url_local: bool  # only the server itself can open it: a phone cannot
     window_ended: bool
+    damaged_pdfs: int = 0  # signed PDFs found gone or altered, not restored yet (not blocking)
 
     @property
     def ready(self):
@@ -39,6 +41,7 @@ class Readiness:
 def readiness(ceremony, *, invited=None, now=None):
     """The readiness of ``ceremony``; ``invited``, the number of its invitations when
     the caller has counted them already."""
+    from pledges.evidence import open_findings_count
     from pledges.pdf.certificates import certificate_status
 
     if invited is None:
@@ -51,4 +54,5 @@ def readiness(ceremony, *, invited=None, now=None):
         public_url=public_url,
         public_url_local=is_loopback(urlsplit(public_url).hostname or ""),
         window_ended=bool(ceremony.signing_closes_at and ceremony.signing_closes_at <= now),
+        damaged_pdfs=open_findings_count(ceremony),
     )

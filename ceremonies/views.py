@@ -34,6 +34,7 @@ from ceremonies.models import Ceremony, Invitation
 from ceremonies.readiness import readiness
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
+from pledges.evidence import open_findings_count
 from roster.access import operator_required
 from roster.models import Employee, Unit
 
@@ -218,8 +219,9 @@ def board_data(request, pk):
 
 
 def board_numbers(ceremony):
-    """Signed and invited, overall and per unit, the latest signers and how many were
-    reminded: four queries, however many invitations."""
+    """Signed and invited, overall and per unit, the latest signers, how many were
+    reminded and how many signed PDFs were found gone or altered: five queries,
+    however many invitations."""
     rows, overall = ceremony.progress()
     latest = list(
         Invitation.objects.filter(ceremony=ceremony)
@@ -232,6 +234,7 @@ def board_numbers(ceremony):
         "units": rows,
         "overall": overall,
         "reminded": reminders.reminded_counts(ceremony),
+        "damaged_pdfs": open_findings_count(ceremony),
         "latest": latest,
         "state": ceremony.signing_state(),
         "refreshed_at": timezone.now(),

@@ -1,10 +1,14 @@
 """ZIP archives of signed pacts, streamed with zipstream-ng.
 
-The archive is laid out before the first byte is sent — one streamed query gives
-every entry's name and size (``PactDocument.size``) and the manifest — so the
-response carries an exact Content-Length. The PDFs themselves are read from
-storage in chunks only while the ZIP is being sent: memory does not grow with
-the PDFs, only with the list of entries that any ZIP's central directory needs.
+The rows are read before the first byte, from one query of tuples of text (no
+cursor stays open while the ZIP is sent). While it is sent, each PDF is read whole
+(a pact is tens of KB), its SHA-256 compared with the one recorded when it was
+sealed (``pledges.evidence``), and only then written into the archive, with its
+manifest line and a unique name made as it goes. A PDF gone from storage or
+altered is never in the archive, and ``manifest.csv``, written last, flags it.
+What goes in is known only as it is sent, so the response has no Content-Length
+(it is sent in chunks); memory does not grow with the PDFs, only with the rows,
+the manifest and the list of entries that any ZIP's central directory needs.
 
 PDFs are stored, not deflated: they are compressed already, and deflate would
 cost CPU to save little.
@@ -12,18 +16,20 @@ cost CPU to save little.
 
 import csv
 import io
-import os
 
 from zipstream import ZIP_STORED, ZipStream
 
 from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import escape_formula
 from netralitas.lib.tokens import group_code
+from pledges import evidence
 from pledges.documents import pact_file_name
 from pledges.models import PactDocument
 from roster.identity import Identifier
 
-CHUNK_SIZE = 64 * 1024
+# Written to the response in pieces of about this size: one write per PDF would be
+# tens of thousands of small writes.
+FLUSH_SIZE = 1024 * 1024
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_HEADER = (
     "NIP",
@@ -32,35 +38,28 @@ MANIFEST_HEADER = (
     "Waktu tanda tangan",
     "Kode verifikasi",
     "SHA-256",
+    "Status PDF",
     "Berkas",
     "Catatan",
 )
 # The archive is evidence handed to BKN or Bawaslu: always in Indonesian, like the PDFs.
 NO_UNIT = "Tanpa unit kerja"
+State = PactDocument.FileState
+STATUS = {None: "belum dibuat", State.INTACT: "utuh", State.MISSING: "HILANG", State.ALTERED: "BERUBAH"}
 PDF_NOT_READY = "PDF belum selesai dibuat; tidak termasuk dalam ZIP"
 PDF_MISSING = "Berkas PDF tidak ada di penyimpanan; tidak termasuk dalam ZIP (laporkan ke administrator)"
-PDF_CHANGED = "Ukuran berkas PDF tidak sama dengan yang tercatat; tidak termasuk dalam ZIP (laporkan ke administrator)"
+PDF_ALTERED = (
+    "PDF BERUBAH: SHA-256 berkas tersimpan tidak sama dengan yang tercatat ({actual}); bukan pakta asli, "
+    "tidak termasuk dalam ZIP (laporkan ke administrator agar dipulihkan dari cadangan)"
+)
 FOLDER_NAME_LENGTH = 80
 
 
-def _chunks(storage, name):
-    """The stored file's bytes, a chunk at a time; opened only when the ZIP gets there."""
-    with storage.open(name, "rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            yield chunk
-
-
-def stored_size(storage, name):
-    """The size of a stored file, ``None`` when it is gone. Checked before the first
-    byte so that a missing file is a manifest line, not a ZIP broken mid-stream. On
-    storage without local paths (S3) there is no cheap check: the recorded size is
-    trusted and ``manage.py check_storage`` is the safety net."""
+def _read(storage, name):
+    """The stored file's bytes, ``None`` when it is gone."""
     try:
-        path = storage.path(name)
-    except NotImplementedError:
-        return NotImplemented
-    try:
-        return os.stat(path).st_size
+        with storage.open(name, "rb") as handle:
+            return handle.read()
     except OSError:
         return None
 
@@ -84,45 +83,67 @@ def entry_name(folder, signer, code, taken):
     return name
 
 
-def pact_archive(signatures, agency, storage=None):
-    """A sized ``ZipStream`` holding ``manifest.csv`` and one PDF per signature.
+def pact_archive(signatures, agency, storage=None, *, noticed=None):
+    """A ZIP of ``manifest.csv`` and one PDF per signature whose stored file is
+    intact, as an iterator of bytes.
 
-    ``signatures`` comes from ``inspektorat.queries.archive_signatures``. A signature
-    whose PDF is not made yet is listed in the manifest with an empty hash and a
-    note; one whose file is gone from storage (or no longer has its recorded size)
-    with its recorded hash and a note. Returns ``(stream, count of PDFs, count
-    without PDF)``."""
+    ``signatures`` comes from ``inspektorat.queries.archive_signatures``. A
+    signature whose PDF is not made yet is listed in the manifest with an empty
+    hash; one whose file is gone or altered with its recorded hash, its status and
+    a note, and ``noticed(document_id, reading)`` (``pledges.evidence.Findings``)
+    hears of every PDF read. Returns ``(iterator, count of PDFs to send, count
+    without PDF)``. The rows are read before the first byte (no cursor stays open
+    while the ZIP is sent); the files as the iterator goes."""
     storage = storage or PactDocument._meta.get_field("file").storage
+    rows = list(signatures.iterator(chunk_size=2000))
+    with_pdf = sum(1 for row in rows if row[FILE])
+    return _stream(rows, agency, storage, noticed), with_pdf, len(rows) - with_pdf
+
+
+# The columns of a row of inspektorat.queries.archive_signatures.
+NAME, ID_LABEL, ID_NUMBER, SIGNED_AT, CODE, UNIT_ID, UNIT_NAME, DOCUMENT, FILE, SHA256 = range(10)
+
+
+def _stream(rows, agency, storage, noticed):
     manifest = io.StringIO()
     manifest.write("\ufeff")  # so that Excel reads the UTF-8 names right
     writer = csv.writer(manifest, lineterminator="\r\n")
     writer.writerow(MANIFEST_HEADER)
-    entries, taken, missing, folders = [], set(), 0, {}
-    for signer, signed_at, code, unit_id, unit_name, file_name, sha256, size in signatures.iterator(chunk_size=2000):
-        if unit_id not in folders:
-            folders[unit_id] = folder_name(unit_name)
-        row = [
+    stream = ZipStream(compress_type=ZIP_STORED)
+    folders, taken, pending, pending_size = {}, set(), [], 0
+    for row in rows:
+        signer = {"name": row[NAME] or "", "id_label": row[ID_LABEL], "id_number": row[ID_NUMBER] or ""}
+        line = [
             str(Identifier.of_signer(signer)),
-            escape_formula(signer.get("name", "")),
-            escape_formula(unit_name or ""),
-            timestamp(signed_at, agency.time_zone),
-            group_code(code),
+            escape_formula(signer["name"]),
+            escape_formula(row[UNIT_NAME] or ""),
+            timestamp(row[SIGNED_AT], agency.time_zone),
+            group_code(row[CODE]),
         ]
-        if not file_name:
-            missing += 1
-            writer.writerow([*row, "", "", PDF_NOT_READY])
+        if not row[FILE]:
+            writer.writerow([*line, "", STATUS[None], "", PDF_NOT_READY])
             continue
-        actual = stored_size(storage, file_name)
-        if actual is None or (actual is not NotImplemented and actual != size):
-            missing += 1
-            writer.writerow([*row, sha256, "", PDF_MISSING if actual is None else PDF_CHANGED])
+        reading = evidence.read(_read(storage, row[FILE]), row[SHA256])
+        if noticed is not None:
+            noticed(row[DOCUMENT], reading)
+        if reading.state == State.MISSING:
+            writer.writerow([*line, row[SHA256], STATUS[reading.state], "", PDF_MISSING])
             continue
-        name = entry_name(folders[unit_id], signer, code, taken)
-        writer.writerow([*row, sha256, name, ""])
-        entries.append((file_name, name, size))
-
-    stream = ZipStream(compress_type=ZIP_STORED, sized=True)
+        if reading.state == State.ALTERED:
+            note = PDF_ALTERED.format(actual=reading.sha256)
+            writer.writerow([*line, row[SHA256], STATUS[reading.state], "", note])
+            continue
+        if row[UNIT_ID] not in folders:
+            folders[row[UNIT_ID]] = folder_name(row[UNIT_NAME])
+        name = entry_name(folders[row[UNIT_ID]], signer, row[CODE], taken)
+        writer.writerow([*line, row[SHA256], STATUS[reading.state], name, ""])
+        stream.add(reading.data, name)
+        for part in stream.all_files():
+            pending.append(part)
+            pending_size += len(part)
+        if pending_size >= FLUSH_SIZE:
+            yield b"".join(pending)
+            pending, pending_size = [], 0
     stream.add(manifest.getvalue().encode("utf-8"), MANIFEST_NAME)
-    for file_name, name, size in entries:
-        stream.add(_chunks(storage, file_name), name, size=size)
-    return stream, len(entries), missing
+    pending.extend(stream.finalize())
+    yield b"".join(pending)

@@ -22,8 +22,10 @@ from inspektorat.forms import InvitationFilterForm, RecapSignerForm
 from inspektorat.queries import agency_units, archive_signatures
 from jobs.models import Job
 from netralitas.lib.dates import tanggal
+from pledges import evidence
 from pledges.access import document_for_user
 from pledges.documents import document_response
+from pledges.models import StorageFinding
 from roster.access import auditor_required
 from roster.models import Unit
 
@@ -82,7 +84,14 @@ def unit_zip(request, pk, unit_pk):
 
 
 def _zip_response(request, ceremony, *, unit_ids, scope, filename):
-    stream, count, missing = pact_archive(archive_signatures(ceremony, unit_ids), ceremony.agency)
+    # Every PDF read for the archive is checked against its recorded SHA-256; what is
+    # found gone or altered is noted (the trail, the operator's apel page) once.
+    noticed = evidence.Findings(
+        StorageFinding.During.ZIP,
+        request=request,
+        open_findings=StorageFinding.objects.filter(document__signature__invitation__ceremony=ceremony),
+    )
+    stream, count, missing = pact_archive(archive_signatures(ceremony, unit_ids), ceremony.agency, noticed=noticed)
     record(
         request,
         AuditEvent.Action.DOWNLOAD,
@@ -96,7 +105,6 @@ def _zip_response(request, ceremony, *, unit_ids, scope, filename):
     )
     # A sync iterator: under WSGI it streams; under ASGI Django would buffer it all.
     response = StreamingHttpResponse(stream, content_type="application/zip")
-    response["Content-Length"] = str(len(stream))
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response

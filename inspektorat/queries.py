@@ -7,6 +7,7 @@ never loaded here: a list only needs the time and the verification code.
 """
 
 from django.db.models import F
+from django.db.models.fields.json import KT
 
 from ceremonies.models import Invitation
 from netralitas.lib.dates import tanggal_pukul, zone_abbreviation
@@ -113,25 +114,34 @@ def recap_rows(invitations, agency):
 
 
 ARCHIVE_VALUES = (
-    "signer",
+    "signer_name",
+    "signer_id_label",
+    "signer_id_number",
     "signed_at",
     "verification_code",
     "invitation__unit_id",
     "invitation__unit__name",
+    "document__pk",
     "document__file",
     "document__sha256",
-    "document__size",
 )
 
 
 def archive_signatures(ceremony, unit_ids=None):
     """The signatures of a ceremony (or of some of its units) as tuples of what an
-    archive entry needs (``ARCHIVE_VALUES``): the frozen identity, the time, the
-    code, the unit and the stored PDF. Tuples, not model instances: an archive of
-    36,000 pacts is laid out ~3 times faster."""
+    archive entry needs (``ARCHIVE_VALUES``): the frozen name and identity number,
+    the time, the code, the unit and the stored PDF. Tuples of text, not model
+    instances nor the whole frozen identity: an archive of 36,000 pacts is laid out
+    several times faster."""
     signatures = Signature.objects.filter(invitation__ceremony=ceremony)
     if unit_ids is not None:
         signatures = signatures.filter(invitation__unit_id__in=unit_ids)
-    return signatures.order_by(
-        F("invitation__unit__name").asc(nulls_last=True), "invitation__employee__name", "pk"
-    ).values_list(*ARCHIVE_VALUES)
+    return (
+        signatures.annotate(
+            signer_name=KT("signer__name"),
+            signer_id_label=KT("signer__id_label"),
+            signer_id_number=KT("signer__id_number"),
+        )
+        .order_by(F("invitation__unit__name").asc(nulls_last=True), "invitation__employee__name", "pk")
+        .values_list(*ARCHIVE_VALUES)
+    )

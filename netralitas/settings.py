@@ -283,11 +283,30 @@ TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A 403 or 400 is the client's doing, not a bug: one line, no traceback.
-    "filters": {"client_errors_on_one_line": {"()": "netralitas.lib.logs.ClientErrorsOnOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_on_one_line"]}},
+    "filters": {
+        # A 403 or 400 is the client's doing, not a bug: one line, no traceback.
+        "client_errors_on_one_line": {"()": "netralitas.lib.logs.ClientErrorsOnOneLine"},
+        # Personal link tokens, apel tokens, job ids and codes in URLs: never in full.
+        "redact_secrets": {"()": "netralitas.lib.logs.RedactSecrets"},
+    },
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_on_one_line", "redact_secrets"]},
+        # The development server's request lines (``make run``), as Django writes them.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Everything of Django's goes through the console handler above (Django's own
+        # default handlers would write it once more, unredacted, with DEBUG on).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # WeasyPrint and fontTools are chatty at INFO about every font subset.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},

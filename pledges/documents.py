@@ -6,6 +6,7 @@ existing PDF: the database's one-to-one decides which render is kept, and a
 render that lost the race deletes its own file.
 """
 
+import io
 import logging
 from contextlib import nullcontext
 
@@ -17,7 +18,8 @@ from django.shortcuts import render
 from django.utils.text import slugify
 
 from netralitas.lib.tokens import group_code
-from pledges.models import PactDocument, Signature, sha256_hex
+from pledges import evidence
+from pledges.models import PactDocument, Signature, StorageFinding, sha256_hex
 from pledges.pdf.pact import build_signed_pdf
 from pledges.pdf.seal import seal_facts
 
@@ -69,24 +71,33 @@ def pact_file_name(signer, code):
 
 
 def document_response(request, document, as_attachment=False):
-    """Serve a stored pact PDF under :func:`pact_file_name`, never cached on the way.
+    """Serve a stored pact PDF under :func:`pact_file_name`, never cached on the way —
+    only when its bytes still have the SHA-256 recorded when it was sealed.
 
-    A file gone from storage (a restore without the media folder, a disk fault) gets
-    a page that says so, not an error: the signature itself is still on record, and
-    ``manage.py check_storage`` lists every such file for the administrator."""
+    A file gone from storage (a restore without the media folder, a disk fault) or
+    altered gets a page that says so, not an error and never the file: the signature
+    itself is still on record, the discovery is noted (``pledges.evidence``: the
+    trail, the operator's apel page), and ``manage.py check_storage`` lists every
+    such file for the administrator."""
     signature = document.signature
-    try:
-        handle = document.file.open("rb")
-    except OSError:
-        logger.error("PDF of pact %s is missing from storage: %s", signature.verification_code, document.file.name)
+    reading = evidence.check(document, StorageFinding.During.DOWNLOAD, request=request)
+    if reading.state != PactDocument.FileState.INTACT:
+        missing = reading.state == PactDocument.FileState.MISSING
+        # By the document's id: a verification code never goes into a log (check_storage
+        # and the trail name the pact).
+        logger.error(
+            "Pact PDF #%s is %s in storage", document.pk, "missing" if missing else "altered (SHA-256 differs)"
+        )
         return render(
             request,
             "pledges/file_missing.html",
-            {"code": signature.display_code, "verify_url": signature.get_absolute_url()},
-            status=404,
+            {"code": signature.display_code, "verify_url": signature.get_absolute_url(), "altered": not missing},
+            status=404 if missing else 409,
         )
     filename = pact_file_name(signature.signer, signature.verification_code)
-    response = FileResponse(handle, content_type="application/pdf", filename=filename, as_attachment=as_attachment)
+    response = FileResponse(
+        io.BytesIO(reading.data), content_type="application/pdf", filename=filename, as_attachment=as_attachment
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response

@@ -120,6 +120,15 @@ class Signature(models.Model):
     text_format = models.PositiveSmallIntegerField(
         _("format teks"), help_text=_("Versi format identitas dan teks (pledges.pact_text) saat ditandatangani.")
     )
+    ceremony_snapshot = models.JSONField(
+        _("apel saat ditandatangani"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Judul apel dan nama singkat pemilihan saat ditandatangani; kosong untuk tanda tangan yang dibuat "
+            "sebelum keduanya dicatat."
+        ),
+    )
     text = models.TextField(_("teks yang ditandatangani"))
     text_sha256 = models.CharField(_("SHA-256 teks"), max_length=64)
     image = models.BinaryField(_("gambar tanda tangan (PNG)"))
@@ -148,13 +157,18 @@ class Signature(models.Model):
     @classmethod
     def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent=""):
         """An unsaved signature of ``invitation`` sealing ``draft`` (``pact_text.Draft``,
-        what the signer was shown): its identity block and text frozen, with their hashes."""
+        what the signer was shown): its identity block and text frozen, with their hashes,
+        and the apel's title and election as they are now (shown on the verification page;
+        not part of the signed text, whose hash stays what it was)."""
+        ceremony = invitation.ceremony
         return cls(
             invitation=invitation,
-            pact_template=invitation.ceremony.pact_template,
+            pact_template=ceremony.pact_template,
             signer=draft.signer,
             pact=draft.pact,
             text_format=draft.text_format,
+            # str(): a new ceremony's default title is a lazy translation.
+            ceremony_snapshot={"title": str(ceremony.title), "election": str(ceremony.election.short_name)},
             text=draft.text,
             text_sha256=draft.sha256,
             image=image_png,
@@ -287,3 +301,45 @@ class ArchivalTimestamp(StoredPdf):
         verbose_name = _("stempel waktu arsip")
         verbose_name_plural = _("stempel waktu arsip")
         ordering = ["document", "stamped_at"]
+
+
+class StorageFinding(models.Model):
+    """A signed PDF found missing or altered when it was about to be handed out or
+    checked (``pledges.evidence``): open until a later check finds the file intact
+    again. The operator's apel page and live board count the open ones — a cheap
+    count, never a hash of every PDF."""
+
+    class During(models.TextChoices):
+        DOWNLOAD = "download", _("unduhan PDF")
+        ZIP = "zip", _("ZIP Inspektorat")
+        VERIFICATION = "verification", _("halaman verifikasi")
+        CHECK = "check_storage", _("manage.py check_storage")
+
+    document = models.ForeignKey(
+        PactDocument, on_delete=models.PROTECT, related_name="findings", verbose_name=_("PDF pakta")
+    )
+    state = models.CharField(
+        _("keadaan"),
+        max_length=10,
+        choices=[
+            (StoredPdf.FileState.MISSING, StoredPdf.FileState.MISSING.label),
+            (StoredPdf.FileState.ALTERED, StoredPdf.FileState.ALTERED.label),
+        ],
+    )
+    found_at = models.DateTimeField(_("ditemukan"), auto_now_add=True)
+    found_during = models.CharField(_("ditemukan saat"), max_length=20, choices=During.choices)
+    cleared_at = models.DateTimeField(_("utuh lagi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("temuan penyimpanan")
+        verbose_name_plural = _("temuan penyimpanan")
+        ordering = ["-found_at"]
+        constraints = [
+            # One open finding per PDF: two requests finding the same file at once record it once.
+            models.UniqueConstraint(
+                fields=["document"], condition=models.Q(cleared_at__isnull=True), name="storagefinding_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.document} — {self.get_state_display()}"

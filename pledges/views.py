@@ -24,10 +24,11 @@ from ceremonies.models import PERSONAL_CODE_LENGTH, Ceremony, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.limits import FailureLimit, count_failure, minutes, refusing
 from netralitas.lib.tokens import group_code, normalise_code
-from pledges import pact_text
+from pledges import evidence, pact_text
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
-from pledges.models import PactDocument, Signature
+from pledges.models import PactDocument, Signature, StorageFinding
+from pledges.sealed import sealed_facts
 from pledges.services import SigningClosed, TextChanged, signature_create
 
 APEL_SESSION_KEY = "apel_invitations"
@@ -55,7 +56,13 @@ def _signature_for(invitation):
 
 def _signature_by_code(code):
     return (
-        Signature.objects.select_related("invitation__ceremony__agency", "invitation__ceremony__election", "document")
+        Signature.objects.select_related(
+            "invitation__ceremony__agency",
+            "invitation__ceremony__election",
+            "invitation__employee__agency",
+            "invitation__unit",
+            "document",
+        )
         .defer("image")
         .filter(verification_code=normalise_code(code))
         .first()
@@ -240,7 +247,8 @@ VERIFY_RATE = "60/m"  # look-ups from one address; a code has 30^10 values
 @ratelimit(key="ip", rate=VERIFY_RATE, block=True)
 def verify(request, code):
     """Public verification of a signed pact by its code (the QR on the PDF): genuine
-    and intact or not, by whom (masked) and when. The PDF itself, with the full NIP
+    and intact or not, by whom (masked) and when, at which apel — as sealed, with a
+    note where today's names differ (``pledges.sealed``). The PDF itself, with the full NIP
     and the drawn signature, is for the signer (``document``) and staff."""
     signature = _signature_by_code(code)
     if signature is None:
@@ -249,7 +257,9 @@ def verify(request, code):
             form.add_error("code", _not_found_message(group_code(form.cleaned_data["code"])))
         return _lookup_page(request, form, status=404)
     document = getattr(signature, "document", None)
-    pdf_state = document.file_state() if document is not None else None
+    pdf_state = None
+    if document is not None:
+        pdf_state = evidence.check(document, StorageFinding.During.VERIFICATION, request=request).state
     return render(
         request,
         "pledges/verify.html",
@@ -257,6 +267,7 @@ def verify(request, code):
             "signature": signature,
             "ceremony": signature.invitation.ceremony,
             "agency": signature.invitation.ceremony.agency,
+            "facts": sealed_facts(signature),
             "intact": signature.is_intact() and pdf_state in (None, PactDocument.FileState.INTACT),
             "pdf_missing": pdf_state == PactDocument.FileState.MISSING,
         },

@@ -5,11 +5,17 @@ or altered file with its verification code and exits 1 when there is any.
 
 Run it after restoring a backup, and from monitoring (e.g. nightly). A missing PDF
 cannot be made again — its seal and hash were recorded when it was made — so the
-remedy is the backup (``manage.py restore``), never ``render_missing_pdfs``."""
+remedy is the backup (``manage.py restore``), never ``render_missing_pdfs``.
+
+What it finds about a signed PDF is noted like any hand-out's (``pledges.evidence``):
+a PDF newly found missing or altered opens a finding — one trail event, and the
+operator's apel page says so — and one found intact again closes it. ``--cepat``
+(size only) opens findings but never closes one: an equal size proves nothing."""
 
 from django.core.management.base import BaseCommand
 
-from pledges.models import ArchivalTimestamp, PactDocument, Signature
+from pledges.evidence import Findings, Reading, read_stored
+from pledges.models import ArchivalTimestamp, PactDocument, Signature, StorageFinding
 from roster.models import Agency
 
 STATE_WORDS = {PactDocument.FileState.MISSING: "HILANG", PactDocument.FileState.ALTERED: "BERUBAH"}
@@ -27,14 +33,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, quick=False, **options):
         problems = 0
+        noticed = Findings(StorageFinding.During.CHECK, actor_name="manage.py check_storage")
         for label, records in (
             ("PDF pakta", PactDocument.objects.select_related("signature").order_by("pk")),
             ("Stempel waktu arsip", ArchivalTimestamp.objects.select_related("document__signature").order_by("pk")),
         ):
             counts = dict.fromkeys(PactDocument.FileState, 0)
             for record in records.iterator(chunk_size=500):
-                state = self._state(record, quick)
+                reading = self._reading(record, quick)
+                state = reading.state
                 counts[state] += 1
+                if isinstance(record, PactDocument) and not (quick and state == PactDocument.FileState.INTACT):
+                    noticed(record.pk, reading, document=record)
                 if state != PactDocument.FileState.INTACT:
                     problems += 1
                     signature = record.signature if isinstance(record, PactDocument) else record.document.signature
@@ -63,12 +73,12 @@ class Command(BaseCommand):
             raise SystemExit(1)
         self.stdout.write("Penyimpanan utuh.")
 
-    def _state(self, record, quick):
+    def _reading(self, record, quick):
         if not quick:
-            return record.file_state()
+            return read_stored(record)
         storage = record.file.storage
         if not storage.exists(record.file.name):
-            return PactDocument.FileState.MISSING
+            return Reading(PactDocument.FileState.MISSING)
         if storage.size(record.file.name) != record.size:
-            return PactDocument.FileState.ALTERED
-        return PactDocument.FileState.INTACT
+            return Reading(PactDocument.FileState.ALTERED)
+        return Reading(PactDocument.FileState.INTACT)
