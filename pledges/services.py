@@ -11,7 +11,6 @@ shortcut that pays its way at an apel's burst); elsewhere the ORM saves both in 
 transaction.
 """
 
-
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
