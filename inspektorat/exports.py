@@ -6,13 +6,16 @@ data, and applied again in the worker through the same forms) and is scoped to
 what the person who started it may see — checked again when it runs."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.log import object_type_names
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
 from ceremonies.models import Ceremony, Invitation
 from inspektorat.forms import InvitationFilterForm, TrailFilterForm
 from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, recap_time_heading
-from jobs.engine import JobError, Outcome, start_for, temporary_output
+from jobs.engine import start_for
+from jobs.kinds import kind
+from jobs.work import JobError, Outcome, temporary_output
 from netralitas.lib.dates import timestamp
 from netralitas.lib.http import file_slug
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
@@ -73,13 +76,11 @@ def recap_file_name(ceremony, unit, with_subunits, extension):
 
 def start_recap(request, ceremony, file_format, filters, *, signer=None, unit=None):
     scope = _(", unit %(unit)s") % {"unit": unit.name} if unit else ""
-    kind = "recap_pdf" if file_format == "pdf" else "recap_table"
     return start_for(
         request,
-        kind=kind,
+        kind=recap_pdf if file_format == "pdf" else recap_table,
         title=_("Rekap %(format)s apel “%(title)s”%(scope)s")
         % {"format": file_format.upper(), "title": ceremony.title, "scope": scope},
-        runner=f"inspektorat.exports.run_{kind}",
         agency=ceremony.agency,
         params={
             "ceremony": ceremony.pk,
@@ -97,7 +98,8 @@ def ceremony_url(ceremony):
     return reverse("inspektorat:ceremony", args=[ceremony.pk])
 
 
-def run_recap_table(job, progress):
+@kind("recap_table", gettext_lazy("Rekap tabel"))
+def recap_table(job, progress):
     file_format = job.params["format"]
     ceremony = _ceremony(job)
     form, unit = _scope(job, ceremony)
@@ -118,7 +120,8 @@ def run_recap_table(job, progress):
         )
 
 
-def run_recap_pdf(job, progress):
+@kind("recap_pdf", gettext_lazy("Rekap PDF"))
+def recap_pdf(job, progress):
     # Here, not at the top: the spreadsheets need not load WeasyPrint (~0.7 s per process).
     from inspektorat.recap import Signer, write_recap
 
@@ -149,15 +152,15 @@ def start_trail_export(request, file_format, filters, agency_ids):
     shown = ", ".join(f"{name}={value}" for name, value in filters.items())
     return start_for(
         request,
-        kind="trail_export",
+        kind=trail_export,
         title=(_("Jejak audit (%(format)s)") % {"format": file_format}) + (f" — {shown}" if shown else ""),
-        runner="inspektorat.exports.run_trail_export",
         agency=Agency.objects.get(pk=agency_ids[0]) if len(agency_ids) == 1 else None,
         params={"format": file_format, "filters": filters, "trail_agencies": agency_ids},
     )
 
 
-def run_trail_export(job, progress):
+@kind("trail_export", gettext_lazy("Ekspor jejak audit"))
+def trail_export(job, progress):
     file_format = job.params["format"]
     agencies = Agency.objects.visible_to(job.user).order_by("name")
     form = TrailFilterForm(job.params.get("filters") or None, agencies=agencies)

@@ -4,9 +4,11 @@ so the file can be edited and imported back."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jobs.engine import Outcome, start_for, temporary_output
-from jobs.models import Job
+from jobs.engine import start_for
+from jobs.kinds import kind
+from jobs.work import Outcome, temporary_output
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from roster.contact import local_phone
 from roster.models import Employee, EmploymentType
@@ -18,15 +20,15 @@ WIDTHS = [22, 20, 36, 16, 24, 36, 36, 8, 18, 32]
 def start_roster_export(request, agency, file_format):
     return start_for(
         request,
-        kind=Job.Kind.ROSTER_EXPORT,
+        kind=roster_export,
         title=_("Daftar pegawai %(agency)s (%(format)s)") % {"agency": agency, "format": file_format},
-        runner="roster.exports.run_roster_export",
         agency=agency,
         params={"format": file_format},
     )
 
 
-def run_roster_export(job, progress):
+@kind("roster_export", gettext_lazy("Ekspor daftar pegawai"))
+def roster_export(job, progress):
     file_format = job.params["format"]
     employees = Employee.objects.filter(agency_id=job.agency_id)
     progress.stage(_("Menulis berkas"), total=employees.count())

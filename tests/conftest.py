@@ -194,8 +194,8 @@ def world(db):
 def run_jobs():
     """Run every job that is waiting, as the worker would (the test settings' task
     backend only records tasks); returns the jobs, newest first."""
-    from jobs.engine import execute
     from jobs.models import Job
+    from jobs.tasks import execute
 
     def run():
         ran = []
@@ -257,7 +257,7 @@ class Workers:
 
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "netralitas.settings",
+            "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
             "DATABASE_URL": database_url(),
             "SECRET_KEY": "tests-only-not-secret",
             "MEDIA_ROOT": str(self.media_root),

@@ -155,7 +155,7 @@ def signing_run(base, world, signature_data_url):
     assert signer.request(f"/verifikasi/?code={code}") == 302
     assert signer.request(f"/v/{mistyped(code)}/") == 404
 
-    job = Job.objects.create(kind="roster_export", title="Ekspor", runner="-", user=world.operator_a, status="done")
+    job = Job.objects.create(kind="roster_export", title="Ekspor", user=world.operator_a, status="done")
     client = Client()
     client.force_login(world.operator_a)
     operator = Browser(base, f"sessionid={client.cookies['sessionid'].value}")
