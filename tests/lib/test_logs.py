@@ -24,6 +24,7 @@ from django.test import Client
 
 from jobs.models import Job
 from pledges.models import Signature
+from tests import factories
 from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,12 @@ def signing_run(base, world, signature_data_url):
     assert signer.request(f"/t/{invitation.token}/") == 200
     posted = signer.request(
         f"/t/{invitation.token}/",
-        {"csrfmiddlewaretoken": csrf, "agree": "on", "signature": signature_data_url},
+        {
+            "csrfmiddlewaretoken": csrf,
+            "agree": "on",
+            "signature": signature_data_url,
+            **factories.shown_fields(invitation),
+        },
         headers={"Referer": f"{base}/t/{invitation.token}/"},
     )
     assert posted == 302
