@@ -12,9 +12,8 @@ from ceremonies.models import Invitation
 from ceremonies.reminders import record_sheet_reminders
 from jobs.engine import start_for
 from jobs.kinds import kind
-from jobs.work import Outcome, temporary_output
+from jobs.work import Outcome, table_file, temporary_output
 from netralitas.lib.dates import timestamp
-from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from netralitas.lib.tokens import group_code
 from roster.identity import Identifier
 from roster.models import EmploymentType, Unit
@@ -86,14 +85,9 @@ def invitations_export(job, progress):
             chunk_size=2000
         )
     )
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(path, file_format, HEADERS, rows, sheet="Undangan", widths=WIDTHS, progress=progress.step)
-        return Outcome(
-            path=path,
-            filename=f"undangan-apel-{ceremony_id}.{file_format}",
-            content_type=CONTENT_TYPES[file_format],
-            result={"rows": count},
-        )
+    return table_file(
+        progress, file_format, f"undangan-apel-{ceremony_id}", HEADERS, rows, sheet="Undangan", widths=WIDTHS
+    )
 
 
 def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, reminder=False, paper="A4"):

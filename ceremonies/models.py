@@ -215,13 +215,6 @@ class Ceremony(CleanTextMixin, models.Model):
 
         return can_seal(self.agency, now)
 
-    def seal_status(self):
-        """The agency's seal certificate: usable or not, why, until when
-        (``pledges.pdf.certificates.certificate_status``)."""
-        from pledges.pdf.certificates import certificate_status
-
-        return certificate_status(self.agency)
-
     def signing_state_label(self):
         return self.SigningState(self.signing_state()).label
 

@@ -15,10 +15,9 @@ from inspektorat.forms import InvitationFilterForm, TrailFilterForm
 from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, recap_time_heading
 from jobs.engine import start_for
 from jobs.kinds import kind
-from jobs.work import JobError, Outcome, temporary_output
+from jobs.work import JobError, Outcome, table_file, temporary_output
 from netralitas.lib.dates import timestamp
 from netralitas.lib.http import file_slug
-from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from roster.models import Agency
 
 RECAP_HEADERS = [
@@ -63,15 +62,15 @@ def _scope(job, ceremony):
     return form, next((unit for unit in units if unit.pk == chosen), None)
 
 
-def recap_file_name(ceremony, unit, with_subunits, extension):
-    """``rekap-apel12[-<unit name>[-beserta-subunit]].pdf``: a unit's recap named by the
-    unit's name, not its id."""
+def recap_file_name(ceremony, unit, with_subunits):
+    """``rekap-apel12[-<unit name>[-beserta-subunit]]`` (the extension follows): a unit's
+    recap named by the unit's name, not its id."""
     name = f"rekap-apel{ceremony.pk}"
     if unit is not None:
         name += "-" + file_slug(unit.name, fallback=f"unit-{unit.pk}")
         if with_subunits:
             name += "-beserta-subunit"
-    return f"{name}.{extension}"
+    return name
 
 
 def start_recap(request, ceremony, file_format, filters, *, signer=None, unit=None):
@@ -108,21 +107,13 @@ def recap_table(job, progress):
     columns = ("no", "name", "identity", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
     rows = ([row[column] for column in columns] for row in recap_rows(invitations, ceremony.agency))
     headers = [*RECAP_HEADERS[:7], recap_time_heading(ceremony.agency), *RECAP_HEADERS[8:]]
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(
-            path, file_format, headers, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
-        )
-        return Outcome(
-            path=path,
-            filename=recap_file_name(ceremony, unit, bool(form.filters().get("sub")), file_format),
-            content_type=CONTENT_TYPES[file_format],
-            result={"rows": count},
-        )
+    filename = recap_file_name(ceremony, unit, bool(form.filters().get("sub")))
+    return table_file(progress, file_format, filename, headers, rows, sheet="Rekap", widths=RECAP_WIDTHS)
 
 
 @kind("recap_pdf", gettext_lazy("Rekap PDF"))
 def recap_pdf(job, progress):
-    # Here, not at the top: the spreadsheets need not load WeasyPrint (~0.7 s per process).
+    # Here, not at the top: the spreadsheets need not load WeasyPrint.
     from inspektorat.recap import Signer, write_recap
 
     ceremony = _ceremony(job)
@@ -142,7 +133,7 @@ def recap_pdf(job, progress):
         )
         return Outcome(
             path=path,
-            filename=recap_file_name(ceremony, unit, with_subunits, "pdf"),
+            filename=f"{recap_file_name(ceremony, unit, with_subunits)}.pdf",
             content_type="application/pdf",
             result={"pages": pages, "rows": rows},
         )
@@ -186,13 +177,6 @@ def trail_export(job, progress):
             "at", "username", "action", "agency_id", "object_type", "object_id", "description", "ip_address"
         ).iterator(chunk_size=2000)
     )
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(
-            path, file_format, TRAIL_HEADERS, rows, sheet="Jejak audit", widths=TRAIL_WIDTHS, progress=progress.step
-        )
-        return Outcome(
-            path=path,
-            filename=f"jejak-audit.{file_format}",
-            content_type=CONTENT_TYPES[file_format],
-            result={"rows": count},
-        )
+    return table_file(
+        progress, file_format, "jejak-audit", TRAIL_HEADERS, rows, sheet="Jejak audit", widths=TRAIL_WIDTHS
+    )

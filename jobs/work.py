@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, override
 
 from jobs.models import Job
+from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from netralitas.lib.text import message_text
 
 logger = logging.getLogger(__name__)
@@ -112,3 +113,17 @@ def temporary_output(suffix):
         if os.path.exists(path):
             os.unlink(path)
         raise
+
+
+def table_file(progress, file_format, filename, headers, rows, *, sheet, widths=None):
+    """A job's spreadsheet: ``rows`` (streamed) under ``headers`` written as an xlsx or
+    csv file named ``filename.<format>`` — the :class:`Outcome` every table export ends
+    with, its row count the result."""
+    with temporary_output(f".{file_format}") as path:
+        count = write_table(path, file_format, headers, rows, sheet=sheet, widths=widths, progress=progress.step)
+        return Outcome(
+            path=path,
+            filename=f"{filename}.{file_format}",
+            content_type=CONTENT_TYPES[file_format],
+            result={"rows": count},
+        )

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from jobs.engine import start_for
 from jobs.kinds import kind
-from jobs.work import Outcome, temporary_output
-from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
+from jobs.work import table_file
 from roster.contact import local_phone
 from roster.models import Employee, EmploymentType
 from roster.resources import COLUMNS
@@ -54,9 +53,5 @@ def roster_export(job, progress):
         )
         .iterator(chunk_size=2000)
     )
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(
-            path, file_format, list(COLUMNS.values()), rows, sheet="Pegawai", widths=WIDTHS, progress=progress.step
-        )
-        filename = f"pegawai-{job.agency_id}-{timezone.localdate():%Y%m%d}.{file_format}"
-        return Outcome(path=path, filename=filename, content_type=CONTENT_TYPES[file_format], result={"rows": count})
+    filename = f"pegawai-{job.agency_id}-{timezone.localdate():%Y%m%d}"
+    return table_file(progress, file_format, filename, list(COLUMNS.values()), rows, sheet="Pegawai", widths=WIDTHS)
