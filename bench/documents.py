@@ -90,7 +90,9 @@ def main():
         from django.core.files.storage import default_storage
         from pypdf import PdfReader
 
+        from ceremonies.exports import invitations_export, link_sheets
         from ceremonies.models import Invitation
+        from inspektorat.exports import recap_pdf, recap_table
         from inspektorat.queries import recap_rows
         from jobs.engine import start_job
         from jobs.models import Job
@@ -132,18 +134,15 @@ def main():
         )
         _, recap_floor = timed(f"floor: read the {args.recap} rows of the recap", lambda: read_rows(recap_ceremony))
 
-        def run(kind, runner, user, params):
-            job = start_job(
-                kind=kind, title=kind, runner=runner, user=user, agency=agency, params=params, enqueue=False
-            )
+        def run(kind, user, params):
+            job = start_job(kind=kind, title=kind.name, user=user, agency=agency, params=params, enqueue=False)
             seconds, peak, status, message = run_job_in_fresh_process(job.pk, url, workdir)
             assert status == "done", message
             return Job.objects.get(pk=job.pk), seconds, peak
 
         print("jobs, each in a fresh process:", flush=True)
         job, seconds, peak = run(
-            Job.Kind.LINK_SHEETS,
-            "ceremonies.exports.run_link_sheets",
+            link_sheets,
             operator,
             {"ceremony": sheets_ceremony.pk, "unit": None, "unsigned_only": False},
         )
@@ -154,8 +153,7 @@ def main():
         assert pages == -(-args.sheets // 8)
 
         job, seconds, peak = run(
-            Job.Kind.RECAP_PDF,
-            "inspektorat.exports.run_recap_pdf",
+            recap_pdf,
             auditor,
             {"ceremony": recap_ceremony.pk, "format": "pdf", "filters": {}, "signer": SIGNER},
         )
@@ -171,8 +169,7 @@ def main():
 
         for file_format in ("xlsx", "csv"):
             job, seconds, peak = run(
-                Job.Kind.RECAP_TABLE,
-                "inspektorat.exports.run_recap_table",
+                recap_table,
                 auditor,
                 {"ceremony": recap_ceremony.pk, "format": file_format, "filters": {}},
             )
@@ -181,8 +178,7 @@ def main():
             floor = "reading the rows" + (" + xlsxwriter alone" if file_format == "xlsx" else "")
             print(f"    {job.result['rows']} rows, {job.size / 1e6:.1f} MB; ratio to {floor}: {ratio:.1f}×")
         job, seconds, peak = run(
-            Job.Kind.INVITATIONS_EXPORT,
-            "ceremonies.exports.run_invitations_export",
+            invitations_export,
             operator,
             {"ceremony": recap_ceremony.pk, "format": "xlsx"},
         )

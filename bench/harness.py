@@ -96,11 +96,11 @@ def timed(label, fn):
 
 
 def run_job_in_fresh_process(job_id, url, workdir):
-    """Run one job as a worker does (``jobs.engine.execute``), in a new process; returns
+    """Run one job as a worker does (``jobs.tasks.execute``), in a new process; returns
     ``(seconds, peak MB of that process, job status, message)``."""
     code = (
         "import json, resource, time, django; django.setup();"
-        "from jobs.engine import execute;"
+        "from jobs.tasks import execute;"
         f"t = time.perf_counter(); job = execute({str(job_id)!r}); s = time.perf_counter() - t;"
         "print(json.dumps({'seconds': s, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
         " 'status': job.status, 'message': job.message}))"
@@ -116,7 +116,7 @@ def run_job_in_fresh_process(job_id, url, workdir):
 
 def baseline_peak_mb(url, workdir):
     """The peak memory of a process that only sets Django up (what every job process carries)."""
-    code = "import resource, django; django.setup(); import jobs.engine, weasyprint, reportlab.pdfgen.canvas;"
+    code = "import resource, django; django.setup(); import jobs.tasks, weasyprint, reportlab.pdfgen.canvas;"
     code += "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     output = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment(url, workdir), capture_output=True, text=True

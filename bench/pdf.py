@@ -83,7 +83,7 @@ def make_ceremonies(count, ceremonies):
     from pledges.services import signature_create
     from pledges.signature_image import clean_signature_image
     from roster.models import Agency, Employee, Unit
-    from tests.factories import nip, signature_png
+    from tests.factories import nip, shown, signature_png
 
     fixtures = ROOT / "fixtures" / "demo.json"
     template_fields = next(o for o in json.loads(fixtures.read_text()) if o["model"] == "pledges.pacttemplate")[
@@ -126,7 +126,9 @@ def make_ceremonies(count, ceremonies):
                 position="Analis Kebijakan Ahli Muda pada Bidang Pencegahan dan Pengendalian Penyakit",
             )
             invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=unit)
-            signature, _ = signature_create(invitation=invitation, image_png=image, method="link")
+            signature, _ = signature_create(
+                invitation=invitation, shown=shown(invitation), image_png=image, method="link"
+            )
             signatures.append(signature)
         per_ceremony.append(signatures)
     return per_ceremony

@@ -72,8 +72,8 @@ def main():
         from django.urls import reverse
 
         from ceremonies.views import board_numbers
-        from jobs.engine import execute
         from jobs.models import Job
+        from jobs.tasks import execute
         from roster.models import Employee, EmploymentType, StaffProfile, Unit
         from tests import factories
 
@@ -114,14 +114,14 @@ def main():
             lambda: client.post(reverse("roster:import"), {"file": upload}),
         )
         assert response.status_code == 302, response.content[:500]
-        preview = Job.objects.get(kind=Job.Kind.ROSTER_PREVIEW)
+        preview = Job.objects.get(kind="roster_preview")
         preview, preview_seconds = timed("job: preview (read xlsx, parse, plan)", lambda: execute(preview.pk))
         assert preview.result["counts"]["new"] == args.n, preview.result["counts"]
         response, _ = timed(
             "web: confirm request (starts the import)",
             lambda: client.post(reverse("roster:import_confirm", args=[preview.pk])),
         )
-        imported = Job.objects.get(kind=Job.Kind.ROSTER_IMPORT)
+        imported = Job.objects.get(kind="roster_import")
         imported, import_seconds = timed("job: import (plan again, write)", lambda: execute(imported.pk))
         assert imported.result["counts"]["new"] == args.n and Employee.objects.count() == args.n
         total = preview_seconds + import_seconds

@@ -6,3 +6,6 @@ class CeremoniesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ceremonies"
     verbose_name = _("Apel dan undangan")
+
+    def ready(self):
+        from ceremonies import exports, reminders  # noqa: F401 — they declare this app's job kinds (jobs.kinds)

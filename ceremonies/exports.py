@@ -5,14 +5,15 @@ with the apel (a province invites 40,000)."""
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ceremonies import printables
 from ceremonies.models import Invitation
 from ceremonies.reminders import record_sheet_reminders
-from jobs.engine import Outcome, start_for, temporary_output
-from jobs.models import Job
+from jobs.engine import start_for
+from jobs.kinds import kind
+from jobs.work import Outcome, table_file, temporary_output
 from netralitas.lib.dates import timestamp
-from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from netralitas.lib.tokens import group_code
 from roster.identity import Identifier
 from roster.models import EmploymentType, Unit
@@ -36,15 +37,15 @@ WIDTHS = [22, 36, 10, 24, 30, 30, 8, 24, 14, 12, 60]
 def start_invitations_export(request, ceremony, file_format):
     return start_for(
         request,
-        kind=Job.Kind.INVITATIONS_EXPORT,
+        kind=invitations_export,
         title=_("Daftar undangan apel “%(title)s” (%(format)s)") % {"title": ceremony.title, "format": file_format},
-        runner="ceremonies.exports.run_invitations_export",
         agency=ceremony.agency,
         params={"ceremony": ceremony.pk, "format": file_format, "back_url": ceremony.get_absolute_url()},
     )
 
 
-def run_invitations_export(job, progress):
+@kind("invitations_export", gettext_lazy("Ekspor daftar undangan"))
+def invitations_export(job, progress):
     file_format = job.params["format"]
     ceremony_id = job.params["ceremony"]
     invitations = Invitation.objects.filter(ceremony_id=ceremony_id, ceremony__agency_id=job.agency_id)
@@ -84,14 +85,9 @@ def run_invitations_export(job, progress):
             chunk_size=2000
         )
     )
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(path, file_format, HEADERS, rows, sheet="Undangan", widths=WIDTHS, progress=progress.step)
-        return Outcome(
-            path=path,
-            filename=f"undangan-apel-{ceremony_id}.{file_format}",
-            content_type=CONTENT_TYPES[file_format],
-            result={"rows": count},
-        )
+    return table_file(
+        progress, file_format, f"undangan-apel-{ceremony_id}", HEADERS, rows, sheet="Undangan", widths=WIDTHS
+    )
 
 
 def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, reminder=False, paper="A4"):
@@ -117,15 +113,15 @@ def start_link_sheets(request, ceremony, *, unit=None, unsigned_only=False, remi
         scope = f"{scope}, {paper}"
     return start_for(
         request,
-        kind=Job.Kind.LINK_SHEETS,
+        kind=link_sheets,
         title=title % {"title": ceremony.title, "scope": scope},
-        runner="ceremonies.exports.run_link_sheets",
         agency=ceremony.agency,
         params=params,
     )
 
 
-def run_link_sheets(job, progress):
+@kind("link_sheets", gettext_lazy("Lembar tautan pribadi"))
+def link_sheets(job, progress):
     from ceremonies.models import Ceremony
 
     ceremony = Ceremony.objects.select_related("agency").get(pk=job.params["ceremony"], agency_id=job.agency_id)

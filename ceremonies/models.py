@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.dates import EARLIEST_DATE, EARLIEST_MOMENT, LATEST_DATE, LATEST_MOMENT, validate_sensible_date
+from netralitas.lib.django_pinned import OneRow
 from netralitas.lib.text import CleanTextMixin
 from netralitas.lib.tokens import new_code, new_link_token
 from roster.models import Agency, Unit, search_condition
@@ -214,13 +215,6 @@ class Ceremony(CleanTextMixin, models.Model):
 
         return can_seal(self.agency, now)
 
-    def seal_status(self):
-        """The agency's seal certificate: usable or not, why, until when
-        (``pledges.pdf.certificates.certificate_status``)."""
-        from pledges.pdf.certificates import certificate_status
-
-        return certificate_status(self.agency)
-
     def signing_state_label(self):
         return self.SigningState(self.signing_state()).label
 
@@ -308,6 +302,16 @@ class InvitationQuerySet(models.QuerySet):
         """Invitations of the people found by ``query`` (name, NIP or NIK)."""
         return self.filter(search_condition(query, prefix="employee__"))
 
+    def for_signing(self, token):
+        """The invitation of a personal link with everything signing reads — its ceremony
+        (status, window), agency, election, pact version, employee and unit — in one
+        query, all fresh; ``None`` for an unknown token. A signing request does little
+        else, so this query's SQL is built once per process (``netralitas.lib.django_pinned``)."""
+        invitation = _FOR_SIGNING.get(token)
+        if invitation is not None and invitation.employee.agency_id == invitation.ceremony.agency_id:
+            invitation.employee.agency = invitation.ceremony.agency
+        return invitation
+
 
 class Invitation(models.Model):
     """One employee invited to sign at one ceremony, reached by an unguessable link
@@ -378,3 +382,8 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} — {self.invitation_id}"
+
+
+_FOR_SIGNING = OneRow(
+    Invitation, "token", ["ceremony__agency", "ceremony__election", "ceremony__pact_template", "employee", "unit"]
+)

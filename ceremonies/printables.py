@@ -73,7 +73,7 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", pro
     pages.
 
     Drawn with ReportLab (``netralitas.lib.pdf.canvas``): a city prints 10,000 cards,
-    which WeasyPrint lays out at ~5 ms each. The invitations are read as a stream of
+    too many for WeasyPrint's layout (docs/performance.md). The invitations are read as a stream of
     tuples and drawn in parts of ``PART_PAGES`` pages, joined at the end with pypdf:
     memory does not grow with the apel."""
     agency = ceremony.agency

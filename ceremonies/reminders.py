@@ -25,8 +25,9 @@ from audit.log import record, record_for
 from audit.models import AuditEvent
 from ceremonies.models import Ceremony, Invitation, Reminder
 from ceremonies.printables import link_maker
-from jobs.engine import JobError, Outcome, start_for
-from jobs.models import Job
+from jobs.engine import start_for
+from jobs.kinds import kind
+from jobs.work import JobError, Outcome
 from netralitas.lib.dates import pukul, tanggal
 from roster.contact import mask_email, mask_phone
 from roster.models import Unit
@@ -195,9 +196,8 @@ def start_email_reminders(request, ceremony, unit):
     )
     return start_for(
         request,
-        kind=Job.Kind.EMAIL_REMINDERS,
+        kind=email_reminders,
         title=_("Pengingat email apel “%(title)s” — %(unit)s") % {"title": ceremony.title, "unit": unit.name},
-        runner="ceremonies.reminders.run_email_reminders",
         agency=ceremony.agency,
         params={
             "ceremony": ceremony.pk,
@@ -207,7 +207,8 @@ def start_email_reminders(request, ceremony, unit):
     )
 
 
-def run_email_reminders(job, progress):
+@kind("email_reminders", gettext_lazy("Pengingat email"))
+def email_reminders(job, progress):
     """Send one email per non-signer of the unit with an address, through Django's
     mail (``EMAIL_*`` settings); a person already mailed by this job (a retry) is not
     mailed again. An address the server refuses is counted and the others go on; a

@@ -9,3 +9,6 @@ class InspektoratConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "inspektorat"
     verbose_name = _("Inspektorat")
+
+    def ready(self):
+        from inspektorat import exports  # noqa: F401 — they declare this app's job kinds (jobs.kinds)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.log import describe, record
 from audit.models import AuditEvent
 from ceremonies.access import ceremony_for_user
+from inspektorat import exports
 from inspektorat.archive import pact_archive
 from inspektorat.exports import start_recap
 from inspektorat.forms import InvitationFilterForm, RecapSignerForm
@@ -148,7 +149,7 @@ def recap_table(request, pk, file_format):
 def _last_signer(request, ceremony):
     last = (
         Job.objects.visible_to(request.user)
-        .filter(kind=Job.Kind.RECAP_PDF, agency=ceremony.agency)
+        .filter(kind=exports.recap_pdf.name, agency=ceremony.agency)
         .order_by("-created_at")
         .values_list("params", flat=True)
         .first()

@@ -6,16 +6,18 @@ data, and applied again in the worker through the same forms) and is scoped to
 what the person who started it may see — checked again when it runs."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.log import object_type_names
 from audit.models import TRAIL_TIME_ZONE, AuditEvent
 from ceremonies.models import Ceremony, Invitation
 from inspektorat.forms import InvitationFilterForm, TrailFilterForm
 from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, recap_time_heading
-from jobs.engine import JobError, Outcome, start_for, temporary_output
+from jobs.engine import start_for
+from jobs.kinds import kind
+from jobs.work import JobError, Outcome, table_file, temporary_output
 from netralitas.lib.dates import timestamp
 from netralitas.lib.http import file_slug
-from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from roster.models import Agency
 
 RECAP_HEADERS = [
@@ -60,26 +62,24 @@ def _scope(job, ceremony):
     return form, next((unit for unit in units if unit.pk == chosen), None)
 
 
-def recap_file_name(ceremony, unit, with_subunits, extension):
-    """``rekap-apel12[-<unit name>[-beserta-subunit]].pdf``: a unit's recap named by the
-    unit's name, not its id."""
+def recap_file_name(ceremony, unit, with_subunits):
+    """``rekap-apel12[-<unit name>[-beserta-subunit]]`` (the extension follows): a unit's
+    recap named by the unit's name, not its id."""
     name = f"rekap-apel{ceremony.pk}"
     if unit is not None:
         name += "-" + file_slug(unit.name, fallback=f"unit-{unit.pk}")
         if with_subunits:
             name += "-beserta-subunit"
-    return f"{name}.{extension}"
+    return name
 
 
 def start_recap(request, ceremony, file_format, filters, *, signer=None, unit=None):
     scope = _(", unit %(unit)s") % {"unit": unit.name} if unit else ""
-    kind = "recap_pdf" if file_format == "pdf" else "recap_table"
     return start_for(
         request,
-        kind=kind,
+        kind=recap_pdf if file_format == "pdf" else recap_table,
         title=_("Rekap %(format)s apel “%(title)s”%(scope)s")
         % {"format": file_format.upper(), "title": ceremony.title, "scope": scope},
-        runner=f"inspektorat.exports.run_{kind}",
         agency=ceremony.agency,
         params={
             "ceremony": ceremony.pk,
@@ -97,7 +97,8 @@ def ceremony_url(ceremony):
     return reverse("inspektorat:ceremony", args=[ceremony.pk])
 
 
-def run_recap_table(job, progress):
+@kind("recap_table", gettext_lazy("Rekap tabel"))
+def recap_table(job, progress):
     file_format = job.params["format"]
     ceremony = _ceremony(job)
     form, unit = _scope(job, ceremony)
@@ -106,20 +107,13 @@ def run_recap_table(job, progress):
     columns = ("no", "name", "identity", "unit", "employment_type", "rank", "status", "signed_at", "verification_code")
     rows = ([row[column] for column in columns] for row in recap_rows(invitations, ceremony.agency))
     headers = [*RECAP_HEADERS[:7], recap_time_heading(ceremony.agency), *RECAP_HEADERS[8:]]
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(
-            path, file_format, headers, rows, sheet="Rekap", widths=RECAP_WIDTHS, progress=progress.step
-        )
-        return Outcome(
-            path=path,
-            filename=recap_file_name(ceremony, unit, bool(form.filters().get("sub")), file_format),
-            content_type=CONTENT_TYPES[file_format],
-            result={"rows": count},
-        )
+    filename = recap_file_name(ceremony, unit, bool(form.filters().get("sub")))
+    return table_file(progress, file_format, filename, headers, rows, sheet="Rekap", widths=RECAP_WIDTHS)
 
 
-def run_recap_pdf(job, progress):
-    # Here, not at the top: the spreadsheets need not load WeasyPrint (~0.7 s per process).
+@kind("recap_pdf", gettext_lazy("Rekap PDF"))
+def recap_pdf(job, progress):
+    # Here, not at the top: the spreadsheets need not load WeasyPrint.
     from inspektorat.recap import Signer, write_recap
 
     ceremony = _ceremony(job)
@@ -139,7 +133,7 @@ def run_recap_pdf(job, progress):
         )
         return Outcome(
             path=path,
-            filename=recap_file_name(ceremony, unit, with_subunits, "pdf"),
+            filename=f"{recap_file_name(ceremony, unit, with_subunits)}.pdf",
             content_type="application/pdf",
             result={"pages": pages, "rows": rows},
         )
@@ -149,15 +143,15 @@ def start_trail_export(request, file_format, filters, agency_ids):
     shown = ", ".join(f"{name}={value}" for name, value in filters.items())
     return start_for(
         request,
-        kind="trail_export",
+        kind=trail_export,
         title=(_("Jejak audit (%(format)s)") % {"format": file_format}) + (f" — {shown}" if shown else ""),
-        runner="inspektorat.exports.run_trail_export",
         agency=Agency.objects.get(pk=agency_ids[0]) if len(agency_ids) == 1 else None,
         params={"format": file_format, "filters": filters, "trail_agencies": agency_ids},
     )
 
 
-def run_trail_export(job, progress):
+@kind("trail_export", gettext_lazy("Ekspor jejak audit"))
+def trail_export(job, progress):
     file_format = job.params["format"]
     agencies = Agency.objects.visible_to(job.user).order_by("name")
     form = TrailFilterForm(job.params.get("filters") or None, agencies=agencies)
@@ -183,13 +177,6 @@ def run_trail_export(job, progress):
             "at", "username", "action", "agency_id", "object_type", "object_id", "description", "ip_address"
         ).iterator(chunk_size=2000)
     )
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(
-            path, file_format, TRAIL_HEADERS, rows, sheet="Jejak audit", widths=TRAIL_WIDTHS, progress=progress.step
-        )
-        return Outcome(
-            path=path,
-            filename=f"jejak-audit.{file_format}",
-            content_type=CONTENT_TYPES[file_format],
-            result={"rows": count},
-        )
+    return table_file(
+        progress, file_format, "jejak-audit", TRAIL_HEADERS, rows, sheet="Jejak audit", widths=TRAIL_WIDTHS
+    )

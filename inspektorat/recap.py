@@ -6,9 +6,9 @@ Made in the background (``inspektorat.exports``), in two parts joined with pypdf
 1. the letterhead, the apel and the totals per unit — WeasyPrint, from
    ``inspektorat/pdf/recap.html`` with the same safe fetcher as the pacts;
 2. the list of every invitee and the signature block — drawn row by row
-   (``netralitas.lib.pdf.canvas``) in the same font: WeasyPrint costs ~7 ms and
-   ~120 KB per table row (40,000 names took eight minutes and 4.7 GB), drawing
-   costs a fraction of a millisecond.
+   (``netralitas.lib.pdf.canvas``) in the same font: WeasyPrint's table layout grows
+   with every row in time and memory, drawing hardly does (figures in
+   docs/performance.md, "Documents that grow with an apel").
 
 The pages are numbered "Halaman X dari Y" across both parts: the list is paginated
 first (row heights from measured text widths), so Y is known before anything is

@@ -35,17 +35,6 @@ class JobQuerySet(models.QuerySet):
 
 
 class Job(models.Model):
-    class Kind(models.TextChoices):
-        ROSTER_PREVIEW = "roster_preview", _("Pratinjau impor daftar pegawai")
-        ROSTER_IMPORT = "roster_import", _("Impor daftar pegawai")
-        ROSTER_EXPORT = "roster_export", _("Ekspor daftar pegawai")
-        LINK_SHEETS = "link_sheets", _("Lembar tautan pribadi")
-        INVITATIONS_EXPORT = "invitations_export", _("Ekspor daftar undangan")
-        RECAP_PDF = "recap_pdf", _("Rekap PDF")
-        RECAP_TABLE = "recap_table", _("Rekap tabel")
-        TRAIL_EXPORT = "trail_export", _("Ekspor jejak audit")
-        EMAIL_REMINDERS = "email_reminders", _("Pengingat email")
-
     class Status(models.TextChoices):
         QUEUED = "queued", _("Menunggu")
         RUNNING = "running", _("Berjalan")
@@ -53,10 +42,9 @@ class Job(models.Model):
         FAILED = "failed", _("Gagal")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(_("jenis"), max_length=30, choices=Kind.choices)
+    # The name of a kind an app registered (jobs.kinds): a new kind needs no migration.
+    kind = models.CharField(_("jenis"), max_length=30)
     title = models.CharField(_("judul"), max_length=300)
-    # A dotted path to ``runner(job, progress)``; set by our code only, never from a request.
-    runner = models.CharField(_("pelaksana"), max_length=200)
     params = models.JSONField(_("parameter"), default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,6 +97,14 @@ class Job(models.Model):
 
     def get_absolute_url(self):
         return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def kind_label(self):
+        """What people call this kind of job (the registered label, or its name)."""
+        from jobs import kinds
+
+        registered = kinds.get(self.kind)
+        return registered.label if registered is not None else self.kind
 
     @property
     def finished(self):

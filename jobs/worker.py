@@ -27,8 +27,8 @@ from django.utils.translation import override
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from jobs.engine import UNEXPECTED
 from jobs.models import Job, WorkerHeartbeat
+from jobs.work import UNEXPECTED
 from netralitas.lib.text import message_text
 
 logger = logging.getLogger(__name__)

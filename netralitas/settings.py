@@ -197,6 +197,11 @@ JOB_FILES_DAYS = env_int("JOB_FILES_DAYS", 7)
 ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", 15)
 ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 100_000)
 
+# Shortcuts around libraries' private insides (``*_pinned`` modules; each falls back to
+# the library's public path by itself on any error). 0 takes the public paths
+# everywhere: after an upgrade, or to measure what a shortcut buys.
+SHORTCUTS_AROUND_LIBRARIES = env_bool("SHORTCUTS_AROUND_LIBRARIES", True)
+
 # Signing links and the apel form are public: keep a client from guessing codes.
 RATELIMIT_VIEW = "netralitas.views.ratelimited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)

@@ -34,10 +34,29 @@ class SignForm(forms.Form):
         error_messages={"required": _("Centang pernyataan persetujuan sebelum menandatangani.")},
     )
 
+    # What the page showed: its text format and the SHA-256 of its text. Written by the
+    # template from the draft it rendered, never from what was posted before; missing or
+    # malformed, the text counts as changed (``pledges.services.TextChanged``).
+    text_format = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=32767)
+    text_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
     def clean_signature(self):
         png = clean_signature_image(self.cleaned_data.get("signature", ""))
         self.signature_png = png
         return self.cleaned_data["signature"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # A malformed hidden field is no error to show the signer: the text counts as changed.
+        for name in ("text_format", "text_sha256"):
+            self.errors.pop(name, None)
+            cleaned.setdefault(name, None)
+        return cleaned
+
+    @property
+    def shown(self):
+        """``(text format, SHA-256 of the text)`` the signing page showed."""
+        return self.cleaned_data.get("text_format"), self.cleaned_data.get("text_sha256") or ""
 
 
 class ApelLoginForm(forms.Form):

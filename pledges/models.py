@@ -155,26 +155,22 @@ class Signature(models.Model):
         return reverse("pledges:verify", args=[self.verification_code])
 
     @classmethod
-    def for_invitation(cls, invitation, *, image_png, method, signed_at, ip_address=None, user_agent=""):
-        """An unsaved signature of ``invitation``: the identity block and the pact
-        text frozen as the signer sees them now, with their hashes, and the apel's
-        title and election as they are now (shown on the verification page; not part
-        of the signed text, whose hash stays what it was)."""
+    def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent=""):
+        """An unsaved signature of ``invitation`` sealing ``draft`` (``pact_text.Draft``,
+        what the signer was shown): its identity block and text frozen, with their hashes,
+        and the apel's title and election as they are now (shown on the verification page;
+        not part of the signed text, whose hash stays what it was)."""
         ceremony = invitation.ceremony
-        text_format = pact_text.current()
-        signer = text_format.snapshot(invitation.employee, invitation.unit)
-        pact = ceremony.pact_template.render(ceremony.election)
-        text = text_format.text(signer, pact)
         return cls(
             invitation=invitation,
             pact_template=ceremony.pact_template,
-            signer=signer,
-            pact=pact,
-            text_format=text_format.version,
+            signer=draft.signer,
+            pact=draft.pact,
+            text_format=draft.text_format,
             # str(): a new ceremony's default title is a lazy translation.
             ceremony_snapshot={"title": str(ceremony.title), "election": str(ceremony.election.short_name)},
-            text=text,
-            text_sha256=sha256_hex(text),
+            text=draft.text,
+            text_sha256=draft.sha256,
             image=image_png,
             image_sha256=sha256_hex(image_png),
             signed_at=signed_at,

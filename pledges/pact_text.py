@@ -21,6 +21,8 @@ Labels are Indonesian, as on the paper pact; pages translate them
 (``{% translate row.label %}``), documents and the text never do.
 """
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop
@@ -112,6 +114,11 @@ class Format2(Format1):
 FORMATS = {fmt.version: fmt for fmt in (Format1(), Format2())}
 # The format new signatures are made with.
 CURRENT = 2
+# Older formats a signer may still seal a text in, besides the current one: while a
+# deploy brings a new format, list the one before it here so that a page opened just
+# before the deploy seals exactly what it showed (otherwise it is refused and shows the
+# new text). Format 1 is not signable: it labelled a PPPK as NIP.
+STILL_SIGNABLE = ()
 
 
 def current():
@@ -123,8 +130,40 @@ def get(version):
     return FORMATS.get(version)
 
 
-def identity_preview(invitation):
-    """The identity block a signer of ``invitation`` sees on the signing page: the
-    snapshot the current format would freeze if they signed now."""
-    fmt = current()
-    return fmt.identity(fmt.snapshot(invitation.employee, invitation.unit))
+@dataclass(frozen=True)
+class Draft:
+    """What the signer of an invitation is shown — the identity block and the pact, in
+    one text format — and, if they sign, seals: a signature is made from its draft."""
+
+    text_format: int
+    signer: dict
+    pact: dict
+    text: str
+
+    @property
+    def sha256(self):
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def identity(self):
+        return FORMATS[self.text_format].identity(self.signer)
+
+
+def draft(invitation, version=None):
+    """The draft of ``invitation`` in format ``version`` (default: the current one),
+    from the employee, unit, pact version and election as they are now."""
+    fmt = FORMATS[CURRENT if version is None else version]
+    ceremony = invitation.ceremony
+    signer = fmt.snapshot(invitation.employee, invitation.unit)
+    pact = ceremony.pact_template.render(ceremony.election)
+    return Draft(fmt.version, signer, pact, fmt.text(signer, pact))
+
+
+def draft_as_shown(invitation, version, sha256):
+    """The draft the signer was shown — format ``version``, text hashing to ``sha256`` —
+    if it can still be signed exactly as shown; ``None`` when the text has changed since
+    (a renamed agency or unit, a new pact version, a new election name) or its format
+    can no longer be signed."""
+    if (version != CURRENT and version not in STILL_SIGNABLE) or version not in FORMATS:
+        return None
+    shown = draft(invitation, version)
+    return shown if hmac.compare_digest(shown.sha256, sha256) else None

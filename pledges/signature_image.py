@@ -111,8 +111,8 @@ def _reencode(lightness, opacity, box):
     ink = Image.new("LA", darkness.size, 0)
     ink.putalpha(ImageChops.multiply(opacity.crop(box), darkness))
     out = io.BytesIO()
-    # Fast zlib with run-length matching, no optimize pass: optimize=True tried every
-    # filter and cost ~6× as much CPU per signing request; Z_RLE is both faster than
-    # the default strategy and ~25 % smaller on strokes over a transparent ground.
+    # Fast zlib with run-length matching, no optimize pass: optimize=True tries every
+    # filter on every signing request; Z_RLE is both faster than the default strategy
+    # and smaller on strokes over a transparent ground (docs/performance.md).
     ink.save(out, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
     return out.getvalue()

@@ -6,11 +6,8 @@ can try is rate-limited.
 """
 
 import hmac
-import time
 
 from django.conf import settings
-from django.db import connection
-from django.db.models.signals import post_save
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,18 +20,16 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from ceremonies.models import PERSONAL_CODE_LENGTH, Ceremony, Election, Invitation
+from ceremonies.models import PERSONAL_CODE_LENGTH, Ceremony, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.limits import FailureLimit, count_failure, minutes, refusing
 from netralitas.lib.tokens import group_code, normalise_code
-from pledges import evidence
+from pledges import evidence, pact_text
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
-from pledges.models import PactDocument, PactTemplate, Signature, StorageFinding
-from pledges.pact_text import identity_preview
+from pledges.models import PactDocument, Signature, StorageFinding
 from pledges.sealed import sealed_facts
-from pledges.services import SigningClosed, signature_create
-from roster.models import Agency, Employee, Unit
+from pledges.services import SigningClosed, TextChanged, signature_create
 
 APEL_SESSION_KEY = "apel_invitations"
 # Hundreds of phones at one apel share one public address (office Wi-Fi, carrier NAT),
@@ -53,97 +48,6 @@ ADDRESS_REFUSED = gettext_lazy(
 # What an apel login's code is compared with when no invitation has the NIP: the length
 # of a real code, in characters no normalised code contains.
 _NO_CODE = "\0" * PERSONAL_CODE_LENGTH
-# Ceremonies' agency, election and pact text, kept per process this long: signing
-# reads them on every request; the status and window are read fresh every time.
-CEREMONY_PIECES_SECONDS = 5
-_ceremony_pieces = {}
-
-
-def _forget_ceremony_pieces(**kwargs):
-    _ceremony_pieces.clear()
-
-
-for _model in (Ceremony, Agency, Election, PactTemplate):
-    post_save.connect(_forget_ceremony_pieces, sender=_model, dispatch_uid=f"pledges-pieces-{_model.__name__}")
-
-
-_LOOKUP_MODELS = (Invitation, Ceremony, Employee, Unit)
-_lookup = None
-
-
-def _lookup_query():
-    """The SQL and, per model, its fields and their database converters — built once."""
-    quote = connection.ops.quote_name
-    table = {model: quote(model._meta.db_table) for model in _LOOKUP_MODELS}
-    columns, plan = [], []
-    for model in _LOOKUP_MODELS:
-        fields = []
-        for field in model._meta.concrete_fields:
-            columns.append(f"{table[model]}.{quote(field.column)}")
-            col = field.get_col(model._meta.db_table)
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            fields.append((field.attname, converters, col))
-        plan.append((model, fields))
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table[Invitation]}"
-        f" INNER JOIN {table[Ceremony]} ON {table[Invitation]}.ceremony_id = {table[Ceremony]}.id"
-        f" INNER JOIN {table[Employee]} ON {table[Invitation]}.employee_id = {table[Employee]}.id"
-        f" LEFT OUTER JOIN {table[Unit]} ON {table[Invitation]}.unit_id = {table[Unit]}.id"
-        f" WHERE {table[Invitation]}.token = %s"
-    )
-    return sql, plan
-
-
-def _invitation_row(token):
-    """The invitation, its ceremony, employee and unit in one query whose SQL is built
-    once per process: for the few columns of four tables, the ORM's per-call
-    compilation of a ``select_related`` cost more than the query itself."""
-    global _lookup
-    if _lookup is None:
-        _lookup = _lookup_query()
-    sql, plan = _lookup
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [token])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    objects, start = [], 0
-    for model, fields in plan:
-        values = list(row[start : start + len(fields)])
-        start += len(fields)
-        if values[0] is None:  # an invitation without a unit
-            objects.append(None)
-            continue
-        for index, (_attname, converters, col) in enumerate(fields):
-            for convert in converters:
-                values[index] = convert(values[index], col, connection)
-        objects.append(model.from_db(connection.alias, [field[0] for field in fields], values))
-    invitation, ceremony, employee, unit = objects
-    invitation.ceremony, invitation.employee, invitation.unit = ceremony, employee, unit
-    return invitation
-
-
-def _invitation_for_token(token):
-    """The invitation with what signing needs: its ceremony (fresh: status and window),
-    employee and unit in one query; the ceremony's agency, election and pact template
-    from a short per-process cache (``CEREMONY_PIECES_SECONDS``)."""
-    invitation = _invitation_row(token)
-    if invitation is None:
-        return None
-    ceremony = invitation.ceremony
-    key = (ceremony.pk, ceremony.agency_id, ceremony.election_id, ceremony.pact_template_id)
-    now = time.monotonic()
-    cached = _ceremony_pieces.get(key)
-    if cached is None or cached[0] < now:
-        pieces = Ceremony.objects.select_related("agency", "election", "pact_template").get(pk=ceremony.pk)
-        cached = (now + CEREMONY_PIECES_SECONDS, pieces.agency, pieces.election, pieces.pact_template)
-        if len(_ceremony_pieces) > 100:
-            _ceremony_pieces.clear()
-        _ceremony_pieces[key] = cached
-    _expires, ceremony.agency, ceremony.election, ceremony.pact_template = cached
-    if invitation.employee.agency_id == ceremony.agency_id:
-        invitation.employee.agency = ceremony.agency
-    return invitation
 
 
 def _signature_for(invitation):
@@ -193,18 +97,23 @@ def _confirmation(request, signature, ceremony):
 def sign(request, token):
     """The personal signing page; after signing, the same link shows the confirmation.
 
-    A valid submit costs one lookup and one transaction: the database's unique
-    constraint, not a SELECT before the INSERT, decides that a link signs once."""
-    invitation = _invitation_for_token(token)
+    The page sends back the text format and the SHA-256 of the text it showed; the POST
+    seals exactly that text, or — when it can no longer be signed as shown — signs
+    nothing and shows the text as it is now, the drawing kept. A valid submit costs one
+    lookup and one transaction: the database's unique constraint, not a SELECT before
+    the INSERT, decides that a link signs once."""
+    invitation = Invitation.objects.for_signing(token)
     if invitation is None:
         return _unknown_link(request)
     ceremony = invitation.ceremony
     form = SignForm(request.POST or None)
+    text_changed = False
     if request.method == "POST" and form.is_valid():
         via_apel = invitation.pk in request.session.get(APEL_SESSION_KEY, [])
         try:
             signature_create(
                 invitation=invitation,
+                shown=form.shown,
                 image_png=form.signature_png,
                 method=Signature.Method.APEL if via_apel else Signature.Method.LINK,
                 ip_address=client_ip(request),
@@ -215,14 +124,24 @@ def sign(request, token):
             if signature is not None:
                 return _confirmation(request, signature, ceremony)
             return _closed(request, ceremony, closed.state)
-        return redirect("pledges:sign", token=token)
+        except TextChanged:
+            signature = _signature_for(invitation)
+            if signature is not None:
+                return _confirmation(request, signature, ceremony)
+            # Read again and agree again; the drawing stays in the box.
+            text_changed = True
+            form = SignForm(initial={"signature": form.cleaned_data["signature"]})
+        else:
+            return redirect("pledges:sign", token=token)
 
-    signature = _signature_for(invitation)
-    if signature is not None:
-        return _confirmation(request, signature, ceremony)
+    if not text_changed:
+        signature = _signature_for(invitation)
+        if signature is not None:
+            return _confirmation(request, signature, ceremony)
     state = ceremony.signing_state()
     if state != Ceremony.SigningState.OPEN:
         return _closed(request, ceremony, state)
+    draft = pact_text.draft(invitation)
     return render(
         request,
         "pledges/sign.html",
@@ -230,9 +149,11 @@ def sign(request, token):
             "invitation": invitation,
             "ceremony": ceremony,
             "agency": ceremony.agency,
-            "identity": identity_preview(invitation),
-            "pact": ceremony.pact_template.render(ceremony.election),
+            "draft": draft,
+            "identity": draft.identity(),
+            "pact": draft.pact,
             "form": form,
+            "text_changed": text_changed,
         },
     )
 

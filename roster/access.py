@@ -32,31 +32,30 @@ def is_auditor(user):
     return bool(user.is_active and (user.is_superuser or (profile and profile.is_auditor)))
 
 
-def operator_required(view):
-    """The secretariat's pages: an operator of one agency (``request.agency``)."""
+def role_required(allowed, *, own_agency=False):
+    """A decorator for the pages of one staff role: signed in, ``allowed(user)`` or 403,
+    never cached on the way (``Cache-Control: no-store``); with ``own_agency``, the
+    user's agency is ``request.agency`` (where what an operator creates belongs)."""
 
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not is_operator(request.user):
-            raise PermissionDenied
-        request.agency = request.user.staff_profile.agency
-        return _not_stored(view(request, *args, **kwargs))
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            if own_agency:
+                request.agency = request.user.staff_profile.agency
+            return _not_stored(view(request, *args, **kwargs))
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def auditor_required(view):
-    """The Inspektorat's read-only pages."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not is_auditor(request.user):
-            raise PermissionDenied
-        return _not_stored(view(request, *args, **kwargs))
-
-    return wrapped
+# The secretariat's pages: an operator of one agency (``request.agency``).
+operator_required = role_required(is_operator, own_agency=True)
+# The Inspektorat's read-only pages.
+auditor_required = role_required(is_auditor)
 
 
 def _not_stored(response):

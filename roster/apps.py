@@ -6,3 +6,6 @@ class RosterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "roster"
     verbose_name = _("Instansi dan pegawai")
+
+    def ready(self):
+        from roster import exports, imports  # noqa: F401 — they declare this app's job kinds (jobs.kinds)

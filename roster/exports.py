@@ -4,10 +4,11 @@ so the file can be edited and imported back."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jobs.engine import Outcome, start_for, temporary_output
-from jobs.models import Job
-from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
+from jobs.engine import start_for
+from jobs.kinds import kind
+from jobs.work import table_file
 from roster.contact import local_phone
 from roster.models import Employee, EmploymentType
 from roster.resources import COLUMNS
@@ -18,15 +19,15 @@ WIDTHS = [22, 20, 36, 16, 24, 36, 36, 8, 18, 32]
 def start_roster_export(request, agency, file_format):
     return start_for(
         request,
-        kind=Job.Kind.ROSTER_EXPORT,
+        kind=roster_export,
         title=_("Daftar pegawai %(agency)s (%(format)s)") % {"agency": agency, "format": file_format},
-        runner="roster.exports.run_roster_export",
         agency=agency,
         params={"format": file_format},
     )
 
 
-def run_roster_export(job, progress):
+@kind("roster_export", gettext_lazy("Ekspor daftar pegawai"))
+def roster_export(job, progress):
     file_format = job.params["format"]
     employees = Employee.objects.filter(agency_id=job.agency_id)
     progress.stage(_("Menulis berkas"), total=employees.count())
@@ -52,9 +53,5 @@ def run_roster_export(job, progress):
         )
         .iterator(chunk_size=2000)
     )
-    with temporary_output(f".{file_format}") as path:
-        count = write_table(
-            path, file_format, list(COLUMNS.values()), rows, sheet="Pegawai", widths=WIDTHS, progress=progress.step
-        )
-        filename = f"pegawai-{job.agency_id}-{timezone.localdate():%Y%m%d}.{file_format}"
-        return Outcome(path=path, filename=filename, content_type=CONTENT_TYPES[file_format], result={"rows": count})
+    filename = f"pegawai-{job.agency_id}-{timezone.localdate():%Y%m%d}"
+    return table_file(progress, file_format, filename, list(COLUMNS.values()), rows, sheet="Pegawai", widths=WIDTHS)

@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy
 
 from audit.log import Bulk, record_for
 from audit.models import AuditEvent
-from jobs.engine import JobError, Outcome, enqueue_job, finish, start_job
+from jobs.engine import enqueue_job, start_job
+from jobs.kinds import kind
 from jobs.models import Job
 from jobs.storage import WORK_DIR, load_json, save_json
+from jobs.work import JobError, Outcome, finish
 from netralitas.lib.text import message_text
 from roster import import_rows
 from roster.identity import Identifier
@@ -45,9 +47,8 @@ def start_preview(upload_name, data, *, agency, full_roster, user=None, ip_addre
     """Keep the uploaded bytes and start the preview job; returns the job."""
     original = message_text(upload_name)[:ORIGINAL_NAME_LENGTH]  # a name from a shell may hold anything
     job = start_job(
-        kind=Job.Kind.ROSTER_PREVIEW,
+        kind=roster_preview,
         title=_("Pratinjau impor %(file)s") % {"file": original},
-        runner="roster.imports.run_preview",
         user=user,
         ip_address=ip_address,
         agency=agency,
@@ -68,7 +69,8 @@ def start_preview(upload_name, data, *, agency, full_roster, user=None, ip_addre
     return job
 
 
-def run_preview(job, progress):
+@kind("roster_preview", gettext_lazy("Pratinjau impor daftar pegawai"))
+def roster_preview(job, progress):
     """Read and parse the file once, keep the parsed rows, report the plan."""
     agency = job.agency
     name = job.params["upload"]
@@ -115,7 +117,7 @@ def report(planned, *, deactivated):
 
 
 def already_confirmed(preview):
-    return Job.objects.filter(kind=Job.Kind.ROSTER_IMPORT, params__preview=str(preview.pk)).first()
+    return Job.objects.filter(kind=roster_import.name, params__preview=str(preview.pk)).first()
 
 
 def start_import(preview, *, user=None, ip_address=None, enqueue=True):
@@ -124,9 +126,8 @@ def start_import(preview, *, user=None, ip_address=None, enqueue=True):
         key: preview.params[key] for key in ("parsed", "original", "full_roster", "done_url") if key in preview.params
     }
     return start_job(
-        kind=Job.Kind.ROSTER_IMPORT,
+        kind=roster_import,
         title=_("Impor %(file)s") % {"file": preview.params["original"]},
-        runner="roster.imports.run_import",
         user=user,
         ip_address=ip_address,
         agency=preview.agency,
@@ -135,7 +136,8 @@ def start_import(preview, *, user=None, ip_address=None, enqueue=True):
     )
 
 
-def run_import(job, progress):
+@kind("roster_import", gettext_lazy("Impor daftar pegawai"))
+def roster_import(job, progress):
     """Plan the kept rows against the roster as it is now and write them, the job's
     result and the trail event in one transaction."""
     agency = Agency.objects.get(pk=job.agency_id)

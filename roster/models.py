@@ -22,7 +22,6 @@ from roster.contact import (
     PHONE_MAX_LENGTH,
     PHONE_PATTERN,
     local_phone,
-    mask_phone,
     normalise_email,
     normalise_phone,
 )
@@ -275,11 +274,6 @@ class Employee(CleanTextMixin, models.Model):
     def phone_local(self):
         """The number as people write it (``0812-3456-7890``): the operator's pages only."""
         return local_phone(self.phone)
-
-    @property
-    def phone_masked(self):
-        """``0812*****890``: for pages outside the operator's (auditors, the trail)."""
-        return mask_phone(self.phone)
 
     def clean(self):
         errors = {}

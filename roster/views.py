@@ -22,7 +22,7 @@ from netralitas.lib.spreadsheet import FORMATS
 from roster.access import employee_for_user, is_auditor, is_operator, operator_required, unit_for_user
 from roster.exports import start_roster_export
 from roster.forms import BulkUnitForm, EmployeeFilterForm, EmployeeForm, RosterUploadForm, UnitForm
-from roster.imports import already_confirmed, start_import, start_preview
+from roster.imports import already_confirmed, roster_preview, start_import, start_preview
 from roster.models import Agency, Employee, EmploymentType, Unit
 from roster.resources import COLUMNS
 
@@ -134,7 +134,7 @@ def import_upload_step(request, form, agency, urls):
 def import_confirm_step(request, pk, urls):
     """Start the import of a finished preview (``pk``, the person's own job)."""
     preview = job_for_user(request.user, pk)
-    if preview.kind != Job.Kind.ROSTER_PREVIEW:
+    if preview.kind != roster_preview.name:
         raise Http404
     if preview.status != Job.Status.DONE or "parsed" not in preview.params:
         messages.warning(request, _("Pratinjau ini belum selesai atau gagal; unggah berkas daftar pegawai."))

@@ -112,7 +112,10 @@ def signature(invitation, signature_data_url):
     from pledges.signature_image import clean_signature_image
 
     signature, _ = signature_create(
-        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     return signature
 
@@ -127,7 +130,9 @@ def sign(signature_data_url):
     image = clean_signature_image(signature_data_url)
 
     def sign(invitation, *, pdf=False, now=None):
-        signature, _ = signature_create(invitation=invitation, image_png=image, method="link", now=now)
+        signature, _ = signature_create(
+            invitation=invitation, shown=factories.shown(invitation), image_png=image, method="link", now=now
+        )
         if pdf:
             pact_document_create(signature.pk)
         return signature
@@ -189,8 +194,8 @@ def world(db):
 def run_jobs():
     """Run every job that is waiting, as the worker would (the test settings' task
     backend only records tasks); returns the jobs, newest first."""
-    from jobs.engine import execute
     from jobs.models import Job
+    from jobs.tasks import execute
 
     def run():
         ran = []
@@ -252,7 +257,7 @@ class Workers:
 
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "netralitas.settings",
+            "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
             "DATABASE_URL": database_url(),
             "SECRET_KEY": "tests-only-not-secret",
             "MEDIA_ROOT": str(self.media_root),

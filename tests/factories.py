@@ -121,3 +121,26 @@ def signature_png(width=400, height=200, *, blank=False):
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def shown(invitation):
+    """``(text format, SHA-256)`` of the text the signing page shows for ``invitation``
+    now — what the page's form sends back, for tests that sign without the page."""
+    from pledges import pact_text
+
+    draft = pact_text.draft(invitation)
+    return draft.text_format, draft.sha256
+
+
+def shown_fields(invitation):
+    """The hidden fields of the signing form for ``invitation``, as the page writes them."""
+    text_format, sha256 = shown(invitation)
+    return {"text_format": str(text_format), "text_sha256": sha256}
+
+
+def another_invitation(invitation, name="Siti Aminah, S.Sos."):
+    """A second employee of ``invitation``'s unit, invited to the same ceremony."""
+    from ceremonies.models import Invitation
+
+    other = employee(invitation.ceremony.agency, unit=invitation.unit, name=name)
+    return Invitation.objects.create(ceremony=invitation.ceremony, employee=other, unit=invitation.unit)

@@ -7,6 +7,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 
 from netralitas.settings import *  # noqa: E402,F403
 
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.jobs.apps.TestJobsConfig"]  # noqa: F405 — the tests' own job kinds
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -198,9 +198,8 @@ def matrix_world(world, sign):
         create_dev_certificate(agency)
         setattr(world, f"signature_{side}", sign(getattr(world, f"invitations_{side}")[0], pdf=True))
         job = Job(
-            kind=Job.Kind.RECAP_TABLE,
+            kind="recap_table",
             title=f"Rekap {side}",
-            runner="inspektorat.exports.run_recap_table",
             user=getattr(world, OWNERS[side]),
             agency=agency,
             status=Job.Status.DONE,
@@ -212,9 +211,8 @@ def matrix_world(world, sign):
         job.save()
         setattr(world, f"job_{side}", job)
         preview = Job.objects.create(
-            kind=Job.Kind.ROSTER_PREVIEW,
+            kind="roster_preview",
             title="Pratinjau",
-            runner="roster.imports.run_preview",
             user=getattr(world, f"operator_{side}"),
             agency=agency,
             status=Job.Status.DONE,

@@ -16,6 +16,7 @@ from jobs.worker import Heartbeat
 from netralitas.lib.cache import RETRY_SECONDS, cache_settings
 from pledges.models import Signature
 from roster.login_limits import PAIR_FAILURES
+from tests import factories
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,8 @@ def test_every_page_answers_while_redis_is_down_and_the_limits_come_back(
     assert client.post(apel_url, {"nip": invitation.employee.nip, "code": "WRONG1"}).status_code == 200
     response = client.post(apel_url, {"nip": invitation.employee.nip, "code": invitation.code})
     assert response.status_code == 302
-    response = client.post(response["Location"], {"signature": signature_data_url, "agree": "on"})
+    form = {"signature": signature_data_url, "agree": "on", **factories.shown_fields(invitation)}
+    response = client.post(response["Location"], form)
     assert response.status_code == 302 and Signature.objects.filter(invitation=invitation).exists()
     assert client.get(reverse("pledges:verify", args=[signed.verification_code])).status_code == 200
     assert client.get(reverse("pledges:verify_lookup")).status_code == 200

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ceremonies.models import Invitation
+from pledges import pact_text
 from pledges.models import PactTemplate, Signature
 from roster.models import Employee, StaffProfile
 from tests import factories
@@ -21,8 +22,12 @@ def invitation():
 
 def make_signature(invitation):
     """Saved directly, past the service: these tests are about the database's rules."""
-    signature = Signature.for_invitation(
-        invitation, image_png=factories.signature_png(), method=Signature.Method.LINK, signed_at=timezone.now()
+    signature = Signature.from_draft(
+        invitation,
+        pact_text.draft(invitation),
+        image_png=factories.signature_png(),
+        method=Signature.Method.LINK,
+        signed_at=timezone.now(),
     )
     signature.save()
     return signature

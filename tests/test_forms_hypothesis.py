@@ -218,6 +218,12 @@ def consent_is_the_ticked_box(world, form):
     assert form.data.get("agree") == "on"
 
 
+def shown_is_a_format_and_a_hash(world, form):
+    text_format, sha256 = form.shown
+    assert text_format is None or (isinstance(text_format, int) and 0 < text_format < 2**15)
+    assert isinstance(sha256, str) and len(sha256) <= 64
+
+
 def code_is_a_verification_code(world, form):
     reverse("pledges:verify", args=[form.cleaned_data["code"]])
     assert len(form.cleaned_data["code"]) == 10
@@ -238,8 +244,8 @@ FORMS = [
     Entry(
         "pledges.forms.SignForm",
         project_form("pledges.forms.SignForm"),
-        lambda w: {"signature": _signature_data_url(), "agree": "on"},
-        [consent_is_the_ticked_box],
+        lambda w: {"signature": _signature_data_url(), "agree": "on", "text_format": "2", "text_sha256": "0" * 64},
+        [consent_is_the_ticked_box, shown_is_a_format_and_a_hash],
     ),
     Entry(
         "pledges.forms.ApelLoginForm",

@@ -51,6 +51,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from audit.models import AuditEvent
 from ceremonies.models import Ceremony, Election, Invitation
+from pledges import pact_text
 from pledges.models import ArchivalTimestamp, PactDocument, PactTemplate, Signature
 from roster.models import Agency, Employee
 
@@ -65,7 +66,8 @@ ceremony = Ceremony.objects.create(
 )
 employee = Employee.objects.create(agency=agency, nip="198001012005011001", name="Budi")
 invitation = Invitation.objects.create(ceremony=ceremony, employee=employee)
-signature = Signature.for_invitation(invitation, image_png=b"png", method="link", signed_at=timezone.now())
+draft = pact_text.draft(invitation)
+signature = Signature.from_draft(invitation, draft, image_png=b"png", method="link", signed_at=timezone.now())
 signature.save()
 document = PactDocument.objects.create(signature=signature, file="pacts/uji.pdf", sha256="0" * 64, size=1)
 ArchivalTimestamp.objects.create(

@@ -193,3 +193,21 @@ def test_the_dsa_deprecation_warning_is_silenced_where_it_starts_and_only_there(
     assert "test_" in collected and "DSA" not in collected, collected
     ours = output("-c", started + "from cryptography.hazmat.primitives.asymmetric import dsa; dsa.DSAPrivateKey")
     assert "DSA is deprecated" in ours
+
+
+def test_no_merge_conflict_is_left_in_the_tree():
+    """A merge whose conflict markers were committed (it happened once, in a doc)."""
+    import re
+
+    root = settings.BASE_DIR
+    markers = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+    leftovers = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if not path.is_file() or parts[0] in {".venv", ".git", "data", "node_modules", "test-artifacts"}:
+            continue
+        if path.suffix not in {".py", ".md", ".html", ".txt", ".po", ".css", ".js", ".toml", ".cfg", ".ini", ".lua"}:
+            continue
+        if markers.search(path.read_text(errors="replace")):
+            leftovers.append(str(path.relative_to(root)))
+    assert not leftovers, leftovers

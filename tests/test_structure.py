@@ -72,3 +72,49 @@ def test_no_two_way_edge_but_the_documented_one():
     edges = {(source, target) for source, target, _file in imports()}
     cycles = {frozenset(edge) for edge in edges if edge[::-1] in edges}
     assert cycles <= {frozenset(DOCUMENTED_CYCLE)}, cycles
+
+
+def module_imports():
+    """``{module: modules of ours it imports}`` — at the top or inside a function alike."""
+    root = Path(settings.BASE_DIR)
+    modules = {}
+    for path in sorted(root.glob("*/**/*.py")):
+        relative = path.relative_to(root)
+        if package_of(".".join(relative.with_suffix("").parts)) is None or "migrations" in relative.parts:
+            continue
+        modules[".".join(relative.with_suffix("").parts).removesuffix(".__init__")] = path
+    edges = {}
+    for module, path in modules.items():
+        edges[module] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            edges[module] |= {name for name in names if name in modules and name != module}
+    return edges
+
+
+def test_no_module_imports_itself_back():
+    """A circle of modules (``jobs.engine`` → ``jobs.tasks`` → ``jobs.engine`` was one,
+    hidden in a function) means neither can be read, or loaded, alone."""
+    edges = module_imports()
+    circles = []
+    for start in edges:
+        path, seen = [start], set()
+        stack = [(start, iter(sorted(edges[start])))]
+        while stack:
+            module, following = stack[-1]
+            target = next(following, None)
+            if target is None:
+                stack.pop()
+                path.pop()
+            elif target == start:
+                circles.append(" → ".join([*path, start]))
+            elif target not in seen:
+                seen.add(target)
+                path.append(target)
+                stack.append((target, iter(sorted(edges[target]))))
+    assert not circles, "modules that import each other back:\n" + "\n".join(sorted(set(circles))[:20])

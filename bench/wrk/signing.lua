@@ -1,13 +1,15 @@
--- wrk script for bench/signing.py. Arguments (after "--"): a file of personal-link
--- tokens (one per line), a file with the form body (CSRF token, consent, the drawn
--- PNG as a data URL), and the mode:
+-- wrk script for bench/signing.py. Arguments (after "--"): a file of personal links,
+-- one per line as "token sha256" (the SHA-256 of the text that link's signing page
+-- shows, which the form sends back), a file with the rest of the form body (CSRF
+-- token, consent, the drawn PNG as a data URL, the text format, ending in
+-- "text_sha256="), and the mode:
 --   sign     POST /t/<token>/            — every request a different link
 --   floor    POST /bench/floor/<token>/  — the floor view, same body
 --   page     GET  /t/<token>/            — warm-up, signs nothing
 --   journey  GET page, POST, GET confirmation, GET the PDF poll — interleaved with a
 --            lag so that each signer's later steps go out after the earlier answered.
 -- done() prints one JSON line: requests, statuses, latency percentiles (µs), exhausted.
-local tokens, body, mode, csrf, lag = {}, nil, nil, nil, 64
+local tokens, hashes, body, mode, csrf, lag = {}, {}, nil, nil, nil, 64
 n, statuses, exhausted = 0, {}, 0  -- globals: done() reads them with thread:get
 local threads = {}
 
@@ -16,7 +18,11 @@ function setup(thread)
 end
 
 function init(args)
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  for line in io.lines(args[1]) do
+    local token, sha = line:match("^(%S+) (%S+)$")
+    tokens[#tokens + 1] = token
+    hashes[#hashes + 1] = sha
+  end
   local f = io.open(args[2], "rb")
   body = f:read("*a")
   f:close()
@@ -30,20 +36,24 @@ function init(args)
   wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14) bench-signing"
 end
 
-local function token_at(i)
+local function index_of(i)
   if i > #tokens then
     exhausted = exhausted + 1
     i = (i - 1) % #tokens + 1
   end
-  return tokens[i]
+  return i
+end
+
+local function token_at(i)
+  return tokens[index_of(i)]
 end
 
 request = function()
   n = n + 1
-  if mode == "sign" then
-    return wrk.format("POST", "/t/" .. token_at(n) .. "/", nil, body)
-  elseif mode == "floor" then
-    return wrk.format("POST", "/bench/floor/" .. token_at(n) .. "/", nil, body)
+  if mode == "sign" or mode == "floor" then
+    local i = index_of(n)
+    local path = mode == "sign" and "/t/" or "/bench/floor/"
+    return wrk.format("POST", path .. tokens[i] .. "/", nil, body .. hashes[i])
   elseif mode == "page" then
     return wrk.format("GET", "/t/" .. token_at(n) .. "/")
   end
@@ -53,11 +63,12 @@ request = function()
   if signer < 1 then
     return wrk.format("GET", "/t/" .. token_at(math.floor((n - 1) / 4) + 1) .. "/")
   end
-  local token = token_at(signer)
+  local i = index_of(signer)
+  local token = tokens[i]
   if step == 0 then
     return wrk.format("GET", "/t/" .. token .. "/")
   elseif step == 1 then
-    return wrk.format("POST", "/t/" .. token .. "/", nil, body)
+    return wrk.format("POST", "/t/" .. token .. "/", nil, body .. hashes[i])
   elseif step == 2 then
     return wrk.format("GET", "/t/" .. token .. "/")
   end

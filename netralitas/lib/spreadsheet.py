@@ -3,8 +3,6 @@
 import csv
 import re
 
-from django.conf import settings
-from django.utils import translation
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.resources import Resource
 
@@ -66,24 +64,6 @@ class FormulaSafeExportMixin:
         dataset = super().export(*args, **kwargs)
         dataset.title = str(self.sheet_title)[:31]
         return dataset
-
-
-def export_bytes(resource, rows, file_format):
-    """``rows`` (or the resource's own queryset when ``None``) exported as the bytes of
-    an xlsx or csv file, and its content type.
-
-    Column titles and labels are in the site's language (Indonesian) whatever the page
-    language: a file reads the same for everyone it is handed to, and a roster export
-    can be imported back."""
-    export_format = FORMATS[file_format]()
-    with translation.override(settings.LANGUAGE_CODE):
-        data = export_format.export_data(resource.export(rows))
-    content_type = export_format.get_content_type()
-    if isinstance(data, str):
-        # CSV: UTF-8 with a byte-order mark, so that Excel reads names with accents right.
-        data = ("\ufeff" + data).encode("utf-8")
-        content_type += "; charset=utf-8"
-    return data, content_type
 
 
 CONTENT_TYPES = {

@@ -1,13 +1,15 @@
-"""Template filters for dates in an agency's time zone, as officials write them.
+"""Template filters for dates in an agency's time zone, as officials write them, and
+``{% paged_table %}``, the frame of every paginated staff list.
 
 Identity numbers are written by ``roster.identity.Identifier`` (``{{ employee.identifier }}``);
 the staff roles are the ``roster`` tag library."""
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from netralitas.lib.dates import in_zone, pukul, tanggal, zone_abbreviation
+from netralitas.lib.dates import in_zone, zone_abbreviation
 
 register = template.Library()
 
@@ -39,16 +41,14 @@ def agency_date(moment, agency):
 
 
 @register.filter
-def tanggal_resmi(moment, agency):
-    """Always Indonesian, for documents: ``26 September 2024``."""
-    return tanggal(moment, agency.time_zone) if moment else ""
-
-
-@register.filter
-def pukul_resmi(moment, agency):
-    return pukul(moment, agency.time_zone) if moment else ""
-
-
-@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_block_tag(takes_context=True)
+def paged_table(context, content, page, label):
+    """``{% paged_table page label %}<table>…</table>{% endpaged_table %}``: the table in a
+    scroll region named ``label``, then the links to its other pages."""
+    return render_to_string(
+        "includes/paged_table.html", {"content": content, "page": page, "label": label}, request=context.get("request")
+    )

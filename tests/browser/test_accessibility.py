@@ -290,20 +290,20 @@ def a11y_world(world, sign):
     ]
     for side, owner in (("a", world.operator_a), ("b", world.auditor_ab)):
         job = Job(
-            kind=Job.Kind.RECAP_TABLE, title=f"Rekap {side}", runner="inspektorat.exports.run_recap_table",
+            kind="recap_table", title=f"Rekap {side}",
             user=owner, agency=getattr(world, f"agency_{side}"), status=Job.Status.DONE,
             filename="rekap.csv", content_type="text/csv", result={"rows": 1},
         )  # fmt: skip
         job.file.save("rekap.csv", ContentFile(b"No,Nama\n1,Budi\n"), save=False)
         job.save()
         setattr(world, f"job_{side}", job)
-    common = {"runner": "inspektorat.exports.run_recap_table", "user": world.operator_a, "agency": world.agency_a}
+    common = {"user": world.operator_a, "agency": world.agency_a}
     world.running_job = Job.objects.create(
-        kind=Job.Kind.LINK_SHEETS, title="Lembar tautan", status=Job.Status.RUNNING, total=200, done=80,
+        kind="link_sheets", title="Lembar tautan", status=Job.Status.RUNNING, total=200, done=80,
         stage="Menyusun halaman", **common,
     )  # fmt: skip
     world.failed_job = Job.objects.create(
-        kind=Job.Kind.RECAP_TABLE, title="Rekap gagal", status=Job.Status.FAILED,
+        kind="recap_table", title="Rekap gagal", status=Job.Status.FAILED,
         message="Berkas tidak dapat dibuat: ruang penyimpanan penuh.", **common,
     )  # fmt: skip
     return world

@@ -20,6 +20,7 @@ from pledges.models import PactDocument
 from pledges.pdf.certificates import create_dev_certificate
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
+from tests import factories
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,9 @@ def signed_world(world, signature_data_url):
     image = clean_signature_image(signature_data_url)
     world.signatures = []
     for invitation in world.invitations_a[:2]:
-        signature, _ = signature_create(invitation=invitation, image_png=image, method="link")
+        signature, _ = signature_create(
+            invitation=invitation, shown=factories.shown(invitation), image_png=image, method="link"
+        )
         world.signatures.append(signature)
     in_own_thread(lambda: [pact_document_create(s.pk) for s in world.signatures])
     return world

@@ -43,7 +43,9 @@ def test_auditors_table_fits_at_1280_with_code_and_download_visible(page, live_s
     invitations = [Invitation.objects.create(ceremony=world.ceremony_a, employee=employee, unit=unit)]
     invitations += world.invitations_a[:2]
     image = clean_signature_image(signature_data_url)
-    signatures = [signature_create(invitation=i, image_png=image, method="link")[0] for i in invitations]
+    signatures = [
+        signature_create(invitation=i, shown=factories.shown(i), image_png=image, method="link")[0] for i in invitations
+    ]
     in_own_thread(lambda: [pact_document_create(s.pk) for s in signatures])
 
     log_in(page, live_server, "auditor_a")

@@ -30,7 +30,10 @@ def reminders_world(world, settings, signature_data_url):
     non-signers, one with a phone and an email, one with nothing; in Bagian Umum one."""
     settings.PUBLIC_BASE_URL = BASE
     signature_create(
-        invitation=world.invitations_a[0], image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=world.invitations_a[0],
+        shown=factories.shown(world.invitations_a[0]),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     Employee.objects.filter(pk=world.employees_a[1].pk).update(phone="6281234567890", email="satu@example.go.id")
     Employee.objects.filter(pk=world.employees_a[3].pk).update(email="empat@example.go.id")
@@ -142,7 +145,7 @@ def test_reminder_sheet_is_one_click_and_prints_only_the_units_non_signers(clien
     html = client.get(unsigned_url(world)).content.decode()
     assert html.count(reverse("ceremonies:remind_sheet", args=[world.ceremony_a.pk])) == 2  # one per unit
     job, data = started_job(reverse("ceremonies:remind_sheet", args=[world.ceremony_a.pk]), {"unit": world.unit_a.pk})
-    assert job.kind == Job.Kind.LINK_SHEETS and job.filename.startswith(f"tautan-apel-{world.ceremony_a.pk}-pengingat")
+    assert job.kind == "link_sheets" and job.filename.startswith(f"tautan-apel-{world.ceremony_a.pk}-pengingat")
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         text = "\n".join(page.extract_text() for page in pdf.pages)
     flat = text.replace("\n", " ")
@@ -191,7 +194,7 @@ def test_email_reminders_arrive_through_a_real_smtp_server(client, reminders_wor
     assert any("1 terkirim, 1 ditolak" in d and "s***@example.go.id" in d for d in descriptions)
 
     # A retried job does not mail twice.
-    from jobs.engine import execute
+    from jobs.tasks import execute
 
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     execute(job.pk)

@@ -110,7 +110,12 @@ def test_window_must_end_after_it_starts(client, world):
 
 def test_pact_version_is_locked_once_signed(client, world, signature_data_url):
     invitation = world.invitations_a[0]
-    signature_create(invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link")
+    signature_create(
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
+    )
     newer = world.ceremony_a.pact_template.new_version()
     newer.save()
     client.force_login(world.operator_a)
@@ -200,7 +205,12 @@ def test_bulk_invitation_of_ten_thousand(world):
 
 
 def sign(invitation, data_url):
-    signature_create(invitation=invitation, image_png=clean_signature_image(data_url), method="link")
+    signature_create(
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(data_url),
+        method="link",
+    )
 
 
 def test_board_numbers_and_constant_queries(client, world, signature_data_url, django_assert_max_num_queries):

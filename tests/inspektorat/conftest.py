@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from ceremonies.models import Invitation
+from pledges import pact_text
 from pledges.models import Signature
 from roster.models import Employee
 from tests import factories
@@ -19,8 +20,9 @@ def bulk_sign(invitations, *, start=None):
         "employee__agency", "unit", "ceremony__election", "ceremony__pact_template"
     )
     rows = [
-        Signature.for_invitation(
+        Signature.from_draft(
             invitation,
+            pact_text.draft(invitation),
             image_png=image,
             method=Signature.Method.APEL,
             signed_at=start + datetime.timedelta(seconds=number),

@@ -1,12 +1,15 @@
-"""A task and a job runner that wait for a file to appear: they hold a real worker
-busy for as long as a test needs, so that the test can kill it mid-task."""
+"""The tests' own tasks and job kinds (installed by ``tests.jobs.apps`` in the test
+process and in the real workers tests start): a task and a job that wait for a file to
+appear — they hold a real worker busy for as long as a test needs, so that the test can
+kill it mid-task — and jobs that fail in every way one can."""
 
 import time
 from pathlib import Path
 
 from django_tasks import task
 
-from jobs.engine import Outcome
+from jobs.kinds import kind
+from jobs.work import JobError, Outcome
 
 
 def _wait(path, timeout=60):
@@ -23,7 +26,8 @@ def wait_for_file(path):
     return "ok"
 
 
-def wait_for_file_runner(job, progress):
+@kind("test_wait_for_file", "Menunggu berkas (uji)")
+def wait_for_file_job(job, progress):
     progress.stage("Menunggu", total=2)
     progress.step()
     _wait(job.params["path"])
@@ -37,14 +41,24 @@ def wait_for_file_runner(job, progress):
 UNSAVABLE = "Kolom yang ada: N\x00I\x00P, \udcff\x1b[31m"
 
 
-def unsavable_error_runner(job, progress):
-    from jobs.engine import JobError
-
+@kind("test_unsavable_error", "Galat yang tak dapat disimpan (uji)")
+def unsavable_error(job, progress):
     raise JobError(UNSAVABLE)
 
 
-def unsavable_crash_runner(job, progress):
+@kind("test_unsavable_crash", "Galat tak terduga yang tak dapat disimpan (uji)")
+def unsavable_crash(job, progress):
     raise ValueError(UNSAVABLE)
+
+
+@kind("test_refused", "Pekerjaan yang ditolak (uji)")
+def refused(job, progress):
+    raise JobError("Berkas ini tidak dapat dipakai.")
+
+
+@kind("test_broken", "Pekerjaan yang rusak (uji)")
+def broken(job, progress):
+    raise RuntimeError("a bug")
 
 
 @task()

@@ -19,7 +19,7 @@ from pledges.models import PactDocument
 from pledges.pdf.certificates import trust_roots
 from roster.imports import start_preview
 from tests.conftest import wait_for
-from tests.jobs.helpers import unsavable_failure
+from tests.jobs.helpers import unsavable_crash, unsavable_error, unsavable_failure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,8 +31,8 @@ def test_a_poisonous_job_fails_alone_and_the_same_worker_renders_the_next_pdf(wo
     worker = workers.start("worker-poisoned", max_attempts=1)
     agency = invitation.ceremony.agency
     roster = start_preview("pegawai.csv", NUL_HEADER, agency=agency, full_roster=False)
-    error = start_job(kind=Job.Kind.ROSTER_EXPORT, title="Galat", runner="tests.jobs.helpers.unsavable_error_runner")
-    crash = start_job(kind=Job.Kind.ROSTER_EXPORT, title="Rusak", runner="tests.jobs.helpers.unsavable_crash_runner")
+    error = start_job(kind=unsavable_error, title="Galat")
+    crash = start_job(kind=unsavable_crash, title="Rusak")
     task = unsavable_failure.using(queue_name="default").enqueue()
 
     jobs = [roster, error, crash]

@@ -12,22 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from jobs.engine import JobError, execute, start_job
+from jobs.engine import start_job
 from jobs.models import Job
+from jobs.tasks import execute
+from tests.jobs import helpers
 
 pytestmark = pytest.mark.django_db
 
 
-def failing_runner(job, progress):
-    raise JobError("Berkas ini tidak dapat dipakai.")
-
-
-def broken_runner(job, progress):
-    raise RuntimeError("a bug")
-
-
 def job_of(user, agency, **kwargs):
-    defaults = {"kind": Job.Kind.ROSTER_EXPORT, "title": "Ekspor", "runner": "-", "user": user, "agency": agency}
+    defaults = {"kind": "roster_export", "title": "Ekspor", "user": user, "agency": agency}
     return Job.objects.create(**{**defaults, **kwargs})
 
 
@@ -73,9 +67,8 @@ def test_my_files_lists_only_my_own_jobs(client, world):
 
 def test_a_job_that_cannot_be_done_says_why(client, world):
     job = start_job(
-        kind=Job.Kind.ROSTER_PREVIEW,
+        kind=helpers.refused,
         title="Pratinjau",
-        runner="tests.jobs.test_views.failing_runner",
         user=world.operator_a,
         agency=world.agency_a,
     )
@@ -85,9 +78,8 @@ def test_a_job_that_cannot_be_done_says_why(client, world):
     assert "Gagal" in html and "Berkas ini tidak dapat dipakai." in html
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
     broken = start_job(
-        kind=Job.Kind.ROSTER_EXPORT,
+        kind=helpers.broken,
         title="Ekspor",
-        runner="tests.jobs.test_views.broken_runner",
         user=world.operator_a,
         agency=world.agency_a,
     )

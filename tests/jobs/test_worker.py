@@ -13,7 +13,7 @@ from jobs.engine import start_job
 from jobs.models import Job, WorkerHeartbeat
 from jobs.worker import reclaim_stale_tasks
 from tests.conftest import wait_for
-from tests.jobs.helpers import wait_for_file
+from tests.jobs.helpers import wait_for_file, wait_for_file_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,9 +27,8 @@ def test_a_killed_workers_job_is_taken_back_and_finished(workers, tmp_path, worl
     release = tmp_path / "release"
     first = workers.start("worker-killed")
     job = start_job(
-        kind=Job.Kind.ROSTER_EXPORT,
+        kind=wait_for_file_job,
         title="Menunggu berkas",
-        runner="tests.jobs.helpers.wait_for_file_runner",
         user=world.operator_a,
         agency=world.agency_a,
         params={"path": str(release)},
@@ -87,9 +86,7 @@ def test_reclaim_spares_live_and_young_claims_and_fails_a_job_out_of_attempts(se
     young = make_task(["new"], 5)  # claimed a moment ago: its worker's first beat may be on its way
     dead = make_task(["silent"], 600)
     exhausted = make_task(["silent", "silent"], 600)
-    job = Job.objects.create(
-        kind=Job.Kind.RECAP_PDF, title="Rekap", runner="-", user=world.auditor_a, status=Job.Status.RUNNING
-    )
+    job = Job.objects.create(kind="recap_pdf", title="Rekap", user=world.auditor_a, status=Job.Status.RUNNING)
     Job.objects.filter(pk=job.pk).update(task_id=str(exhausted.pk))
 
     assert reclaim_stale_tasks() == (1, 1)

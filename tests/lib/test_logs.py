@@ -24,6 +24,7 @@ from django.test import Client
 
 from jobs.models import Job
 from pledges.models import Signature
+from tests import factories
 from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,12 @@ def signing_run(base, world, signature_data_url):
     assert signer.request(f"/t/{invitation.token}/") == 200
     posted = signer.request(
         f"/t/{invitation.token}/",
-        {"csrfmiddlewaretoken": csrf, "agree": "on", "signature": signature_data_url},
+        {
+            "csrfmiddlewaretoken": csrf,
+            "agree": "on",
+            "signature": signature_data_url,
+            **factories.shown_fields(invitation),
+        },
         headers={"Referer": f"{base}/t/{invitation.token}/"},
     )
     assert posted == 302
@@ -155,7 +161,7 @@ def signing_run(base, world, signature_data_url):
     assert signer.request(f"/verifikasi/?code={code}") == 302
     assert signer.request(f"/v/{mistyped(code)}/") == 404
 
-    job = Job.objects.create(kind="roster_export", title="Ekspor", runner="-", user=world.operator_a, status="done")
+    job = Job.objects.create(kind="roster_export", title="Ekspor", user=world.operator_a, status="done")
     client = Client()
     client.force_login(world.operator_a)
     operator = Browser(base, f"sessionid={client.cookies['sessionid'].value}")

@@ -189,7 +189,12 @@ def later_signer(signature, data_url, *, unit=None, **fields):
     unit = factories.unit(ceremony.agency, unit) if unit else signature.invitation.unit
     employee = factories.employee(ceremony.agency, unit=unit, **fields)
     invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=unit)
-    return signature_create(invitation=invitation, image_png=clean_signature_image(data_url), method="link")[0]
+    return signature_create(
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(data_url),
+        method="link",
+    )[0]
 
 
 @pytest.mark.parametrize("variant", LATER_SIGNERS)
@@ -246,9 +251,12 @@ def test_signers_of_one_ceremony_share_the_base(signature, ceremony, signature_d
         employee = factories.employee(ceremony.agency, name="Pegawai Pendek", position="Analis", rank="III/a")
         invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=signature.invitation.unit)
         others.append(
-            signature_create(invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link")[
-                0
-            ]
+            signature_create(
+                invitation=invitation,
+                shown=factories.shown(invitation),
+                image_png=clean_signature_image(signature_data_url),
+                method="link",
+            )[0]
         )
     for other in others:
         assert other.display_code in pdf_text(build_signed_pdf(other))
@@ -280,7 +288,10 @@ def test_longest_names_stay_on_one_page(invitation, signature_data_url):
     invitation.unit.name = "Dinas Kesehatan, Pengendalian Penduduk dan Keluarga Berencana Kota Bukittinggi"
     invitation.unit.save()
     signature, _ = signature_create(
-        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     text = flat(pdf_text(build_signed_pdf(signature)))  # pdf_text asserts a single page
     assert "Purbaningrat Hadiningrat" in text
@@ -307,7 +318,10 @@ def test_longest_possible_values_fit_one_page(invitation, signature_data_url):
     invitation.unit.name = ("Dinas Kesehatan Pengendalian Penduduk dan Keluarga Berencana " * 4)[:200]
     invitation.unit.save()
     signature, _ = signature_create(
-        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     text = flat(pdf_text(build_signed_pdf(signature)))  # pdf_text asserts a single page
     assert "Menolak politik uang" in text
@@ -337,7 +351,10 @@ def test_hostile_values_are_printed_never_fetched(invitation, signature_data_url
         employee.rank = '<img src="file:///etc/passwd">'
         employee.save()
         signature, _ = signature_create(
-            invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+            invitation=invitation,
+            shown=factories.shown(invitation),
+            image_png=clean_signature_image(signature_data_url),
+            method="link",
         )
         text = flat(pdf_text(build_signed_pdf(signature)))
     finally:
@@ -403,7 +420,12 @@ def test_losing_render_never_overwrites_the_stored_file(signature, monkeypatch):
 def test_render_missing_pdfs_is_idempotent(signature, ceremony, signature_data_url):
     employee = factories.employee(ceremony.agency)
     other_invitation = Invitation.objects.create(ceremony=ceremony, employee=employee)
-    signature_create(invitation=other_invitation, image_png=clean_signature_image(signature_data_url), method="apel")
+    signature_create(
+        invitation=other_invitation,
+        shown=factories.shown(other_invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="apel",
+    )
     out = io.StringIO()
     call_command("render_missing_pdfs", stdout=out)
     assert "PDF dibuat: 2" in out.getvalue()
@@ -416,7 +438,10 @@ def test_render_missing_pdfs_is_idempotent(signature, ceremony, signature_data_u
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}})
 def test_signing_queues_the_pdf_task(invitation, signature_data_url):
     signature, _ = signature_create(
-        invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link"
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
     )
     assert PactDocument.objects.filter(signature=signature).exists()
 
@@ -492,9 +517,12 @@ def test_seals_after_the_first_come_from_the_kept_cms_template(signature, ceremo
 
     employee = factories.employee(ceremony.agency, name="Pegawai Kedua", position="Analis", rank="III/a")
     invitation = Invitation.objects.create(ceremony=ceremony, employee=employee, unit=signature.invitation.unit)
-    other = signature_create(invitation=invitation, image_png=clean_signature_image(signature_data_url), method="link")[
-        0
-    ]
+    other = signature_create(
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=clean_signature_image(signature_data_url),
+        method="link",
+    )[0]
     first, second = build_signed_pdf(signature), build_signed_pdf(other)
     templates = signer_for(agency).templates
     assert templates and all(template is not None for template in templates.values())

@@ -111,3 +111,25 @@ def test_old_and_new_format_signers_of_one_ceremony_each_get_their_own_plan(sign
         text = flat(pdf_text(composed))
         assert ("Status Kepegawaian : PNS" in text) == (later.text_format == 3), text
         assert validation_status(composed, signature.invitation.ceremony.agency).valid
+
+
+def test_shortcuts_off_lays_out_every_signer_with_weasyprint_and_pyhankos_cms(
+    signature, signature_data_url, settings, monkeypatch
+):
+    """``SHORTCUTS_AROUND_LIBRARIES=0`` (after an upgrade, or to measure a shortcut): the
+    same pact, every part from the libraries' public paths, still right and valid."""
+    from pledges.pdf import pyhanko_pinned
+
+    new_process()
+    build_signed_pdf(signature)  # a plan exists: the shortcut would be taken
+    other = new_signer(signature, signature_data_url, name="Siti Rahmawati, S.E.")
+    assert compose_pact(other).direct
+    settings.SHORTCUTS_AROUND_LIBRARIES = False
+    monkeypatch.setattr(
+        pyhanko_pinned.CmsTemplateSigner, "_sign_from_template", lambda *a, **k: pytest.fail("the template ran")
+    )
+    assert not compose_pact(other).direct
+    composed = build_signed_pdf(other)
+    assert flat(pdf_text(composed)).count(other.signer["name"]) == 2
+    assert_pdfa_2u(composed)
+    assert validation_status(composed, signature.invitation.ceremony.agency).valid

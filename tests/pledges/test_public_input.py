@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from pledges.models import Signature
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("agree", ["0", "false", "no", "tidak", "off", "", "ON "])
 def test_only_the_ticked_box_is_consent(client, invitation, signature_data_url, agree):
     response = client.post(
-        reverse("pledges:sign", args=[invitation.token]), {"signature": signature_data_url, "agree": agree}
+        reverse("pledges:sign", args=[invitation.token]),
+        {"signature": signature_data_url, "agree": agree, **factories.shown_fields(invitation)},
     )
     assert response.status_code == 200
     assert "Centang pernyataan persetujuan" in response.content.decode()
@@ -22,7 +24,8 @@ def test_only_the_ticked_box_is_consent(client, invitation, signature_data_url, 
 
 def test_the_ticked_box_signs(client, invitation, signature_data_url):
     response = client.post(
-        reverse("pledges:sign", args=[invitation.token]), {"signature": signature_data_url, "agree": "on"}
+        reverse("pledges:sign", args=[invitation.token]),
+        {"signature": signature_data_url, "agree": "on", **factories.shown_fields(invitation)},
     )
     assert response.status_code == 302
     assert Signature.objects.filter(invitation=invitation).exists()

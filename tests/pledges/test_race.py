@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from pledges.models import Signature
+from tests import factories
 
 THREADS = 8
 
@@ -26,13 +27,14 @@ def task_backend(request, settings):
 def test_concurrent_submits_make_one_signature(invitation, signature_data_url, task_backend):
     url = reverse("pledges:sign", args=[invitation.token])
     barrier = threading.Barrier(THREADS)
+    shown = factories.shown_fields(invitation)
     pages, errors = [], []
 
     def submit():
         try:
             client = Client()
             barrier.wait(timeout=10)
-            response = client.post(url, {"signature": signature_data_url, "agree": "on"}, follow=True)
+            response = client.post(url, {"signature": signature_data_url, "agree": "on", **shown}, follow=True)
             pages.append((response.status_code, response.content.decode()))
         except Exception as exc:  # collected and asserted below
             errors.append(exc)

@@ -74,7 +74,7 @@ def test_a_thousand_signers_from_one_address_all_sign(client, redis_cache, apel,
     for invitation in invitations:
         response = client.post(
             reverse("pledges:sign", args=[invitation.token]),
-            {"signature": signature_data_url, "agree": "on"},
+            {"signature": signature_data_url, "agree": "on", **factories.shown_fields(invitation)},
             REMOTE_ADDR=APEL_ADDRESS,
         )
         if response.status_code != 302:

@@ -25,7 +25,7 @@ def sign_url(invitation):
 
 
 def post_sign(client, invitation, data_url, agree=True, **extra):
-    data = {"signature": data_url}
+    data = {"signature": data_url, **factories.shown_fields(invitation)}
     if agree:
         data["agree"] = "on"
     return client.post(sign_url(invitation), data, HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 10)", **extra)
@@ -53,7 +53,9 @@ def test_hidden_characters_in_the_browser_name_are_not_stored(client, invitation
     direction override would print a different browser name in the trail."""
     agent = "Mozilla/5.0 \u202eTOOR\u202c (Linux;\x00 Android 10)"
     response = client.post(
-        sign_url(invitation), {"signature": signature_data_url, "agree": "on"}, HTTP_USER_AGENT=agent
+        sign_url(invitation),
+        {"signature": signature_data_url, "agree": "on", **factories.shown_fields(invitation)},
+        HTTP_USER_AGENT=agent,
     )
     assert response.status_code == 302
     assert Signature.objects.get(invitation=invitation).user_agent == "Mozilla/5.0 TOOR (Linux; Android 10)"
@@ -322,7 +324,8 @@ def test_form_without_csrf_token_gets_a_clear_page(invitation, signature_data_ur
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    response = client.post(sign_url(invitation), {"signature": signature_data_url, "agree": "on"})
+    data = {"signature": signature_data_url, "agree": "on", **factories.shown_fields(invitation)}
+    response = client.post(sign_url(invitation), data)
     assert response.status_code == 403
     assert "Formulir tidak dapat dikirim" in response.content.decode()
     assert not Signature.objects.exists()

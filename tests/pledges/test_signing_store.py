@@ -1,15 +1,18 @@
 """Signing stores the signature and queues its PDF task together. With the database
-task backend on PostgreSQL that is one statement (``pledges.services.SignAndQueue``),
+task backend on PostgreSQL that is one statement (``netralitas.lib.tasks_db_pinned``),
 which must write exactly what ``Model.save()`` and django-tasks-db's own ``enqueue``
-write; everywhere else it is those two in one transaction. Both are run here."""
+write; everywhere else, and with ``SHORTCUTS_AROUND_LIBRARIES=0``, it is those two in
+one transaction. Every test here runs both ways."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from ceremonies.models import Invitation
+from pledges import pact_text
 from pledges.models import PactDocument, Signature
-from pledges.services import SignAndQueue, signature_create
+from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
 from pledges.tasks import render_signature_pdf
 from tests import factories
@@ -17,9 +20,11 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def database_tasks(settings):
+@pytest.fixture(params=[True, False], ids=["shortcut", "plain"])
+def database_tasks(request, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
+    settings.SHORTCUTS_AROUND_LIBRARIES = request.param
+    return request.param
 
 
 @pytest.fixture
@@ -37,20 +42,34 @@ def stored(model, pk):
     return {field.attname: getattr(row, field.attname) for field in model._meta.concrete_fields}
 
 
-def test_the_one_statement_is_what_postgresql_signing_uses(database_tasks):
-    one_statement = SignAndQueue.for_backend(render_signature_pdf.get_backend())
-    assert (one_statement is not None) == (connection.vendor == "postgresql")
+def test_the_one_statement_is_what_postgresql_signing_uses(invitation, png, database_tasks):
+    with CaptureQueriesContext(connection) as queries:
+        signature_create(invitation=invitation, shown=factories.shown(invitation), image_png=png, method="link")
+    inserts = [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith(("INSERT", "WITH"))]
+    one_statement = database_tasks and connection.vendor == "postgresql"
+    assert len(inserts) == (1 if one_statement else 2)
+    assert inserts[0].startswith('WITH "new" AS (INSERT INTO') == one_statement
 
 
 def test_signature_and_task_are_stored_as_the_orm_and_enqueue_store_them(invitation, png, database_tasks):
     signature, created = signature_create(
-        invitation=invitation, image_png=png, method="link", ip_address="203.0.113.7", user_agent="Android 14"
+        invitation=invitation,
+        shown=factories.shown(invitation),
+        image_png=png,
+        method="link",
+        ip_address="203.0.113.7",
+        user_agent="Android 14",
     )
     assert created
     # The reference: the same kind of signature saved by the ORM and queued by django-tasks-db.
     other = another_invitation(invitation, "Siti Aminah, S.Sos.")
-    reference = Signature.for_invitation(
-        other, image_png=png, method="link", signed_at=signature.signed_at, ip_address="203.0.113.7"
+    reference = Signature.from_draft(
+        other,
+        pact_text.draft(other),
+        image_png=png,
+        method="link",
+        signed_at=signature.signed_at,
+        ip_address="203.0.113.7",
     )
     reference.save(force_insert=True)
     reference_task = render_signature_pdf.enqueue(reference.pk)
@@ -75,8 +94,12 @@ def test_signature_and_task_are_stored_as_the_orm_and_enqueue_store_them(invitat
 
 
 def test_a_second_submit_inside_a_transaction_returns_the_first_and_queues_nothing(invitation, png, database_tasks):
-    first, created = signature_create(invitation=invitation, image_png=png, method="link")
-    again, created_again = signature_create(invitation=invitation, image_png=png, method="apel")
+    first, created = signature_create(
+        invitation=invitation, shown=factories.shown(invitation), image_png=png, method="link"
+    )
+    again, created_again = signature_create(
+        invitation=invitation, shown=factories.shown(invitation), image_png=png, method="apel"
+    )
     assert created and not created_again
     assert again.pk == first.pk
     # The unique violation rolled back the whole statement (the task row too), and the

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ceremonies.models import Ceremony, Election
+from pledges import pact_text
 from pledges.models import Signature
 from pledges.signature_image import clean_signature_image
 from roster.models import Agency, Employee
@@ -67,8 +68,9 @@ def test_the_sealed_apel_is_frozen_with_the_signature(signature):
 
 
 def test_a_signature_from_before_says_the_title_was_not_recorded(client, invitation, signature_data_url):
-    old = Signature.for_invitation(
+    old = Signature.from_draft(
         invitation,
+        pact_text.draft(invitation),
         image_png=clean_signature_image(signature_data_url),
         method=Signature.Method.LINK,
         signed_at=timezone.now(),

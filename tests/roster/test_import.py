@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from jobs.engine import execute
 from jobs.models import Job
+from jobs.tasks import execute
 from roster.imports import start_import, start_preview
 from roster.models import Employee
 from tests import factories

@@ -1,9 +1,9 @@
 """Drawing long, regular PDFs — thousands of cards or table rows — straight onto
 the page with ReportLab, where WeasyPrint would be too slow.
 
-WeasyPrint lays out a box in Python: ~7 ms per row of the recap table and ~5 ms
-per link card, measured (docs/performance.md), so 40,000 names take minutes and
-gigabytes. A recap row or a card always has the same shape, so here it is drawn
+WeasyPrint lays out every box in Python, so 40,000 names or cards take minutes and
+gigabytes (docs/performance.md, "Documents that grow with an apel"). A recap row or a
+card always has the same shape, so here it is drawn
 at fixed positions: text with the pact's own font (Liberation Serif, embedded
 and subset), wrapped by measured widths; QR codes as vector rectangles like the
 pact's. Letterheads and free-flowing text stay with WeasyPrint (``engine``).
@@ -25,7 +25,7 @@ from reportlab.pdfgen import canvas
 SERIF = "PaktaSerif"
 SERIF_BOLD = "PaktaSerif-Bold"
 DARK_RUN = re.compile(rb"[\x01-\xff]+")  # a run of dark modules in a row of segno's matrix
-QR_MASK = 2  # a fixed mask: any mask gives a valid code; choosing one costs ~6 ms per code
+QR_MASK = 2  # a fixed mask: any mask gives a valid code, and segno's search for the best is pure Python
 PAGE_SIZE = A4
 MM = mm
 # The papers a printable may be asked for: A4, and F4 (*folio*, 215 × 330 mm), common

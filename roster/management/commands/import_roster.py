@@ -17,8 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from jobs.engine import UNEXPECTED, execute, fail
 from jobs.models import Job
+from jobs.tasks import execute
+from jobs.work import UNEXPECTED, fail
 from netralitas.lib.text import message_text
 from roster.imports import REJECTED_KEPT, start_import, start_preview
 from roster.models import Agency

@@ -12,6 +12,8 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from netralitas.lib.pdf.weasyprint_pinned import changed_signatures
 from netralitas.lib.pdf.weasyprint_pinned.paragraphs import Unsupported, paragraphs
 
@@ -110,7 +112,7 @@ class DirectOverlays:
             return False
 
     def _usable(self):
-        if not self.enabled:
+        if not self.enabled or not settings.SHORTCUTS_AROUND_LIBRARIES:
             return False
         if not self._checked:
             self._checked = True
