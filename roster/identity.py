@@ -65,7 +65,7 @@ class Identifier(NamedTuple):
     @classmethod
     def of_signer(cls, signer):
         """From the identity block frozen in a signature (``id_label``, ``id_number``)."""
-        digits = "".join(ch for ch in signer.get("id_number", "") if ch.isdigit())
+        digits = "".join(filter(str.isdigit, signer.get("id_number", "")))
         return cls(signer.get("id_label") or NIP, digits)
 
     @property

@@ -7,10 +7,13 @@ import io
 import zipfile
 
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage, default_storage
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from inspektorat import archive as archive_module
+from inspektorat import queries
 from pledges.models import PactDocument
 from pledges.pdf.certificates import create_dev_certificate
 from tests import factories
@@ -133,13 +136,13 @@ def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
     world = signed
     monkeypatch.setattr("inspektorat.archive.FLUSH_SIZE", 1)
     opened = []
-    original_open = default_storage.open
+    original_read = archive_module._read
 
-    def counting_open(name, mode="rb"):
+    def counting_read(storage, name):
         opened.append(name)
-        return original_open(name, mode)
+        return original_read(storage, name)
 
-    monkeypatch.setattr(default_storage, "open", counting_open)
+    monkeypatch.setattr(archive_module, "_read", counting_read)
     client.force_login(world.auditor_a)
     response = client.get(reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     assert response.streaming and opened == []
@@ -232,3 +235,25 @@ def test_each_download_is_recorded(client, signed, started_job):
         assert event.object_type == object_type
         assert words in event.description, event.description
         assert event.ip_address == "127.0.0.1"
+
+
+def test_zip_reads_a_storage_without_local_paths(signed):
+    """Object storage has no paths: the archive reads each PDF through the storage's
+    ``open`` and hands out the same bytes; a file it lacks is flagged, not sent."""
+    world = signed
+    memory = InMemoryStorage()
+    documents = [PactDocument.objects.get(signature=signature) for signature in world.with_pdf]
+    for document in documents[:2]:
+        with default_storage.open(document.file.name, "rb") as handle:
+            memory.save(document.file.name, ContentFile(handle.read()))
+    stream, count, without = archive_module.pact_archive(
+        queries.archive_signatures(world.ceremony_a), world.agency_a, memory
+    )
+    assert (count, without) == (3, 1)
+    archive, rows = read_zip(b"".join(stream))
+    sent = {row["SHA-256"]: row for row in rows if row["Berkas"]}
+    assert set(sent) == {document.sha256 for document in documents[:2]}
+    for row in sent.values():
+        assert hashlib.sha256(archive.read(row["Berkas"])).hexdigest() == row["SHA-256"]
+    (gone,) = [row for row in rows if row["SHA-256"] == documents[2].sha256]
+    assert gone["Status PDF"] == "HILANG" and gone["Berkas"] == ""
