@@ -182,6 +182,7 @@ def gunicorn(env, port, workers, workdir):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    _servers.append(process.pid)
     try:
         try:
             wait_for(f"http://127.0.0.1:{port}/healthz")
@@ -191,9 +192,45 @@ def gunicorn(env, port, workers, workdir):
             raise
         yield process
     finally:
+        _servers.remove(process.pid)
         process.terminate()
         process.wait()
         log.close()
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+_servers = []  # the running gunicorn masters: their workers' CPU is the app's
+
+
+def _cpu(pid):
+    """Seconds of CPU ``pid`` has used (user + system), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def cpu_split():
+    """CPU seconds used so far by the app's gunicorn workers and by PostgreSQL's
+    processes (every ``postgres`` process on the machine: run on a quiet one). A
+    gunicorn worker lives as long as its server, so its own time is enough."""
+    app = postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if int(rest[1]) in _servers:
+            app += _cpu(entry.name)
+        elif name == "postgres":
+            # its own CPU, and that of its children already gone (a backend whose
+            # connection closed is counted in the postmaster's children's time)
+            postgres += (int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])) / TICK
+    return app, postgres
 
 
 def wrk(port, mode, tokens_file, body_file, csrf, duration, connections):
@@ -213,12 +250,22 @@ def wrk(port, mode, tokens_file, body_file, csrf, duration, connections):
         mode,
         csrf,
     ]
+    app, postgres = cpu_split()
+    load = os.times()
     output = subprocess.run(command, capture_output=True, text=True)
+    after, load_after = cpu_split(), os.times()
     line = next((x for x in output.stdout.splitlines() if x.startswith("WRK-JSON ")), None)
     if line is None:
         raise SystemExit(f"wrk failed:\n{output.stdout}\n{output.stderr}")
     result = json.loads(line.removeprefix("WRK-JSON "))
     result["rate"] = result["requests"] / result["seconds"]
+    requests = max(result["requests"], 1)
+    load_tool = (load_after.children_user + load_after.children_system) - (load.children_user + load.children_system)
+    result["cpu_ms"] = {
+        "app": (after[0] - app) / requests * 1000,
+        "postgres": (after[1] - postgres) / requests * 1000,
+        "wrk": load_tool / requests * 1000,
+    }
     return result
 
 
@@ -319,6 +366,11 @@ def line(label, result, kind="requests"):
         f"p95 {result['p95'] / 1000:6.0f} ms   p99 {result['p99'] / 1000:6.0f} ms   "
         f"statuses {result['statuses']}   socket errors {result['socket_errors']}"
     )
+    cpu = result["cpu_ms"]
+    print(
+        f"  {'':<34} CPU per request: app {cpu['app']:.2f} ms, PostgreSQL {cpu['postgres']:.2f} ms, "
+        f"wrk {cpu['wrk']:.2f} ms"
+    )
 
 
 def main():
@@ -352,9 +404,15 @@ def main():
             f"apel: {len(links)} invitations, {args.database}, made in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        names = ["floor", "sign", "journey"] if not args.compare_shortcuts else ["on1", "off1", "on2", "off2"]
-        size = len(links) // len(names)
-        sets = {name: links[number * size : (number + 1) * size] for number, name in enumerate(names)}
+        # Each scenario its own links, in proportion to how many it uses up: the floor
+        # runs about twice as fast as signing, the journey signs one in four requests.
+        shares = {"floor": 0.45, "sign": 0.35, "journey": 0.2}
+        if args.compare_shortcuts:
+            shares = dict.fromkeys(["on1", "off1", "on2", "off2"], 0.25)
+        sets, start = {}, 0
+        for name, share in shares.items():
+            sets[name] = links[start : start + int(len(links) * share)]
+            start += len(sets[name])
         for name, chunk in sets.items():
             (workdir / f"{name}.tokens").write_text("".join(f"{token} {sha}\n" for token, sha in chunk))
         png = drawn_png(args.scale)

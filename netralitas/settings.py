@@ -134,6 +134,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif env_bool("DATABASE_TRANSACTION_POOLING"):
+    # Behind a pooler in transaction mode (PgBouncer) a server connection is someone
+    # else's after each transaction: no server-side cursors, no prepared statements
+    # (Django's default keeps psycopg from preparing), nothing set on the session.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+else:
+    # Parameters sent apart from the SQL, and a statement run five times on a
+    # connection prepared there (psycopg's automatic prepared statements): the signing
+    # request's lookup joins seven tables, and planning it cost PostgreSQL more than
+    # running it (docs/performance.md, "Prepared statements").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -10,6 +10,7 @@ store our own re-encoding — never the client's bytes.
 import base64
 import binascii
 import io
+import struct
 import warnings
 import zlib
 
@@ -110,9 +111,31 @@ def _reencode(lightness, opacity, box):
     darkness = ImageChops.invert(lightness.crop(box))
     ink = Image.new("LA", darkness.size, 0)
     ink.putalpha(ImageChops.multiply(opacity.crop(box), darkness))
-    out = io.BytesIO()
-    # Fast zlib with run-length matching, no optimize pass: optimize=True tries every
-    # filter on every signing request; Z_RLE is both faster than the default strategy
-    # and smaller on strokes over a transparent ground (docs/performance.md).
-    ink.save(out, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
-    return out.getvalue()
+    return png_gray_alpha(ink)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+GRAY_ALPHA = 4  # PNG colour type: grey with alpha, 8 bits each
+
+
+def png_gray_alpha(image):
+    """``image`` (mode ``LA``) as a PNG: each row unfiltered, deflated by zlib at level 1
+    with run-length matching. Pillow's own PNG writer tries five filters on every row
+    (its cost on a signature is three times this whole function, docs/performance.md);
+    on black strokes over a transparent ground filters gain almost nothing."""
+    width, height = image.size
+    data, stride = image.tobytes(), width * 2
+    rows = b"".join(b"\x00" + data[start : start + stride] for start in range(0, len(data), stride))
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    return b"".join(
+        (
+            PNG_SIGNATURE,
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, GRAY_ALPHA, 0, 0, 0)),
+            _chunk(b"IDAT", deflate.compress(rows) + deflate.flush()),
+            _chunk(b"IEND", b""),
+        )
+    )
+
+
+def _chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))

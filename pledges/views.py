@@ -8,7 +8,7 @@ can try is rate-limited.
 import hmac
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -132,7 +132,9 @@ def sign(request, token):
             text_changed = True
             form = SignForm(initial={"signature": form.cleaned_data["signature"]})
         else:
-            return redirect("pledges:sign", token=token)
+            # Back to this same link (its page now shows the confirmation): the path as
+            # it came, no URL resolved again.
+            return HttpResponseRedirect(request.path)
 
     if not text_changed:
         signature = _signature_for(invitation)

@@ -38,10 +38,10 @@ CHECK = (
 )
 
 
-def production_python(code):
-    skip = ("EMAIL", "DJANGO_", "SECURE_", "DATABASE_URL")  # a clean production environment
+def production_python(code, **variables):
+    skip = ("EMAIL", "DJANGO_", "SECURE_", "DATABASE_")  # a clean production environment
     env = {key: value for key, value in os.environ.items() if not key.startswith(skip)}
-    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="netralitas.settings")
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="netralitas.settings", **variables)
     return subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
 
 
@@ -172,3 +172,29 @@ def test_the_development_key_is_used_only_where_make_run_left_it(tmp_path):
         "call_command('check', '--deploy')"
     )
     assert check.returncode != 0 and "netralitas.E001" in check.stderr
+
+
+# Runs one statement six times on Django's connection; prints whether PostgreSQL holds it
+# prepared, and whether streaming may use server-side cursors.
+PREPARED_PROBE = (
+    "import django; django.setup(); "
+    "from django.db import connection; "
+    "[connection.cursor().execute('SELECT count(*) FROM pg_class WHERE relpages >= %s', [n]) for n in range(6)]; "
+    "cursor = connection.cursor(); "
+    "cursor.execute(\"SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%relpages%%'\"); "
+    "print(cursor.fetchone()[0], connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'])"
+)
+
+
+@pytest.mark.parametrize(("pooling", "shown"), [("0", "1 False"), ("1", "0 True")])
+def test_postgresql_prepares_repeated_statements_unless_behind_a_transaction_pooler(pooling, shown):
+    """A statement run again and again on a connection (the signing request's seven-table
+    lookup) is planned once there; behind PgBouncer in transaction mode nothing is kept on
+    a server connection: no prepared statements, no server-side cursors."""
+    from tests.postgres import throwaway_database
+
+    with throwaway_database("prepared") as url:
+        env = {"DATABASE_URL": url, "DATABASE_TRANSACTION_POOLING": pooling}
+        result = production_python(PREPARED_PROBE, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == shown.split()
