@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(rf"^t/{TOKEN.format('token')}/$", views.sign, name="sign"),
     re_path(rf"^apel/{TOKEN.format('apel_token')}/$", views.apel, name="apel"),
     path("verifikasi/", views.verify_lookup, name="verify_lookup"),
+    path("privasi/<int:agency_id>/", views.privacy, name="privacy"),
     re_path(r"^v/(?P<code>[A-Za-z0-9-]{4,30})/$", views.verify, name="verify"),
     re_path(rf"^t/{TOKEN.format('token')}/pakta\.pdf$", views.document, name="document"),
     re_path(rf"^t/{TOKEN.format('token')}/pdf$", views.pdf_status, name="pdf_status"),

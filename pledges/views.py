@@ -30,6 +30,7 @@ from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import PactDocument, Signature, StorageFinding
 from pledges.sealed import sealed_facts
 from pledges.services import SigningClosed, TextChanged, signature_create
+from roster.models import Agency
 
 APEL_SESSION_KEY = "apel_invitations"
 # Hundreds of phones at one apel share one public address (office Wi-Fi, carrier NAT),
@@ -158,6 +159,17 @@ def sign(request, token):
             "text_changed": text_changed,
         },
     )
+
+
+@require_GET
+def privacy(request, agency_id):
+    """An agency's full notice on the personal data of signing (UU PDP), linked from every
+    signing page: who processes what, why, who sees it, how long, the person's rights and
+    whom to ask."""
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return _not_found(request, _("Instansi ini tidak dikenal."))
+    return render(request, "pledges/privacy.html", {"agency": agency})
 
 
 @never_cache

@@ -156,6 +156,7 @@ PAGES = {
         ),
         Visit("apel closed", "pledges:apel", lambda world: [world.closed_ceremony.apel_token]),
         Visit("verification lookup", "pledges:verify_lookup"),
+        Visit("personal data notice", "pledges:privacy", lambda world: [world.agency_a.pk]),
         Visit("verification lookup, unknown code", "pledges:verify_lookup", query="?code=ABCD-EFGH-JK"),
         Visit("verification, with PDF", "pledges:verify", lambda world: [world.signature_a.verification_code]),
         Visit("verification, PDF not yet made", "pledges:verify", lambda world: [world.unsealed.verification_code]),
