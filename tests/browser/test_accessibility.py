@@ -54,6 +54,8 @@ NOT_PAGES = {
     "roster:import_confirm": "POST only; starts the import job (its page is a job page)",
     "roster:export": "POST only; starts a job",
     "roster:template": "an xlsx download",
+    "pledges:my_data": "a ZIP download (the signer's personal data package)",
+    "pledges:employee_data": "POST only; starts the personal data job (its page is a job page)",
     "ceremonies:set_status": "POST only; redirects to the apel",
     "ceremonies:board_data": "the board's numbers, swapped into the board page (checked there)",
     "ceremonies:remind_whatsapp": "POST only; redirects to wa.me",
