@@ -22,8 +22,16 @@ BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 run: sysdeps setup
 	@bin/run-dev $(HOST) $(PORT)
 
+# On PostgreSQL (production's database) the tests that touch stored files run a second
+# time with the files in a real S3-compatible server (moto's, on loopback: tests/s3.py).
+S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py
+
 test: sysdeps-test setup-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+	@case "$$DATABASE_URL" in postgres*) \
+		echo "Penyimpanan S3 (TEST_STORAGE=s3): $(S3_TESTS)"; \
+		TEST_STORAGE=s3 DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS) $(S3_TESTS);; \
+	esac
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

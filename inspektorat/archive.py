@@ -21,6 +21,7 @@ import io
 import os
 import zipfile
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
@@ -84,7 +85,7 @@ def _read_path(path):
     try:
         with open(path, "rb") as handle:
             return handle.read()
-    except OSError:
+    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
         return None
 
 
@@ -92,7 +93,7 @@ def _read(storage, name):
     try:
         with storage.open(name, "rb") as handle:
             return handle.read()
-    except OSError:
+    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
         return None
 
 

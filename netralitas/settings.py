@@ -175,11 +175,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
-    # Private files (signed PDFs, logos): never served directly, only through views
-    # that check access. Swap for django-storages' S3 backend in a multi-server setup.
+    # Private files (signed PDFs, archival timestamps, job files, kept uploads, logos):
+    # never served directly, only through views that check access.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Object storage (S3, MinIO, Ceph) instead of the local disk, for several nodes: set the
+# bucket. django-storages reads these names; objects stay private (no ACL, no public URL):
+# every download is streamed through the view that checks access and records it.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "") or None
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "") or None
+    AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", "") or None
+    AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "") or None
+    AWS_LOCATION = env_str("AWS_LOCATION", "")  # a folder in a shared bucket, if any
+    # MinIO and Ceph answer at one address, the bucket in the path.
+    AWS_S3_ADDRESSING_STYLE = "path" if AWS_S3_ENDPOINT_URL else None
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_S3_FILE_OVERWRITE = False  # a pact's name is never reused for other bytes
 # Without `collectstatic` (tests, a fresh checkout) fall back to unhashed names.
 WHITENOISE_MANIFEST_STRICT = False
 

@@ -5,7 +5,9 @@ A backup is one tar file (``manage.py backup``):
 
 * ``database.sqlite3`` (SQLite's online backup) or ``database.pgdump`` (``pg_dump``
   custom format, without owners or grants);
-* ``media/…`` and ``keys/…``: ``MEDIA_ROOT`` and ``SIGNING_KEYS_DIR`` as they are;
+* ``media/…`` and ``keys/…``: the stored files (``MEDIA_ROOT``, or every object of the
+  bucket when the files are kept in object storage, read and put back through the
+  storage API) and ``SIGNING_KEYS_DIR`` as they are;
 * ``certificates/<agency id>/…``: each agency's production PKCS#12 that lives
   elsewhere (``Agency.certificate_path``), to be put back where it was;
 * ``manifest.json``: the SHA-256 of every file in the archive, and counts.
@@ -34,9 +36,12 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -138,9 +143,20 @@ def _write_backup(partial):
         }
         with tarfile.open(fileobj=output, mode="w") as archive:
             members = [(dump, dump.name)]
-            members += [
-                (path, f"media/{path.relative_to(settings.MEDIA_ROOT)}") for path in _files_under(settings.MEDIA_ROOT)
-            ]
+            if _media_on_disk():
+                members += [
+                    (path, f"media/{path.relative_to(settings.MEDIA_ROOT)}")
+                    for path in _files_under(settings.MEDIA_ROOT)
+                ]
+            else:
+                for name in _stored_names():
+                    with default_storage.open(name, "rb") as handle:
+                        data = handle.read()
+                    files[f"media/{name}"] = hashlib.sha256(data).hexdigest()
+                    info = tarfile.TarInfo(f"media/{name}")
+                    info.size, info.mode = len(data), 0o600
+                    info.mtime = int(datetime.datetime.now().timestamp())
+                    archive.addfile(info, fileobj=io.BytesIO(data))
             keys_dir = Path(settings.SIGNING_KEYS_DIR)
             members += [(path, f"keys/{path.relative_to(keys_dir)}") for path in _files_under(keys_dir)]
             for agency in Agency.objects.exclude(certificate_path="").order_by("pk"):
@@ -167,6 +183,38 @@ def _write_backup(partial):
             info.mtime = int(datetime.datetime.now().timestamp())
             archive.addfile(info, fileobj=io.BytesIO(data))
     return manifest
+
+
+def _media_on_disk():
+    return isinstance(default_storage, FileSystemStorage)
+
+
+def _stored_names(folder=""):
+    """Every file's name in the default storage (object storage: every object)."""
+    folders, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}{name}"
+    for sub in folders:
+        yield from _stored_names(f"{folder}{sub}/")
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """Where a backed-up media file goes when the files live in object storage: its name."""
+
+    name: str
+
+    def exists(self):
+        return default_storage.exists(self.name)
+
+    def sha256(self):
+        with default_storage.open(self.name, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+
+    def put(self, source):
+        saved = default_storage.save(self.name, ContentFile(source.read_bytes()))
+        if saved != self.name:
+            raise BackupError(f"{self.name} tidak dapat dipulihkan dengan namanya sendiri (tersimpan sebagai {saved}).")
 
 
 def _read_archive(archive_path, scratch):
@@ -205,6 +253,8 @@ def _placements(manifest, scratch):
             continue
         if name.startswith("media/"):
             destination = _inside(media, name.removeprefix("media/"), name)
+            if not _media_on_disk():
+                destination = _Stored(name.removeprefix("media/"))
         elif name.startswith("keys/"):
             destination = _inside(keys, name.removeprefix("keys/"), name)
         elif name in certificates:
@@ -270,12 +320,15 @@ def restore_backup(archive_path):
         if connection.introspection.table_names():
             raise BackupError("Basis data tujuan tidak kosong. Pulihkan ke basis data baru yang kosong.")
         for source, destination in placements:
-            if destination.exists() and _sha256(destination) != _sha256(source):
+            if destination.exists() and _sha256_of(destination) != _sha256(source):
                 raise BackupError(f"{destination} sudah ada dengan isi lain; tidak ditimpa.")
         _restore_database(scratch / manifest["database"])
         keys_dir = Path(settings.SIGNING_KEYS_DIR)
         for source, destination in placements:
             if destination.exists():
+                continue
+            if isinstance(destination, _Stored):
+                destination.put(source)
                 continue
             destination.parent.mkdir(parents=True, exist_ok=True)
             if keys_dir in destination.parents or destination.suffix.lower() in (".p12", ".pfx"):
@@ -286,6 +339,10 @@ def restore_backup(archive_path):
             else:
                 shutil.copy2(source, destination)
     return manifest
+
+
+def _sha256_of(destination):
+    return destination.sha256() if isinstance(destination, _Stored) else _sha256(destination)
 
 
 def _restore_database(dump):

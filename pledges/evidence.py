@@ -18,6 +18,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +73,7 @@ def read_stored(document):
     try:
         with document.file.open("rb") as handle:
             data = handle.read()
-    except OSError:
+    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
         data = None
     return read(data, document.sha256)
 

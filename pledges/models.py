@@ -11,6 +11,7 @@ their PDFs and pact versions in use are immutable in the database itself
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -244,7 +245,7 @@ class StoredPdf(models.Model):
             with self.file.open("rb") as handle:
                 for chunk in iter(lambda: handle.read(65536), b""):
                     digest.update(chunk)
-        except OSError:
+        except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
             return self.FileState.MISSING
         return self.FileState.INTACT if digest.hexdigest() == self.sha256 else self.FileState.ALTERED
 

@@ -14,6 +14,7 @@ import json
 import zipfile
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -163,7 +164,7 @@ def _stored(document):
     try:
         with document.file.open("rb") as handle:
             data = handle.read()
-    except OSError:
+    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
         return None
     return data if sha256_hex(data) == document.sha256 else None
 

@@ -1,6 +1,7 @@
 """Shared fixtures: two agencies with every role, and the database plumbing tests need."""
 
 import time
+import uuid
 
 import pytest
 from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
@@ -63,10 +64,27 @@ def rate_limit_clock(_rate_limits_start_fresh):
     return _rate_limits_start_fresh
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server on loopback (``tests/s3.py``), for this test process."""
+    from tests.s3 import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _media_in_tmp(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SIGNING_KEYS_DIR = tmp_path / "keys"
+    from tests import s3
+
+    if s3.wanted():
+        # TEST_STORAGE=s3: this test's files in the bucket, under a prefix of its own.
+        server = request.getfixturevalue("s3_server")
+        for name, value in server.settings(f"t-{uuid.uuid4().hex}", settings.STORAGES).items():
+            setattr(settings, name, value)
 
 
 @pytest.fixture
@@ -249,6 +267,8 @@ class Workers:
         self.lease = lease
         self.processes = []
 
+    storage_env = {}
+
     def start(self, worker_id, *, max_attempts=3):
         import os
         import subprocess
@@ -267,6 +287,7 @@ class Workers:
             "TASKS_MAX_ATTEMPTS": str(max_attempts),
             "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
             "LOG_LEVEL": "WARNING",
+            **self.storage_env,
         }
         command = [sys.executable, "manage.py", "db_worker", "--queue-name", "default,jobs", "--interval", "0.2"]
         command += ["--no-startup-delay", "--no-reload", "--worker-id", worker_id]
@@ -287,6 +308,10 @@ def workers(settings):
     database backend they read. Killed at the end of the test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
     pool = Workers(settings.MEDIA_ROOT, lease=3, keys_dir=settings.SIGNING_KEYS_DIR)
+    from tests import s3
+
+    if s3.wanted():
+        pool.storage_env = s3.S3Server.environment(settings)
     yield pool
     pool.stop_all()
 

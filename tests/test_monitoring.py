@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from jobs.models import WorkerHeartbeat
 from jobs.worker import Heartbeat
+from tests import s3, stored
 
 pytestmark = pytest.mark.django_db
 TOKEN = "m" * 40
@@ -39,7 +40,7 @@ def test_every_part_up(world, settings):
         assert private not in text
     assert world.employees_a[0].nip not in text and "operator" not in text
     # The probe leaves nothing behind in the storage.
-    assert not list((settings.MEDIA_ROOT / "healthz").iterdir())
+    assert stored.names() == []
     # The load balancer's liveness check is unchanged.
     liveness = Client().get(reverse("healthz"))
     assert liveness.status_code == 200 and liveness.content == b"ok"
@@ -58,9 +59,12 @@ def test_workers_that_stopped_beating_are_down(db, settings):
 
 def test_storage_that_cannot_be_written_is_down(db, settings, tmp_path):
     Heartbeat("worker-1").beat()
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_bytes(b"")
-    settings.MEDIA_ROOT = blocker / "media"
+    if s3.wanted():
+        settings.AWS_STORAGE_BUCKET_NAME = "tidak-ada"  # a bucket the server does not have
+    else:
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_bytes(b"")
+        settings.MEDIA_ROOT = blocker / "media"
     response = status()
     assert response.status_code == 503
     part = response.json()["parts"]["storage"]

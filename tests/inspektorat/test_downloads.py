@@ -136,13 +136,13 @@ def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
     world = signed
     monkeypatch.setattr("inspektorat.archive.FLUSH_SIZE", 1)
     opened = []
-    original_read = archive_module._read_path
+    original_opener = archive_module._opener
 
-    def counting_read(path):
-        opened.append(path)
-        return original_read(path)
+    def counting_opener(storage):
+        read = original_opener(storage)
+        return lambda name: opened.append(name) or read(name)
 
-    monkeypatch.setattr(archive_module, "_read_path", counting_read)
+    monkeypatch.setattr(archive_module, "_opener", counting_opener)
     client.force_login(world.auditor_a)
     response = client.get(reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     assert response.streaming and opened == []

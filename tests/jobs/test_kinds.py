@@ -27,6 +27,7 @@ PRODUCT_KINDS = {
     "recap_table": "inspektorat.exports",
     "recap_pdf": "inspektorat.exports",
     "trail_export": "inspektorat.exports",
+    "personal_data": "pledges.personal_data",
 }
 
 

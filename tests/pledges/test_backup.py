@@ -29,6 +29,7 @@ from django.urls import reverse
 from pledges.models import ArchivalTimestamp, PactDocument, Signature
 from pledges.pdf.certificates import certificate_path
 from tests import pki
+from tests import stored as stored_files
 from tests.postgres import throwaway_database
 
 
@@ -51,9 +52,11 @@ def file_hashes(root):
 
 
 @pytest.fixture
-def restore_target(tmp_path):
-    """A fresh installation: an empty database and empty folders, for manage.py."""
+def restore_target(tmp_path, settings):
+    """A fresh installation: an empty database and empty folders (or an empty prefix of
+    the bucket), for manage.py, and a storage that reads its stored files back."""
     root = tmp_path / "baru"
+    storage_env, storage = stored_files.elsewhere(settings, tmp_path)
 
     def environment(database_url):
         return {
@@ -62,17 +65,17 @@ def restore_target(tmp_path):
             "DJANGO_SETTINGS_MODULE": "netralitas.settings",
             "SECRET_KEY": "restore-test",
             "NETRALITAS_DATA_DIR": str(root),
-            "MEDIA_ROOT": str(root / "media"),
             "SIGNING_KEYS_DIR": str(root / "keys"),
+            **storage_env,
             "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
         }
 
     if connection.vendor == "postgresql":
         with throwaway_database("restore") as url:
-            yield root, url, environment(url)
+            yield root, url, environment(url), storage
     else:
         url = f"sqlite:///{tmp_path / 'baru.sqlite3'}"
-        yield root, url, environment(url)
+        yield root, url, environment(url), storage
 
 
 def in_own_thread(function):
@@ -144,7 +147,7 @@ def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_t
     production_bytes = production.read_bytes()
     with connection.cursor() as cursor:
         signatures, documents = signature_rows(cursor), document_rows(cursor)
-    media, keys = file_hashes(settings.MEDIA_ROOT), file_hashes(settings.SIGNING_KEYS_DIR)
+    media, keys = stored_files.hashes(), file_hashes(settings.SIGNING_KEYS_DIR)
     assert len(signatures) == 3 and len(documents) == 3 and len(media) == 5  # 3 PDFs, 1 archival copy, 1 logo
 
     archive = tmp_path / "cadangan.tar"
@@ -154,10 +157,10 @@ def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_t
     assert archive.stat().st_mode & 0o777 == 0o600  # it holds the signing keys
 
     # Wipe: the folders and the production certificate are gone; the new server is empty.
-    shutil.rmtree(settings.MEDIA_ROOT)
+    stored_files.wipe()
     shutil.rmtree(settings.SIGNING_KEYS_DIR)
     production.unlink()
-    root, url, env = restore_target
+    root, url, env, restored_storage = restore_target
     # On the new server, as its administrator would: restore, check the storage and the
     # guards, try to restore again (one process for the four commands, to keep it quick).
     result = manage(env, "shell", "-c", AFTER_RESTORE.format(archive=archive))
@@ -180,7 +183,7 @@ def test_backup_wipe_restore_is_hash_exact(world, sign, tsa, tmp_path, restore_t
         cursor = restored.cursor()
         assert signature_rows(cursor) == signatures and document_rows(cursor) == documents
         restored.close()
-    assert file_hashes(root / "media") == media
+    assert stored_files.hashes(restored_storage) == media
     assert file_hashes(root / "keys") == keys
     assert production.read_bytes() == production_bytes  # back where the agency points
     assert production.stat().st_mode & 0o777 == 0o600
@@ -285,19 +288,14 @@ def stored(world, sign):
     """Agency A's three pacts with PDFs; the first PDF then vanishes from storage."""
     world.certify()
     signatures = [sign(invitation, pdf=True) for invitation in world.invitations_a[:3]]
-    os.remove(signatures[0].document.file.path)
+    stored_files.remove(signatures[0].document.file.name)
     world.gone, world.kept = signatures[0], signatures[1:]
     return world
 
 
 @pytest.mark.django_db
 def test_storage_check_names_missing_and_altered_files(stored, capsys):
-    path = stored.kept[0].document.file.path
-    with open(path, "r+b") as handle:
-        handle.seek(200)
-        byte = handle.read(1)
-        handle.seek(200)
-        handle.write(bytes([byte[0] ^ 0xFF]))
+    stored_files.flip_one_byte(stored.kept[0].document.file.name)
     for quick in (False, True):
         with pytest.raises(SystemExit) as exit_code:
             call_command("check_storage", *(["--cepat"] if quick else []))

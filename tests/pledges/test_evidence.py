@@ -7,7 +7,6 @@ apel page and live board say so until the file is restored."""
 import csv
 import hashlib
 import io
-import os
 import zipfile
 
 import pytest
@@ -15,16 +14,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from tests import stored
 
 pytestmark = pytest.mark.django_db
-
-
-def flip_one_byte(path, offset=200):
-    with open(path, "r+b") as handle:
-        handle.seek(offset)
-        byte = handle.read(1)
-        handle.seek(offset)
-        handle.write(bytes([byte[0] ^ 0x01]))
 
 
 @pytest.fixture
@@ -33,8 +25,8 @@ def altered(world, sign):
     world.certify()
     signatures = [sign(invitation, pdf=True) for invitation in world.invitations_a[:3]]
     world.altered, world.kept = signatures[0], signatures[1:]
-    world.original = open(world.altered.document.file.path, "rb").read()
-    flip_one_byte(world.altered.document.file.path)
+    world.original = stored.read(world.altered.document.file.name)
+    stored.flip_one_byte(world.altered.document.file.name)
     return world
 
 
@@ -123,8 +115,7 @@ def test_a_discovery_is_recorded_once_and_shown_to_the_operator_until_restored(c
     assert other.status_code == 404  # operator A sees only agency A
 
     # Restored from the backup: handed out again, the finding closed, the trail told once.
-    with open(altered.altered.document.file.path, "wb") as handle:
-        handle.write(altered.original)
+    stored.replace(altered.altered.document.file.name, altered.original)
     client.logout()
     restored = client.get(reverse("pledges:document", args=[token]))
     assert restored.status_code == 200 and b"".join(restored.streaming_content) == altered.original
@@ -137,7 +128,7 @@ def test_a_discovery_is_recorded_once_and_shown_to_the_operator_until_restored(c
 
 
 def test_a_missing_pdf_is_a_finding_too(client, altered):
-    os.remove(altered.kept[0].document.file.path)
+    stored.remove(altered.kept[0].document.file.name)
     response = client.get(reverse("pledges:document", args=[altered.kept[0].invitation.token]))
     assert response.status_code == 404 and "PDF pakta tidak ditemukan." in response.content.decode()
     client.force_login(altered.auditor_a)
@@ -159,8 +150,7 @@ def test_check_storage_opens_and_closes_findings(altered, capsys):
     with pytest.raises(SystemExit):
         call_command("check_storage")  # the same finding: no second trail event
     assert evidence_events(altered.altered).count() == 1
-    with open(altered.altered.document.file.path, "wb") as handle:
-        handle.write(altered.original)
+    stored.replace(altered.altered.document.file.name, altered.original)
     call_command("check_storage")
     assert "Penyimpanan utuh." in capsys.readouterr().out
     assert not open_findings().exists()

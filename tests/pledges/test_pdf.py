@@ -26,7 +26,7 @@ from pledges.pdf.certificates import trust_roots
 from pledges.pdf.pact import build_signed_pdf, compose_pact
 from pledges.services import signature_create
 from pledges.signature_image import clean_signature_image
-from tests import factories
+from tests import factories, stored
 from tests.pdfa import assert_pdfa_2u
 
 pytestmark = pytest.mark.django_db
@@ -501,12 +501,7 @@ def test_verification_reports_a_pdf_changed_on_disk(client, signature):
     document = pact_document_create(signature.pk)
     url = reverse("pledges:verify", args=[signature.verification_code])
     assert "Asli dan utuh" in client.get(url).content.decode()
-    path = document.file.path
-    with open(path, "r+b") as handle:
-        handle.seek(100)
-        byte = handle.read(1)
-        handle.seek(100)
-        handle.write(bytes([byte[0] ^ 0xFF]))
+    stored.flip_one_byte(document.file.name, offset=100)
     assert "Data tidak utuh" in client.get(url).content.decode()
 
 
