@@ -10,9 +10,10 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
 # Debian packages: WeasyPrint needs Pango and HarfBuzz's subsetter (without it PDF
-# writing is ~4x slower); tests drive Debian's Chromium and read PDFs back.
+# writing is ~4x slower); tests drive Debian's Chromium, read PDFs back and run the
+# app through a real PgBouncer in transaction mode.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
-TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server
+TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbouncer
 # The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
 BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 

@@ -13,6 +13,7 @@ from ceremonies.reminders import record_sheet_reminders
 from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import Outcome, table_file, temporary_output
+from netralitas.lib.chunks import in_chunks
 from netralitas.lib.dates import timestamp
 from netralitas.lib.tokens import group_code
 from roster.identity import Identifier
@@ -81,9 +82,7 @@ def invitations_export(job, progress):
             code,
             link.replace(placeholder, token),
         )
-        for nip, nik, name, kind, rank, position, unit, signed_at, verification, code, token in values.iterator(
-            chunk_size=2000
-        )
+        for nip, nik, name, kind, rank, position, unit, signed_at, verification, code, token in in_chunks(values)
     )
     return table_file(
         progress, file_format, f"undangan-apel-{ceremony_id}", HEADERS, rows, sheet="Undangan", widths=WIDTHS

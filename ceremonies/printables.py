@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfWriter
 
+from netralitas.lib.chunks import in_chunks
 from netralitas.lib.dates import pukul, tanggal
 from netralitas.lib.http import file_slug
 from netralitas.lib.pdf.canvas import MM, PAPERS, SERIF, SERIF_BOLD, draw_lines, new_canvas, qr_operators, wrap
@@ -84,9 +85,8 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", pro
         header[0] = f"PENGINGAT — belum menandatangani · {header[0]}"
     if unit is not None:
         header[1] += f" · Unit: {unit.name}"
-    rows = (
-        invitations.order_by("unit__name", "employee__name", "pk")
-        .values_list(
+    rows = in_chunks(
+        invitations.order_by("unit__name", "employee__name", "pk").values_list(
             "employee__name",
             "employee__nip",
             "employee__nik",
@@ -95,7 +95,6 @@ def write_link_sheets(path, ceremony, invitations, *, unit=None, paper="A4", pro
             "code",
             "token",
         )
-        .iterator(chunk_size=2000)
     )
     link = link_maker()
     sheet = Sheet(PAPERS[paper])

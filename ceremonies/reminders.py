@@ -28,6 +28,7 @@ from ceremonies.printables import link_maker
 from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import JobError, Outcome
+from netralitas.lib.chunks import in_chunks
 from netralitas.lib.dates import pukul, tanggal
 from roster.contact import mask_email, mask_phone
 from roster.models import Unit
@@ -229,7 +230,7 @@ def email_reminders(job, progress):
     sent, refused, failure = [], [], None
     try:
         with mail.get_connection(fail_silently=False) as connection:
-            for invitation in invitations.iterator(chunk_size=500):
+            for invitation in in_chunks(invitations, 500):
                 if _send(connection, subject, context, invitation):
                     # Recorded as soon as it is sent: a worker killed halfway and the
                     # job retried does not mail this person again.

@@ -1,14 +1,15 @@
 """ZIP archives of signed pacts, streamed with the standard library's ``zipfile``.
 
-The rows are read before the first byte, from one query of tuples of text (no
-cursor stays open while the ZIP is sent). While it is sent, each PDF is read whole
-(a pact is tens of KB), its SHA-256 compared with the one recorded when it was
-sealed (``pledges.evidence``), and only then written into the archive, with its
-manifest line and a unique name made as it goes. A PDF gone from storage or
-altered is never in the archive, and ``manifest.csv``, written last, flags it.
-What goes in is known only as it is sent, so the response has no Content-Length
-(it is sent in chunks); memory does not grow with the PDFs, only with the rows,
-the manifest and the list of entries that any ZIP's central directory needs.
+The rows are read before the first byte, as tuples of text, a chunk at a time
+(``netralitas.lib.chunks``: no cursor stays open while the ZIP is sent). While it
+is sent, each PDF is read whole (a pact is tens of KB), its SHA-256 compared with
+the one recorded when it was sealed (``pledges.evidence``), and only then written
+into the archive, with its manifest line and a unique name made as it goes. A
+PDF gone from storage or altered is never in the archive, and ``manifest.csv``,
+written last, flags it. What goes in is known only as it is sent, so the response
+has no Content-Length (it is sent in chunks); memory does not grow with the PDFs,
+only with the rows, the manifest and the list of entries that any ZIP's central
+directory needs.
 
 PDFs are stored, not deflated: they are compressed already, and deflate would
 cost CPU to save little. ``zipfile`` writes into a sink that cannot seek, so every
@@ -25,6 +26,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
+from netralitas.lib.chunks import in_chunks
 from netralitas.lib.dates import timestamp
 from netralitas.lib.spreadsheet import escape_formula
 from netralitas.lib.tokens import group_code
@@ -153,7 +155,7 @@ def pact_archive(signatures, agency, storage=None, *, noticed=None):
     without PDF)``. The rows are read before the first byte (no cursor stays open
     while the ZIP is sent); the files as the iterator goes."""
     storage = storage or PactDocument._meta.get_field("file").storage
-    rows = list(signatures.iterator(chunk_size=2000))
+    rows = list(in_chunks(signatures))
     with_pdf = sum(1 for row in rows if row[FILE])
     return _stream(rows, agency, storage, noticed), with_pdf, len(rows) - with_pdf
 

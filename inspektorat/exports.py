@@ -16,6 +16,7 @@ from inspektorat.queries import IDENTITY_HEADING, agency_units, recap_rows, reca
 from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import JobError, Outcome, table_file, temporary_output
+from netralitas.lib.chunks import in_chunks
 from netralitas.lib.dates import timestamp
 from netralitas.lib.http import file_slug
 from roster.models import Agency
@@ -162,6 +163,9 @@ def trail_export(job, progress):
     for pk, name, time_zone in Agency.objects.values_list("pk", "name", "time_zone"):
         names[pk], zones[pk] = name, time_zone
     kinds = object_type_names()
+    values = events.values_list(
+        "at", "username", "action", "agency_id", "object_type", "object_id", "description", "ip_address"
+    )
     rows = (
         (
             timestamp(at, zones.get(agency_id, TRAIL_TIME_ZONE)),
@@ -173,9 +177,7 @@ def trail_export(job, progress):
             description,
             ip_address or "",
         )
-        for at, username, action, agency_id, object_type, object_id, description, ip_address in events.values_list(
-            "at", "username", "action", "agency_id", "object_type", "object_id", "description", "ip_address"
-        ).iterator(chunk_size=2000)
+        for at, username, action, agency_id, object_type, object_id, description, ip_address in in_chunks(values)
     )
     return table_file(
         progress, file_format, "jejak-audit", TRAIL_HEADERS, rows, sheet="Jejak audit", widths=TRAIL_WIDTHS

@@ -1,6 +1,6 @@
 """The invitation lists the Inspektorat reads, built so that their cost does not
 grow with the ceremony: one query for a page of rows, one for the totals per
-unit, and a streamed query for recaps and archives.
+unit, and chunked reads for recaps and archives.
 
 The signature's drawn image (a BinaryField), its text and its JSON snapshots are
 never loaded here: a list only needs the time and the verification code.
@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.fields.json import KT
 
 from ceremonies.models import Invitation
+from netralitas.lib.chunks import in_chunks
 from netralitas.lib.dates import tanggal_pukul, zone_abbreviation
 from netralitas.lib.tokens import group_code
 from pledges.models import Signature
@@ -92,13 +93,11 @@ def recap_rows(invitations, agency):
     time as officials write it in the agency's zone (the zone in the heading,
     :func:`recap_time_heading`).
 
-    Reads ``invitations`` as a stream of tuples: 40,000 rows never become 160,000
-    model instances."""
+    Reads ``invitations`` as tuples, a chunk at a time (``netralitas.lib.chunks``):
+    40,000 rows never become 160,000 model instances, nor one list."""
     types = {value: str(label) for value, label in EmploymentType.choices}  # translated once, not per row
     values = invitations.order_by(*ROW_ORDER).values_list(*RECAP_VALUES)
-    for number, (name, nip, nik, employment_type, rank, unit, signed_at, code) in enumerate(
-        values.iterator(chunk_size=2000), start=1
-    ):
+    for number, (name, nip, nik, employment_type, rank, unit, signed_at, code) in enumerate(in_chunks(values), start=1):
         yield {
             "no": number,
             "name": name,

@@ -115,6 +115,8 @@ TEMPLATES = [
     },
 ]
 
+# DATABASE_URL goes through a pooler in transaction mode (PgBouncer): see below.
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'netralitas.sqlite3'}"),
@@ -134,10 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-elif env_bool("DATABASE_TRANSACTION_POOLING"):
+elif DATABASE_TRANSACTION_POOLING:
     # Behind a pooler in transaction mode (PgBouncer) a server connection is someone
     # else's after each transaction: no server-side cursors, no prepared statements
     # (Django's default keeps psycopg from preparing), nothing set on the session.
+    # Large reads go a chunk per query (netralitas.lib.chunks); backup and restore
+    # refuse to run through the pooler (pledges.backup).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     # Parameters sent apart from the SQL, and a statement run five times on a

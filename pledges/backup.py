@@ -67,7 +67,14 @@ def _sha256(path):
 
 def _pg_command(program, settings_dict, *args):
     """A pg_dump/pg_restore call for the database Django uses; the password goes
-    through the environment, never the command line."""
+    through the environment, never the command line. Never through a transaction
+    pooler: both set options on their session (``SET``, ``set_config``) that would
+    stay on a server connection the app's next transaction may get."""
+    if settings.DATABASE_TRANSACTION_POOLING:
+        raise BackupError(
+            f"{program} perlu sambungan langsung ke PostgreSQL, bukan lewat PgBouncer: jalankan dengan "
+            "DATABASE_URL pemilik basis data yang menunjuk PostgreSQL sendiri dan DATABASE_TRANSACTION_POOLING=0."
+        )
     command = [program]
     for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
         if settings_dict.get(key):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import table_file
+from netralitas.lib.chunks import in_chunks
 from roster.contact import local_phone
 from roster.models import Employee, EmploymentType
 from roster.resources import COLUMNS
@@ -45,13 +46,11 @@ def roster_export(job, progress):
             local_phone(phone),  # 0812-3456-7890: text to Excel, read back by the import
             email,
         )
-        for nip, nik, name, kind, rank, position, unit, active, phone, email in employees.order_by(
-            "unit__name", "name", "pk"
+        for nip, nik, name, kind, rank, position, unit, active, phone, email in in_chunks(
+            employees.order_by("unit__name", "name", "pk").values_list(
+                "nip", "nik", "name", "employment_type", "rank", "position", "unit__name", "is_active", "phone", "email"
+            )
         )
-        .values_list(
-            "nip", "nik", "name", "employment_type", "rank", "position", "unit__name", "is_active", "phone", "email"
-        )
-        .iterator(chunk_size=2000)
     )
     filename = f"pegawai-{job.agency_id}-{timezone.localdate():%Y%m%d}"
     return table_file(progress, file_format, filename, list(COLUMNS.values()), rows, sheet="Pegawai", widths=WIDTHS)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from jobs.models import Job
 from jobs.storage import delete_job_files
+from netralitas.lib.chunks import in_chunks
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = 0
-        for job in Job.objects.expired().iterator():
+        for job in in_chunks(Job.objects.expired(), 500, by_pk=True):
             delete_job_files(job)
             job.delete()
             count += 1

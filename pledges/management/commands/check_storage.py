@@ -14,6 +14,7 @@ operator's apel page says so — and one found intact again closes it. ``--cepat
 
 from django.core.management.base import BaseCommand
 
+from netralitas.lib.chunks import in_chunks
 from pledges.evidence import Findings, Reading, read_stored
 from pledges.models import ArchivalTimestamp, PactDocument, Signature, StorageFinding
 from roster.models import Agency
@@ -35,11 +36,11 @@ class Command(BaseCommand):
         problems = 0
         noticed = Findings(StorageFinding.During.CHECK, actor_name="manage.py check_storage")
         for label, records in (
-            ("PDF pakta", PactDocument.objects.select_related("signature").order_by("pk")),
-            ("Stempel waktu arsip", ArchivalTimestamp.objects.select_related("document__signature").order_by("pk")),
+            ("PDF pakta", PactDocument.objects.select_related("signature")),
+            ("Stempel waktu arsip", ArchivalTimestamp.objects.select_related("document__signature")),
         ):
             counts = dict.fromkeys(PactDocument.FileState, 0)
-            for record in records.iterator(chunk_size=500):
+            for record in in_chunks(records, 500, by_pk=True):
                 reading = self._reading(record, quick)
                 state = reading.state
                 counts[state] += 1
@@ -54,8 +55,8 @@ class Command(BaseCommand):
                 f"{counts['missing']} hilang, {counts['altered']} berubah."
             )
         broken = 0
-        signatures = Signature.objects.order_by("pk")
-        for signature in signatures.iterator(chunk_size=500):
+        signatures = Signature.objects.all()
+        for signature in in_chunks(signatures, 500, by_pk=True):
             if not signature.is_intact():
                 broken += 1
                 self.stdout.write(f"TIDAK UTUH: tanda tangan kode {signature.display_code}")
