@@ -50,6 +50,8 @@ NOT_PAGES = {
     "healthz_status": "JSON for monitoring (loopback or MONITORING_TOKEN)",
     "set_language": "POST only; its button is on every page",
     "logout": "POST only; ends on the login page",
+    "sso_login": "a redirect to the SSO provider (404 without OIDC_ISSUER)",
+    "sso_callback": "the SSO provider's way back: a redirect to the role's home or to the login page",
     "roster:logo": "an image (shown on the public pages, with its alternative text)",
     "roster:import_confirm": "POST only; starts the import job (its page is a job page)",
     "roster:export": "POST only; starts a job",
