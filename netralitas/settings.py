@@ -172,6 +172,11 @@ OIDC_MATCH = env_str("OIDC_MATCH", "username")  # "username" (preferred_username
 OIDC_ROLES_CLAIM = env_str("OIDC_ROLES_CLAIM", "")  # with OIDC_AGENCY_CLAIM: staff created from claims
 OIDC_AGENCY_CLAIM = env_str("OIDC_AGENCY_CLAIM", "")
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+_issuer = urlsplit(OIDC_ISSUER)
+if OIDC_ISSUER and not (
+    _issuer.scheme == "https" or (_issuer.scheme == "http" and _issuer.hostname in ("127.0.0.1", "localhost", "::1"))
+):
+    raise ImproperlyConfigured("OIDC_ISSUER must be an https:// address (http:// only on this machine, for tests).")
 if OIDC_ISSUER and not OIDC_CLIENT_ID:
     raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID is required too.")
 if OIDC_MATCH not in ("username", "email"):

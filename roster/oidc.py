@@ -17,8 +17,10 @@ import threading
 import time
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.django_client import OAuth
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
@@ -172,8 +174,14 @@ class _answers:
 def _refusal(error):
     if isinstance(error, MismatchingStateError):
         return Refused(UNKNOWN_STATE, "state unknown or already used")
+    if isinstance(error, InsecureTransportError):
+        return Refused(MISCONFIGURED, "provider not on https")
     if isinstance(error, OAuthError):
         return Refused(PROVIDER_REFUSED, f"provider answered {error.error}")
+    if isinstance(error, AuthlibBaseError):
+        return Refused(PROVIDER_REFUSED, f"provider answer refused ({type(error).__name__})")
+    if isinstance(error, RuntimeError):  # Authlib: a discovery document without a needed endpoint
+        return Refused(MISCONFIGURED, f"discovery incomplete ({error})")
     if isinstance(error, requests.RequestException):
         return Refused(UNREACHABLE, f"provider unreachable ({type(error).__name__})")
     if isinstance(error, ExpiredTokenError):

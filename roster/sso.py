@@ -45,7 +45,7 @@ def _callback_url():
 @never_cache
 @require_GET
 def sso_login(request):
-    """ "Masuk dengan SSO": off to the provider's login (404 without ``OIDC_ISSUER``)."""
+    """The "Masuk dengan SSO" button: off to the provider's login (404 without ``OIDC_ISSUER``)."""
     if not oidc.enabled():
         raise Http404
     try:

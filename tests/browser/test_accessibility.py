@@ -31,6 +31,7 @@ from tests import factories
 from tests.browser.axe import add_axe, check
 from tests.browser.states import (
     fill_and_submit,
+    follow_link,
     open_menu,
     server_error,
     sign_without_drawing,
@@ -106,11 +107,17 @@ def pk(attribute):
 
 
 WRONG_PASSWORD = {"username": "operator_a", "password": "bukan-sandinya"}
+# SSO configured, its provider on a port nobody answers (the button needs no provider;
+# following it ends on the login page with the sentence that says so).
+SSO = {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "netralitas", "OIDC_CLIENT_SECRET": ""}
 PAGES = {
     "anonymous": [
         Visit("home", "roster:home"),
         Visit("login", "login"),
         Visit("login, wrong password", "login", then=fill_and_submit(WRONG_PASSWORD, "Masuk")),
+        Visit("login with SSO", "login", settings=SSO),
+        Visit("login, SSO only", "login", settings={**SSO, "PASSWORD_LOGIN": False}),
+        Visit("login, SSO provider down", "login", settings=SSO, then=follow_link("Masuk dengan SSO")),
         Visit("password reset", "password_reset", settings={"PASSWORD_RESET_ENABLED": True}),
         Visit("password reset without mail", "password_reset", settings={"PASSWORD_RESET_ENABLED": False}),
         Visit("password reset sent", "password_reset_done", settings={"PASSWORD_RESET_ENABLED": True}),

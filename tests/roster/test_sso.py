@@ -82,9 +82,13 @@ def signed_in(client):
     return "_auth_user_id" in client.session
 
 
-def refused_with(client, response, sentence):
-    """Refused: back on the login page with the sentence, nobody signed in, no ID token kept."""
+def refused_with(client, response, sentence, *, recorded=True):
+    """Refused: back on the login page with the sentence, nobody signed in, no ID token
+    kept, and (on the callback) the refusal the newest line of the trail."""
     assert response.status_code == 302 and response["Location"] == reverse("login")
+    if recorded:
+        newest = AuditEvent.objects.order_by("-pk").first()
+        assert newest.action == AuditEvent.Action.LOGIN_REFUSED and str(sentence) in newest.description
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert str(sentence) in page.content.decode()
@@ -217,7 +221,7 @@ def test_a_denied_sign_in_is_refused(client, sso):
 def test_a_provider_that_does_not_answer_gets_a_sentence_not_a_500(client, settings, world):
     use(settings, f"http://127.0.0.1:{free_port()}")
     response = client.get(reverse("sso_login"))
-    refused_with(client, response, oidc.UNREACHABLE)
+    refused_with(client, response, oidc.UNREACHABLE, recorded=False)
     # The callback too (no discovery): the same sentence.
     refused_with(client, client.get(reverse("sso_callback") + "?code=x&state=y"), oidc.UNREACHABLE)
 
