@@ -145,8 +145,16 @@ def test_an_inactive_account_is_refused(client, sso, world):
     refused_with(client, sign_in(client, sso, "sub-operator-a"), "Akun staf “operator_a” dinonaktifkan.")
 
 
-def test_a_token_for_another_client_is_refused(client, settings, sso):
-    stand_in = Tampering(sso, lambda claims: {**claims, "aud": "aplikasi-lain"}).start()
+@pytest.mark.parametrize(
+    "audience",
+    [
+        {"aud": "aplikasi-lain"},
+        # A party claiming to be us (``azp``) does not make the token ours: the audience decides.
+        {"aud": ["aplikasi-lain"], "azp": CLIENT_ID},
+    ],
+)
+def test_a_token_for_another_client_is_refused(client, settings, sso, audience):
+    stand_in = Tampering(sso, lambda claims: {**claims, **audience}).start()
     try:
         use(settings, stand_in.url)
         refused_with(client, sign_in(client, sso, "sub-operator-a"), oidc.WRONG_AUDIENCE)
