@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from joserfc import jwt
@@ -104,6 +104,7 @@ class Tampering:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.token_requests = []  # the form bodies the app sent to the token endpoint
 
     def start(self):
         self.thread.start()
@@ -119,6 +120,7 @@ class Tampering:
 
     def token(self, body, headers):
         """The real exchange at the real provider, then the ID token changed and signed again."""
+        self.token_requests.append(parse_qs(body.decode()))
         answer = requests.post(f"{self.provider.url}/oauth2/token", data=body, headers=headers, timeout=5)
         token = answer.json()
         if answer.ok and "id_token" in token:

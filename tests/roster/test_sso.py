@@ -5,6 +5,8 @@ unknown person, a token for another client, expired, signed by another key, a st
 missing or used twice, a nonce of another request — is refused with a sentence on
 the login page, recorded in the trail, and leaves no session and no account behind."""
 
+import base64
+import hashlib
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -174,15 +176,23 @@ def test_a_token_signed_by_another_key_is_refused(client, settings, sso):
 
 
 def test_the_stand_in_alone_changes_nothing(client, settings, sso, world):
-    """The tampering server's refusals come from what it changes: unchanged, it signs in."""
+    """The tampering server's refusals come from what it changes: unchanged, it signs
+    in. It also shows what the app sent for the code: the PKCE verifier whose S256
+    digest was the challenge of the authorization request."""
     stand_in = Tampering(sso).start()
     try:
         use(settings, stand_in.url)
-        response = sign_in(client, sso, "sub-operator-a")
+        authorize = start(client)
+        response = client.get(sso.log_in(authorize, "sub-operator-a"))
     finally:
         stand_in.stop()
     assert response["Location"] == reverse("roster:home")
     assert client.session["_auth_user_id"] == str(world.operator_a.pk)
+    (sent,) = stand_in.token_requests
+    verifier = sent["code_verifier"][0]
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert parse_qs(urlsplit(authorize).query)["code_challenge"] == [digest]
+    assert sent["grant_type"] == ["authorization_code"] and "client_secret" not in sent  # sent as HTTP Basic
 
 
 def test_an_expired_id_token_is_refused(client, settings, world):
