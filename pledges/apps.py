@@ -6,3 +6,6 @@ class PledgesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "pledges"
     verbose_name = _("Pakta dan tanda tangan")
+
+    def ready(self):
+        from pledges import personal_data  # noqa: F401 — registers its job kind

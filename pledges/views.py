@@ -1,4 +1,6 @@
-"""Public pages: signing (personal link or apel QR), confirmation, verification.
+"""Public pages: signing (personal link or apel QR), confirmation, verification — and
+one person's data package (UU PDP), which the signer takes from the personal link and
+an operator asks for from the employee's page.
 
 None of them needs an account. The personal link is the invitation's random
 token; the apel page asks for NIP and the personal code. Everything a stranger
@@ -8,30 +10,37 @@ can try is rate-limited.
 import hmac
 
 from django.conf import settings
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from audit.log import record, record_for
+from audit.models import AuditEvent
 from ceremonies.models import PERSONAL_CODE_LENGTH, Ceremony, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.limits import FailureLimit, count_failure, minutes, refusing
 from netralitas.lib.tokens import group_code, normalise_code
-from pledges import evidence, pact_text
+from pledges import evidence, pact_text, personal_data
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import PactDocument, Signature, StorageFinding
 from pledges.sealed import sealed_facts
 from pledges.services import SigningClosed, TextChanged, signature_create
+from roster.access import employee_for_user, operator_required
+from roster.models import Agency
 
 APEL_SESSION_KEY = "apel_invitations"
+MY_DATA_TAKEN = gettext_lazy("Pegawai mengunduh paket data pribadinya lewat tautan pribadi (UU PDP)")
+DATA_REQUESTED = gettext_lazy("Meminta paket data pribadi pegawai %(name)s (UU PDP)")
+SIGNER_ACTOR = "pegawai (tautan pribadi)"
 # Hundreds of phones at one apel share one public address (office Wi-Fi, carrier NAT),
 # so only FAILURES are counted — a valid personal link (a 256-bit secret) and a correct
 # NIP + code never are — and in one-minute windows, so that nobody's mistakes (or
@@ -158,6 +167,44 @@ def sign(request, token):
             "text_changed": text_changed,
         },
     )
+
+
+@never_cache
+@require_GET
+def my_data(request, token):
+    """The signer's own data package (UU PDP), from the personal link: every record about
+    them, nothing about anyone else (``pledges.personal_data``). A few rows and files of
+    one person: made in the request. Recorded in the trail."""
+    invitation = Invitation.objects.select_related("employee__agency", "employee__unit").filter(token=token).first()
+    if invitation is None:
+        return _unknown_link(request)
+    employee = invitation.employee
+    package = personal_data.package_bytes(employee)
+    record_for(None, client_ip(request), AuditEvent.Action.DOWNLOAD, employee, MY_DATA_TAKEN, actor_name=SIGNER_ACTOR)
+    response = HttpResponse(package, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{personal_data.package_name(employee)}"'
+    return response
+
+
+@operator_required
+@require_POST
+def employee_data(request, pk):
+    """An operator asks for one employee's data package: a background job, recorded."""
+    employee = employee_for_user(request.user, pk)
+    job = personal_data.start_personal_data(request, employee)
+    record(request, AuditEvent.Action.DOWNLOAD, employee, DATA_REQUESTED, name=employee.name)
+    return redirect(job)
+
+
+@require_GET
+def privacy(request, agency_id):
+    """An agency's full notice on the personal data of signing (UU PDP), linked from every
+    signing page: who processes what, why, who sees it, how long, the person's rights and
+    whom to ask."""
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return _not_found(request, _("Instansi ini tidak dikenal."))
+    return render(request, "pledges/privacy.html", {"agency": agency})
 
 
 @never_cache

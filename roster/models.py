@@ -94,6 +94,15 @@ class Agency(CleanTextMixin, models.Model):
         help_text=_("Nama variabel lingkungan yang berisi kata sandi .p12, mis. SERTIFIKAT_BUKITTINGGI_PASSWORD."),
     )
 
+    # UU PDP: whom a person asks about their data (the signing pages' notice names them).
+    privacy_officer = models.CharField(
+        _("pejabat pelindungan data pribadi"),
+        max_length=200,
+        blank=True,
+        help_text=_("Nama atau jabatan yang menerima pertanyaan dan permintaan soal data pribadi pegawai."),
+    )
+    privacy_email = models.EmailField(_("email pelindungan data pribadi"), blank=True)
+
     objects = AgencyQuerySet.as_manager()
 
     class Meta:

@@ -71,6 +71,8 @@ ROUTES = [
     Route("pledges:verify", "public", obj("signature", "verification_code")),
     Route("pledges:document", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
     Route("pledges:pdf_status", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
+    Route("pledges:my_data", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
+    Route("pledges:privacy", "public", obj("agency")),
     Route("set_language", "public", method="post", ok=302, data={"language": "en", "next": "/"}),
     # Accounts.
     Route("login", "public"),
@@ -89,6 +91,13 @@ ROUTES = [
     Route("roster:employees", "operator"),
     Route("roster:employee_add", "operator"),
     Route("roster:employee_edit", "operator", lambda world, side: [getattr(world, f"employees_{side}")[0].pk]),
+    Route(  # starts the personal data job
+        "pledges:employee_data",
+        "operator",
+        lambda world, side: [getattr(world, f"employees_{side}")[0].pk],
+        method="post",
+        ok=302,
+    ),
     Route("roster:import", "operator"),
     Route("roster:import_confirm", "operator", obj("preview"), method="post", ok=302),  # starts the import job
     Route("roster:export", "operator", lambda world, side: ["csv"], method="post", ok=302, scoped=False),

@@ -284,6 +284,7 @@ AS_WRITTEN = {
     "python manage.py backup /srv/cadangan/netralitas-$(date +%F).tar": (0, "Cadangan dibuat: "),
     "python manage.py restore /srv/cadangan/netralitas-2026-11-23.tar": (1, "tidak kosong"),
     "python manage.py check_storage": (0, "PDF pakta: "),
+    "python manage.py personal_data NIP BERKAS.zip": (0, " undangan, "),
 }
 # Long-running: started, then stopped as systemd stops them.
 WORKERS = {
@@ -303,6 +304,7 @@ def test_the_readme_commands_run_as_written_in_a_make_run_checkout(data_dir, tmp
     assert readme_commands() == set(AS_WRITTEN) | WORKERS | OWNER_ONLY, "a README command without its test"
     with sqlite3.connect(data_dir / "db.sqlite3") as db:
         (agency,) = db.execute("SELECT id FROM roster_agency WHERE short_name = 'Pemkot Bukittinggi'").fetchone()
+        (nip,) = db.execute("SELECT nip FROM roster_employee WHERE nip IS NOT NULL ORDER BY id").fetchone()
     roster = openpyxl.Workbook()
     roster.active.append(["NIP", "Nama"])
     roster.active.append(["198001012005011001", "Budi Santoso"])
@@ -315,6 +317,7 @@ def test_the_readme_commands_run_as_written_in_a_make_run_checkout(data_dir, tmp
         command = command.replace("[--dry-run] [--deactivate-missing]", "--dry-run").replace(" [id_instansi ...]", "")
         command = command.replace("/srv/cadangan/netralitas-2026-11-23.tar", f"{backups}/netralitas-*.tar")
         command = command.replace("/srv/cadangan", str(backups))
+        command = command.replace("NIP BERKAS.zip", f"{nip} {tmp_path / 'data-pribadi.zip'}")
         return command + (" <<< yes" if "collectstatic" in command else "")  # it asks first
 
     for command, (status, words) in AS_WRITTEN.items():

@@ -136,13 +136,13 @@ def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
     world = signed
     monkeypatch.setattr("inspektorat.archive.FLUSH_SIZE", 1)
     opened = []
-    original_read = archive_module._read
+    original_read = archive_module._read_path
 
-    def counting_read(storage, name):
-        opened.append(name)
-        return original_read(storage, name)
+    def counting_read(path):
+        opened.append(path)
+        return original_read(path)
 
-    monkeypatch.setattr(archive_module, "_read", counting_read)
+    monkeypatch.setattr(archive_module, "_read_path", counting_read)
     client.force_login(world.auditor_a)
     response = client.get(reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     assert response.streaming and opened == []
@@ -257,3 +257,19 @@ def test_zip_reads_a_storage_without_local_paths(signed):
         assert hashlib.sha256(archive.read(row["Berkas"])).hexdigest() == row["SHA-256"]
     (gone,) = [row for row in rows if row["SHA-256"] == documents[2].sha256]
     assert gone["Status PDF"] == "HILANG" and gone["Berkas"] == ""
+
+
+def test_zip_never_reads_outside_the_storage_folder(client, signed, settings):
+    """A stored name that would leave the media folder is treated as gone, even when a
+    file with the recorded hash lies there."""
+    world = signed
+    data = b"%PDF-1.7 outside the media folder"
+    (settings.MEDIA_ROOT.parent / "outside.pdf").write_bytes(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    PactDocument.objects.create(signature=world.without_pdf, file="../outside.pdf", sha256=sha256, size=len(data))
+    client.force_login(world.auditor_a)
+    _, body = download(client, reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
+    archive, rows = read_zip(body)
+    (row,) = [row for row in rows if row["SHA-256"] == sha256]
+    assert (row["Status PDF"], row["Berkas"]) == ("HILANG", "")
+    assert all(archive.read(name) != data for name in archive.namelist())
