@@ -34,6 +34,9 @@ class AuditEvent(models.Model):
         LOGIN_BLOCKED = "login_blocked", _("Mengunci masuk staf")
         REMIND = "remind", _("Mengingatkan")
         EVIDENCE = "evidence", _("Memeriksa bukti tersimpan")
+        LOGIN = "login", _("Masuk")
+        LOGIN_REFUSED = "login_refused", _("Menolak masuk")
+        LOGOUT = "logout", _("Keluar")
 
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

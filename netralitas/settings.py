@@ -166,6 +166,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "roster:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Staff sign-in with the agency's OpenID Connect provider (roster.oidc, roster.sso; README,
+# "Masuk dengan SSO"). Off without OIDC_ISSUER: nothing changes. The provider's endpoints
+# and keys come from its discovery document, fetched on the first SSO sign-in, not here.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_MATCH = env_str("OIDC_MATCH", "username")  # "username" (preferred_username) or "email"
+OIDC_ROLES_CLAIM = env_str("OIDC_ROLES_CLAIM", "")  # with OIDC_AGENCY_CLAIM: staff created from claims
+OIDC_AGENCY_CLAIM = env_str("OIDC_AGENCY_CLAIM", "")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+_issuer = urlsplit(OIDC_ISSUER)
+if OIDC_ISSUER and not (
+    _issuer.scheme == "https" or (_issuer.scheme == "http" and _issuer.hostname in ("127.0.0.1", "localhost", "::1"))
+):
+    raise ImproperlyConfigured("OIDC_ISSUER must be an https:// address (http:// only on this machine, for tests).")
+if OIDC_ISSUER and not OIDC_CLIENT_ID:
+    raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID is required too.")
+if OIDC_MATCH not in ("username", "email"):
+    raise ImproperlyConfigured(f"OIDC_MATCH must be 'username' or 'email', not {OIDC_MATCH!r}.")
+if bool(OIDC_ROLES_CLAIM) != bool(OIDC_AGENCY_CLAIM):
+    raise ImproperlyConfigured("Creating staff from claims needs both OIDC_ROLES_CLAIM and OIDC_AGENCY_CLAIM.")
+# PASSWORD_LOGIN=0: staff sign in through SSO only; superusers keep the admin's password
+# sign-in at /admin/ as the break-glass way in (roster.accounts).
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+if not PASSWORD_LOGIN and not OIDC_ISSUER:
+    raise ImproperlyConfigured("PASSWORD_LOGIN=0 needs OIDC_ISSUER: staff would have no way to sign in.")
+
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

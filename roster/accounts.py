@@ -40,6 +40,7 @@ CHANGE_THROTTLED = _(
 BLOCKED_CHANGE = _(
     "Penggantian kata sandi dikunci sementara untuk akun “%(username)s”: %(count)s kali kata sandi lama salah"
 )
+PASSWORD_OFF = _("Masuk dengan kata sandi dimatikan untuk staf: gunakan tombol “Masuk dengan SSO”.")
 MAIL_FAILED = _(
     "Email tidak dapat dikirim saat ini, jadi tidak ada email yang terkirim. "
     "Coba lagi beberapa saat lagi atau hubungi administrator."
@@ -68,11 +69,22 @@ class ThrottledLoginMixin:
 
 
 class StaffLoginForm(ThrottledLoginMixin, AuthenticationForm):
-    pass
+    """The staff page's password sign-in; with ``PASSWORD_LOGIN=0`` staff use SSO only."""
+
+    def clean(self):
+        if not settings.PASSWORD_LOGIN:
+            raise ValidationError(PASSWORD_OFF, code="password_off")
+        return super().clean()
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    pass
+    """The admin's password sign-in: with ``PASSWORD_LOGIN=0`` the break-glass door of
+    superusers only (a staff member with admin access uses SSO like everyone)."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not settings.PASSWORD_LOGIN and not user.is_superuser:
+            raise ValidationError(PASSWORD_OFF, code="password_off")
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -84,10 +96,17 @@ class StaffLoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         if form.has_error(NON_FIELD_ERRORS, "throttled"):
             response.status_code = 429
+        elif form.has_error(NON_FIELD_ERRORS, "password_off"):
+            response.status_code = 403
         return response
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "password_reset_enabled": settings.PASSWORD_RESET_ENABLED}
+        return {
+            **super().get_context_data(**kwargs),
+            "password_login": settings.PASSWORD_LOGIN,
+            "password_reset_enabled": settings.PASSWORD_RESET_ENABLED and settings.PASSWORD_LOGIN,
+            "sso_enabled": bool(settings.OIDC_ISSUER),
+        }
 
 
 def _user_key(group, request):

@@ -122,6 +122,31 @@ class SignInAttempt:
         )
 
 
+class SsoAttempt:
+    """The SSO callback: a refusal counts as a failed sign-in of the address — under
+    the same key as wrong passwords, so that an address cannot try twice as often by
+    mixing both — and the address held refuses the callback before the provider is asked."""
+
+    def __init__(self, request):
+        self.request = request
+        self.address = ratelimit_ip(request)
+
+    def limits(self):
+        return [FailureLimit("login-address", self.address, ADDRESS_FAILURES, ADDRESS_REFUSED, ADDRESS_TRAIL)]
+
+    def refusal(self):
+        """``(sentence, minutes)`` while the address is held, else ``None``."""
+        refused = refusing(self.request, self.limits())
+        if refused is None:
+            return None
+        limit, seconds = refused
+        return limit.refusal, minutes(seconds)
+
+    def failed(self):
+        for limit, count in count_failure(self.request, self.limits()):
+            record(self.request, AuditEvent.Action.LOGIN_BLOCKED, None, limit.trail, address=self.address, count=count)
+
+
 def _account(username):
     if not username:
         return None

@@ -83,6 +83,10 @@ ROUTES = [
     Route("password_reset_done", "public"),
     Route("password_reset_confirm", "public", lambda world, side: ["MQ", "set-password"], scoped=False),
     Route("password_reset_complete", "public"),
+    # SSO: not configured in this world (no OIDC_ISSUER), so not there for anyone;
+    # configured, against a real provider: tests/roster/test_sso.py.
+    Route("sso_login", "public", ok=404),
+    Route("sso_callback", "public", ok=404),
     # The secretariat (operators of one agency).
     Route("roster:employees", "operator"),
     Route("roster:employee_add", "operator"),

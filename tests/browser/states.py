@@ -20,6 +20,16 @@ def submit(button, *, status=None):
     return then
 
 
+def follow_link(name):
+    """Follow a link and wait for the page it ends on, after any redirects."""
+
+    def then(page, ctx):
+        with page.expect_navigation():
+            page.get_by_role("link", name=name, exact=True).click()
+
+    return then
+
+
 def submit_unchecked(button):
     """Send a form as it is, the browser's own checks off (``novalidate``): the
     server's error messages are what the page then shows."""

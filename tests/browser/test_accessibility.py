@@ -31,6 +31,7 @@ from tests import factories
 from tests.browser.axe import add_axe, check
 from tests.browser.states import (
     fill_and_submit,
+    follow_link,
     open_menu,
     server_error,
     sign_without_drawing,
@@ -50,6 +51,8 @@ NOT_PAGES = {
     "healthz_status": "JSON for monitoring (loopback or MONITORING_TOKEN)",
     "set_language": "POST only; its button is on every page",
     "logout": "POST only; ends on the login page",
+    "sso_login": "a redirect to the SSO provider (404 without OIDC_ISSUER)",
+    "sso_callback": "the SSO provider's way back: a redirect to the role's home or to the login page",
     "roster:logo": "an image (shown on the public pages, with its alternative text)",
     "roster:import_confirm": "POST only; starts the import job (its page is a job page)",
     "roster:export": "POST only; starts a job",
@@ -106,11 +109,17 @@ def pk(attribute):
 
 
 WRONG_PASSWORD = {"username": "operator_a", "password": "bukan-sandinya"}
+# SSO configured, its provider on a port nobody answers (the button needs no provider;
+# following it ends on the login page with the sentence that says so).
+SSO = {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "netralitas", "OIDC_CLIENT_SECRET": ""}
 PAGES = {
     "anonymous": [
         Visit("home", "roster:home"),
         Visit("login", "login"),
         Visit("login, wrong password", "login", then=fill_and_submit(WRONG_PASSWORD, "Masuk")),
+        Visit("login with SSO", "login", settings=SSO),
+        Visit("login, SSO only", "login", settings={**SSO, "PASSWORD_LOGIN": False}),
+        Visit("login, SSO provider down", "login", settings=SSO, then=follow_link("Masuk dengan SSO")),
         Visit("password reset", "password_reset", settings={"PASSWORD_RESET_ENABLED": True}),
         Visit("password reset without mail", "password_reset", settings={"PASSWORD_RESET_ENABLED": False}),
         Visit("password reset sent", "password_reset_done", settings={"PASSWORD_RESET_ENABLED": True}),
