@@ -173,8 +173,11 @@ def upload_form(path):
     def build(world, data):
         body, file_name = data.pop("file_body", b"NIP\n"), str(data.pop("file_name", "pegawai.csv"))
         body = body.encode() if isinstance(body, str) else body
-        # A browser sends no file for an empty name (Django cannot even build one).
-        files = {"file": SimpleUploadedFile(file_name, body)} if file_name.strip(" ./\\") else {}
+        # A browser sends no file for an empty name, and Django keeps only the last part of
+        # a path: a name whose last part is empty, "." or ".." reaches no form (Django cannot
+        # even build one: SuspiciousFileOperation).
+        buildable = file_name.strip(" ./\\") and os.path.basename(file_name) not in {"", ".", ".."}
+        files = {"file": SimpleUploadedFile(file_name, body)} if buildable else {}
         return getattr(importlib.import_module(module), name)(data, files)
 
     return build
