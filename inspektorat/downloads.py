@@ -23,6 +23,7 @@ from inspektorat.forms import InvitationFilterForm, RecapSignerForm
 from inspektorat.queries import agency_units, archive_signatures
 from jobs.models import Job
 from netralitas.lib.dates import tanggal
+from netralitas.lib.http import file_slug
 from pledges import evidence
 from pledges.access import document_for_user
 from pledges.documents import document_response
@@ -80,7 +81,9 @@ def unit_zip(request, pk, unit_pk):
     with_subunits = forms.BooleanField(required=False).to_python(request.GET.get("sub"))
     unit_ids = Unit.descendant_ids(units, [unit]) if with_subunits else {unit.pk}
     scope = describe(UNIT_SCOPE_WITH_SUBUNITS if with_subunits else UNIT_SCOPE, unit=unit.name)
-    filename = f"pakta-apel{ceremony.pk}-unit{unit.pk}.zip"
+    # The unit's name, so that the ZIPs of several units stay apart in a downloads folder.
+    name = file_slug(unit.name, f"unit{unit.pk}") + ("-dan-subunit" if with_subunits else "")
+    filename = f"pakta-apel{ceremony.pk}-{name}.zip"
     return _zip_response(request, ceremony, unit_ids=unit_ids, scope=scope, filename=filename)
 
 

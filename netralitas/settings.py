@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "pledges",
     "audit",
     "inspektorat",
+    "privacy",
 ]
 
 MIDDLEWARE = [

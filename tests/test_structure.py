@@ -1,6 +1,6 @@
 """The apps form a stack: each imports only what lies below it.
 
-    inspektorat            the Inspektorat's pages
+    inspektorat, privacy   the Inspektorat's pages; the breach register (UU PDP)
     ceremonies ⇄ pledges   the one domain cycle: Ceremony → PactTemplate, Signature → Invitation
     roster                 agencies, units, employees, staff roles
     jobs                   background work with a progress bar, and its files (knows Agency by name)
@@ -26,6 +26,7 @@ LAYERS = {
     "ceremonies": 5,
     "pledges": 5,
     "inspektorat": 6,
+    "privacy": 6,
 }
 DOCUMENTED_CYCLE = {"ceremonies", "pledges"}
 

@@ -112,12 +112,16 @@ def test_unit_zip_with_and_without_sub_units(client, signed):
     client.force_login(world.auditor_a)
     url = reverse("inspektorat:unit_zip", args=[world.ceremony_a.pk, world.unit_a.pk])
     response, body = download(client, url)
-    assert f'filename="pakta-apel{world.ceremony_a.pk}-unit{world.unit_a.pk}.zip"' in response["Content-Disposition"]
+    assert f'filename="pakta-apel{world.ceremony_a.pk}-sekretariat-daerah.zip"' in response["Content-Disposition"]
     archive, rows = read_zip(body)
     assert {n.split("/")[0] for n in archive.namelist() if n != "manifest.csv"} == {"Sekretariat Daerah"}
     assert len(rows) == 3 and len(archive.namelist()) == 3  # two PDFs, one pending, the manifest
 
-    _, body = download(client, url, sub="1")
+    response, body = download(client, url, sub="1")
+    assert (
+        f'filename="pakta-apel{world.ceremony_a.pk}-sekretariat-daerah-dan-subunit.zip"'
+        in response["Content-Disposition"]
+    )
     archive, rows = read_zip(body)
     assert {n.split("/")[0] for n in archive.namelist() if n != "manifest.csv"} == {
         "Sekretariat Daerah",

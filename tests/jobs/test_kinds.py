@@ -28,6 +28,8 @@ PRODUCT_KINDS = {
     "recap_pdf": "inspektorat.exports",
     "trail_export": "inspektorat.exports",
     "personal_data": "pledges.personal_data",
+    "breach_affected": "privacy.jobs",
+    "breach_letters": "privacy.jobs",
 }
 
 
