@@ -114,7 +114,7 @@ def test_auditor_finds_non_signers_and_downloads_the_evidence(page, live_server,
     page.goto(live_server.url + reverse("inspektorat:ceremony", args=[world.ceremony_a.pk]))
     row = page.locator("details tr", has_text="Sekretariat Daerah")
     name, data = download(page, lambda: row.get_by_role("link", name="ZIP").click())
-    assert name == f"pakta-apel{world.ceremony_a.pk}-unit{world.unit_a.pk}.zip"
+    assert name == f"pakta-apel{world.ceremony_a.pk}-sekretariat-daerah.zip"
     archive = zipfile.ZipFile(io.BytesIO(data))
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     assert sorted(row["Nama"] for row in manifest) == sorted(signers)
