@@ -14,7 +14,6 @@ import json
 import zipfile
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,7 +26,8 @@ from jobs.kinds import kind
 from jobs.work import JobError, Outcome, temporary_output
 from netralitas.lib.dates import timestamp
 from netralitas.lib.pdf.canvas import SERIF, SERIF_BOLD, draw_lines, new_canvas, wrap
-from pledges.models import Signature, sha256_hex
+from pledges import evidence
+from pledges.models import Signature
 from roster.models import Employee
 
 FORMAT = 1  # the layout of data.json; a change that removes or renames a key is a new number
@@ -150,23 +150,13 @@ def _signature_record(signature, when, files):
     }
     document = getattr(signature, "document", None)
     if document is not None:
-        data = _stored(document)
+        # Only the bytes that are the ones recorded: an altered pact is never handed out as theirs.
+        data = evidence.read_stored(document).data
         pdf_name = f"pakta/{code}.pdf"
         record["pdf"] = {"berkas": pdf_name if data else None, "sha256": document.sha256}
         if data:
             files.append((pdf_name, data))
     return record
-
-
-def _stored(document):
-    """The signed PDF's bytes if they are the ones recorded; ``None`` when gone or altered
-    (a package never hands out an altered pact as the signer's)."""
-    try:
-        with document.file.open("rb") as handle:
-            data = handle.read()
-    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
-        return None
-    return data if sha256_hex(data) == document.sha256 else None
 
 
 def _trail(employee, invitations, signatures):

@@ -66,7 +66,19 @@ ACCOUNT_TRAIL = _(
 )
 
 
-class SignInAttempt:
+class _Limited:
+    """An attempt checked against ``limits()`` before it is tried."""
+
+    def refusal(self):
+        """``(sentence, minutes)`` while one of the limits refuses this attempt, else ``None``."""
+        refused = refusing(self.request, self.limits())
+        if refused is None:
+            return None
+        limit, seconds = refused
+        return limit.refusal, minutes(seconds)
+
+
+class SignInAttempt(_Limited):
     """One sign-in: the account it names, where it comes from, and the limits it is under."""
 
     def __init__(self, request, username):
@@ -86,14 +98,6 @@ class SignInAttempt:
             FailureLimit("login-address", self.address, ADDRESS_FAILURES, ADDRESS_REFUSED, ADDRESS_TRAIL),
             FailureLimit("login-account", self.account, ACCOUNT_FAILURES, ACCOUNT_SLOWED, ACCOUNT_TRAIL),
         ]
-
-    def refusal(self):
-        """``(sentence, minutes)`` while one of the limits refuses this attempt, else ``None``."""
-        refused = refusing(self.request, self.limits())
-        if refused is None:
-            return None
-        limit, seconds = refused
-        return limit.refusal, minutes(seconds)
 
     def failed(self):
         """Count the failure; a limit it reaches is written to the trail, once."""
@@ -122,7 +126,7 @@ class SignInAttempt:
         )
 
 
-class SsoAttempt:
+class SsoAttempt(_Limited):
     """The SSO callback: a refusal counts as a failed sign-in of the address — under
     the same key as wrong passwords, so that an address cannot try twice as often by
     mixing both — and the address held refuses the callback before the provider is asked."""
@@ -133,14 +137,6 @@ class SsoAttempt:
 
     def limits(self):
         return [FailureLimit("login-address", self.address, ADDRESS_FAILURES, ADDRESS_REFUSED, ADDRESS_TRAIL)]
-
-    def refusal(self):
-        """``(sentence, minutes)`` while the address is held, else ``None``."""
-        refused = refusing(self.request, self.limits())
-        if refused is None:
-            return None
-        limit, seconds = refused
-        return limit.refusal, minutes(seconds)
 
     def failed(self):
         for limit, count in count_failure(self.request, self.limits()):

@@ -14,7 +14,6 @@ again by its own key — an outside provider misbehaving, not a mock of our code
 """
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -26,11 +25,7 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 class OidcProvider:

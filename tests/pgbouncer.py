@@ -11,7 +11,6 @@ at once, instead of only when two clients happen to swap server connections.
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,11 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 class PgBouncer:
@@ -34,7 +29,7 @@ class PgBouncer:
         # Its own folder in /tmp: pytest's are closed to the user pgbouncer runs as.
         self.folder = Path(tempfile.mkdtemp(prefix="netralitas-pgbouncer-"))
         self.pool_size = pool_size
-        self.port = _free_port()
+        self.port = free_port()
         self.name = self.target.path.lstrip("/")
         self.url = urlunsplit(self.target._replace(netloc=f"{self.target.username}@127.0.0.1:{self.port}"))
         self.process = None

@@ -7,17 +7,13 @@ import socket
 import subprocess
 import time
 
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 class RedisServer:
     def __init__(self):
         assert shutil.which("redis-server"), "redis-server is missing: make sysdeps-test installs it"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 

@@ -7,12 +7,13 @@ that touch stored files that way too. The app talks to it through django-storage
 as it would to MinIO or a cloud's S3: the settings of ``netralitas/settings.py``."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.ports import free_port
 
 BUCKET = "netralitas-uji"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "uji", "AWS_SECRET_ACCESS_KEY": "rahasia-uji", "AWS_S3_REGION_NAME": "us-east-1"}
@@ -22,15 +23,9 @@ def wanted():
     return os.environ.get("TEST_STORAGE", "") == "s3"
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class S3Server:
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process = None
 

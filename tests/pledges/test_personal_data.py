@@ -153,3 +153,8 @@ def test_the_command_answers_a_bad_argument_in_one_sentence(people, tmp_path, mo
     with pytest.raises(CommandError, match=message):
         call_command("personal_data", identifier or people.first.nip, file)
     assert (tmp_path / "ada.zip").read_bytes() == b"milik orang lain"
+
+
+def test_the_command_answers_missing_arguments_in_one_sentence(people):
+    with pytest.raises(CommandError, match="NIP dan BERKAS.zip wajib diisi"):
+        call_command("personal_data", people.first.nip)

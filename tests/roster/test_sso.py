@@ -20,7 +20,8 @@ from roster import oidc, sso_staff
 from roster.login_limits import ADDRESS_FAILURES
 from roster.models import StaffProfile
 from roster.sso import ID_TOKEN_SESSION_KEY
-from tests.oidc import OidcProvider, Tampering, free_port
+from tests.oidc import OidcProvider, Tampering
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 

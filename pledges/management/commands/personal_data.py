@@ -6,7 +6,6 @@ NIP, NI PPPK or NIK, spaces allowed. Every bad argument gets one Indonesian sent
 exit status 1, never a traceback; an existing FILE is never overwritten."""
 
 import os
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,31 +14,22 @@ from django.utils.translation import gettext_lazy, override
 
 from audit.log import record_for
 from audit.models import AuditEvent
+from netralitas.lib.commands import ArgumentErrorsInOneSentence
 from pledges import personal_data
 
 USAGE = "python manage.py personal_data NIP BERKAS.zip"
 WRITTEN = gettext_lazy("Paket data pribadi pegawai %(name)s dibuat dari baris perintah (UU PDP)")
 
 
-class Command(BaseCommand):
+class Command(ArgumentErrorsInOneSentence, BaseCommand):
     help = "Tulis paket data pribadi satu pegawai (UU PDP) ke sebuah berkas ZIP."
 
     def add_arguments(self, parser):
         parser.add_argument("identifier", metavar="NIP", help="NIP, NI PPPK atau NIK pegawai")
         parser.add_argument("file", metavar="BERKAS.zip", help="berkas ZIP yang akan dibuat (belum ada)")
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.error = lambda message: self._argument_error(parser, message)
-        return parser
-
-    def _argument_error(self, parser, message):
-        with override("id"):
-            text = _("NIP dan BERKAS.zip wajib diisi, tidak lebih. Pemakaian: %(usage)s") % {"usage": USAGE}
-        if not parser.called_from_command_line:
-            raise CommandError(text)
-        self.stderr.write(f"CommandError: {text}")
-        sys.exit(1)
+    def argument_error_text(self, message):
+        return _("NIP dan BERKAS.zip wajib diisi, tidak lebih. Pemakaian: %(usage)s") % {"usage": USAGE}
 
     def handle(self, *args, identifier, file, **options):
         with override("id"):

@@ -10,7 +10,6 @@ traceback (``--traceback`` shows one for an unexpected error), and never leaves
 a job "running"."""
 
 import re
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +19,7 @@ from django.utils.translation import override
 from jobs.models import Job
 from jobs.tasks import execute
 from jobs.work import UNEXPECTED, fail
+from netralitas.lib.commands import ArgumentErrorsInOneSentence
 from netralitas.lib.text import message_text
 from roster.imports import REJECTED_KEPT, start_import, start_preview
 from roster.models import Agency
@@ -29,7 +29,7 @@ USAGE = "manage.py import_roster ID_INSTANSI BERKAS [--dry-run] [--deactivate-mi
 BIGGEST_ID = 2**63 - 1
 
 
-class Command(BaseCommand):
+class Command(ArgumentErrorsInOneSentence, BaseCommand):
     help = "Impor daftar pegawai (xlsx/csv) untuk satu instansi, sama seperti halaman operator."
 
     def add_arguments(self, parser):
@@ -43,25 +43,15 @@ class Command(BaseCommand):
             help="daftar lengkap: nonaktifkan pegawai aktif yang tidak tercantum di berkas",
         )
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.error = lambda message: self._argument_error(parser, message)
-        return parser
-
-    def _argument_error(self, parser, message):
-        with override("id"):
-            unknown = re.match(r"unrecognized arguments: (.*)", message)
-            if unknown:
-                reason = _("Argumen tidak dikenal: %(arguments)s.") % {"arguments": message_text(unknown[1])}
-            elif "required" in message:
-                reason = _("ID_INSTANSI dan BERKAS wajib diisi.")
-            else:
-                reason = _("Argumen tidak dapat dibaca.")
-            text = _("%(reason)s Pemakaian: %(usage)s") % {"reason": reason, "usage": USAGE}
-        if not parser.called_from_command_line:
-            raise CommandError(text)
-        self.stderr.write(f"CommandError: {text}")
-        sys.exit(1)
+    def argument_error_text(self, message):
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            reason = _("Argumen tidak dikenal: %(arguments)s.") % {"arguments": message_text(unknown[1])}
+        elif "required" in message:
+            reason = _("ID_INSTANSI dan BERKAS wajib diisi.")
+        else:
+            reason = _("Argumen tidak dapat dibaca.")
+        return _("%(reason)s Pemakaian: %(usage)s") % {"reason": reason, "usage": USAGE}
 
     def handle(self, *args, agency_id, file, dry_run, deactivate_missing, **options):
         self.show_traceback = options.get("traceback", False)
