@@ -22,7 +22,6 @@ import io
 import os
 import zipfile
 
-from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
@@ -80,22 +79,14 @@ def _opener(storage):
             return _read_path(os.path.join(root, name))
 
         return read
-    return lambda name: _read(storage, name)
+    return lambda name: evidence.stored_bytes(storage, name)
 
 
 def _read_path(path):
     try:
         with open(path, "rb") as handle:
             return handle.read()
-    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
-        return None
-
-
-def _read(storage, name):
-    try:
-        with storage.open(name, "rb") as handle:
-            return handle.read()
-    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
+    except OSError:
         return None
 
 

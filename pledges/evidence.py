@@ -68,14 +68,19 @@ def read(data, recorded_sha256):
     return Reading(State.INTACT, data, actual)
 
 
-def read_stored(document):
-    """Read ``document``'s file whole (a pact is tens of KB) and check it."""
+def stored_bytes(storage, name):
+    """The stored file's bytes, read whole (a pact is tens of KB); ``None`` when it is
+    gone — or named so that no storage would give it (``SuspiciousOperation``)."""
     try:
-        with document.file.open("rb") as handle:
-            data = handle.read()
-    except (OSError, SuspiciousOperation):  # gone, or a name no storage would give
-        data = None
-    return read(data, document.sha256)
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+    except (OSError, SuspiciousOperation):
+        return None
+
+
+def read_stored(document):
+    """Read ``document``'s file and check it."""
+    return read(stored_bytes(document.file.storage, document.file.name), document.sha256)
 
 
 def check(document, during, *, request=None, actor_name=None):
