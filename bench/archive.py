@@ -19,6 +19,17 @@ It prints both rates (MB of PDFs per second), the ratio ZIP / ``zip -0`` (target
 ≥ 0.8, issue 24), the CPU seconds of each (``zip -0`` and the gunicorn worker that
 serves the ZIP: on a busy machine the fairer comparison) and checks one downloaded
 archive: every entry there, the manifest listing every signature, nothing flagged.
+With ``--s3`` the PDFs are objects in an S3-compatible server (moto's, a real
+process on loopback: tests/s3.py) and gunicorn reads them from there (issue 20):
+
+    make bench-archive BENCH_ARGS=--s3                  # 36,000 objects, 1 round
+    make bench-archive BENCH_ARGS="--s3 -n 2000"
+
+The floor is then every object read with boto3's ``get_object`` in one loop, from
+the same server in the same run; it prints both rates, the ratio (target ≥ 0.8), the
+S3 server's and the readers' CPU per object, and the gunicorn worker's memory before
+and at its peak (flat: it does not grow with the PDFs).
+
 Not part of the test suite.
 """
 
@@ -43,8 +54,9 @@ TARGET_RATIO = 0.8
 UNITS = 40
 
 
-def make_archive_apel(count, media_root):
-    """An apel of ``count`` signers in 40 units, each signature with a stored PDF."""
+def make_archive_apel(count, put):
+    """An apel of ``count`` signers in 40 units, each signature with a PDF stored by
+    ``put(name, data)``."""
     from ceremonies.models import Ceremony
     from pledges.models import PactDocument, Signature
     from roster.models import StaffProfile, Unit
@@ -64,12 +76,11 @@ def make_archive_apel(count, media_root):
     rng = random.Random(24)
     documents, paths = [], []
     folder = f"pacts/{agency.pk}/{ceremony.pk}"
-    (media_root / folder).mkdir(parents=True, exist_ok=True)
     signatures = Signature.objects.filter(invitation__ceremony=ceremony).values_list("pk", "verification_code")
     for pk, code in signatures.iterator(chunk_size=2000):
         data = b"%PDF-1.7\n" + rng.randbytes(rng.randint(45_000, 55_000))
         name = f"{folder}/{code}.pdf"
-        (media_root / name).write_bytes(data)
+        put(name, data)
         paths.append(name)
         documents.append(
             PactDocument(signature_id=pk, file=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
@@ -84,6 +95,14 @@ def session_cookie(user):
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
+
+
+def on_disk(media_root):
+    def put(name, data):
+        (media_root / name).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / name).write_bytes(data)
+
+    return put
 
 
 def read_all(media_root, paths):
@@ -120,7 +139,7 @@ def zip_floor(media_root, list_file, output=None):
     return time.perf_counter() - started, children_cpu() - cpu
 
 
-def download(url, cookie, output="/dev/null"):
+def download(url, cookie, output="/dev/null", allow=("200",)):
     started = time.perf_counter()
     result = subprocess.run(
         ["curl", "-s", "-o", output, "-w", "%{http_code} %{size_download} %{time_starttransfer}"]
@@ -131,7 +150,7 @@ def download(url, cookie, output="/dev/null"):
     )
     seconds = time.perf_counter() - started
     status, size, first_byte = result.stdout.split()
-    if status != "200":
+    if status not in allow:
         raise SystemExit(f"the ZIP answered {status}")
     print(f"    first byte {float(first_byte):.2f} s, all {seconds:.2f} s", flush=True)
     return seconds, int(size)
@@ -160,13 +179,16 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each (default 3; medians)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4, as in README)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "18030")))
+    parser.add_argument("--s3", action="store_true", help="the PDFs in an S3-compatible server (moto's, on loopback)")
     args = parser.parse_args()
+    if args.s3:
+        return from_bucket(args)
     with tempfile.TemporaryDirectory(prefix="netralitas-bench-") as tmp, throwaway_database() as url:
         workdir = Path(tmp)
         setup_django(url, workdir)
         media_root = workdir / "media"
         started = time.perf_counter()
-        ceremony, auditor, paths = make_archive_apel(args.n, media_root)
+        ceremony, auditor, paths = make_archive_apel(args.n, on_disk(media_root))
         total = read_all(media_root, paths)
         print(
             f"apel: {len(paths)} signed pacts with PDFs, {total / 1e6:.0f} MB, made in "
@@ -217,6 +239,139 @@ def main():
         met = ratio >= TARGET_RATIO and ok
         print(f"targets: ≥ {TARGET_RATIO}× zip -0 and a complete archive {'met' if met else 'NOT met'}")
         sys.exit(0 if met else 1)
+
+
+class Uploads:
+    """``put(name, data)`` into the bucket under ``location``, a few at a time."""
+
+    def __init__(self, client, location, threads=8, batch=400):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.client, self.location, self.batch = client, location, batch
+        self.pool, self.waiting = ThreadPoolExecutor(threads), []
+
+    def __call__(self, name, data):
+        self.waiting.append((f"{self.location}/{name}", data))
+        if len(self.waiting) >= self.batch:
+            self.flush()
+
+    def flush(self):
+        from tests.s3 import BUCKET
+
+        list(self.pool.map(lambda item: self.client.put_object(Bucket=BUCKET, Key=item[0], Body=item[1]), self.waiting))
+        self.waiting = []
+
+
+def process_cpu(pid):
+    """CPU seconds process ``pid`` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kb(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def worker_pids(master):
+    return [int(pid) for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
+
+
+def read_straight(client, keys):
+    """The floor: every object read with boto3's ``get_object`` in one loop. Seconds,
+    CPU seconds of this process, bytes."""
+    from tests.s3 import BUCKET
+
+    started, cpu, size = time.perf_counter(), time.process_time(), 0
+    for key in keys:
+        size += len(client.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    return time.perf_counter() - started, time.process_time() - cpu, size
+
+
+def from_bucket(args):
+    """The ZIP against reading the same objects straight from the same S3 server."""
+    from tests.s3 import CREDENTIALS, S3Server
+
+    rounds = args.rounds if "--rounds" in sys.argv else 1
+    server = S3Server().start()
+    location = "bench"
+    bucket = {
+        "AWS_STORAGE_BUCKET_NAME": "netralitas-uji",
+        "AWS_S3_ENDPOINT_URL": server.endpoint,
+        "AWS_LOCATION": location,
+        **CREDENTIALS,
+    }
+    try:
+        with tempfile.TemporaryDirectory(prefix="netralitas-bench-") as tmp, throwaway_database() as url:
+            workdir = Path(tmp)
+            setup_django(url, workdir)
+            client = server.client()
+            started = time.perf_counter()
+            uploads = Uploads(client, location)
+            ceremony, auditor, paths = make_archive_apel(args.n, uploads)
+            uploads.flush()
+            keys = [f"{location}/{path}" for path in paths]
+            print(
+                f"apel: {len(paths)} signed pacts with PDFs in the bucket (moto_server on loopback), made in "
+                f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs",
+                flush=True,
+            )
+            cookie = session_cookie(auditor)
+            port = free_port(args.port)
+            env = production_environment(url, workdir, "", port)
+            env.update(bucket)
+            env["SECRET_KEY"] = os.environ["SECRET_KEY"]  # the session made here must be valid there
+            workers = args.workers if "--workers" in sys.argv else 1  # one request: one worker to watch
+            with gunicorn(env, port, workers, workdir) as master:
+                zip_url = f"http://127.0.0.1:{port}/inspektorat/apel/{ceremony.pk}/pakta.zip"
+                download(f"http://127.0.0.1:{port}/akun/login/", cookie, allow=("200", "302"))  # Django loaded
+                rss_before = max(memory_kb(pid, "VmRSS") for pid in worker_pids(master))
+                floors, ours, floor_cpu, our_cpu, server_floor, server_ours = [], [], [], [], [], []
+                for number in range(rounds):
+                    moto = process_cpu(server.process.pid)
+                    seconds, cpu, total = read_straight(client, keys)
+                    server_floor.append(process_cpu(server.process.pid) - moto)
+                    floors.append(seconds)
+                    floor_cpu.append(cpu)
+                    moto, cpu = process_cpu(server.process.pid), workers_cpu(master)
+                    output = str(workdir / "check.zip") if number == 0 else "/dev/null"
+                    seconds, _size = download(zip_url, cookie, output)
+                    server_ours.append(process_cpu(server.process.pid) - moto)
+                    ours.append(seconds)
+                    our_cpu.append(workers_cpu(master) - cpu)
+                peak = max(memory_kb(pid, "VmHWM") for pid in worker_pids(master))
+                ok = check_archive(workdir / "check.zip", args.n)
+    finally:
+        server.stop()
+    floor, zip_seconds = statistics.median(floors), statistics.median(ours)
+    ratio = floor / zip_seconds
+    print(
+        f"  get_object of every object in one loop (floor) {floor:7.2f} s {total / floor / 1e6:6.1f} MB/s"
+        f"   rounds {rounded(floors)}"
+    )
+    print(
+        f"  ZIP download (checked, streamed)               {zip_seconds:7.2f} s {total / zip_seconds / 1e6:6.1f} MB/s"
+        f"   rounds {rounded(ours)}"
+    )
+    print(f"  ratio ZIP / straight reads                     {ratio:7.2f}   (target ≥ {TARGET_RATIO})")
+    count = len(keys)
+    print(
+        f"  CPU per object: S3 server {statistics.median(server_floor) / count * 1e3:.2f} ms for the floor, "
+        f"{statistics.median(server_ours) / count * 1e3:.2f} ms for the ZIP; the floor's reader "
+        f"{statistics.median(floor_cpu) / count * 1e3:.2f} ms, the gunicorn worker "
+        f"{statistics.median(our_cpu) / count * 1e3:.2f} ms"
+    )
+    grew = (peak - rss_before) / 1024
+    flat = grew < 200
+    print(
+        f"  memory: gunicorn workers {rss_before / 1024:.0f} MB before, peak {peak / 1024:.0f} MB "
+        f"(+{grew:.0f} MB for {total / 1e6:.0f} MB of PDFs) -> {'flat' if flat else 'NOT flat'}"
+    )
+    met = ratio >= TARGET_RATIO and ok and flat
+    print(f"targets: ≥ {TARGET_RATIO}× straight reads, flat memory, a complete archive {'met' if met else 'NOT met'}")
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.log import record_for
 from audit.models import AuditEvent
+from netralitas.lib import storages_pinned
 from netralitas.lib.http import client_ip
 from pledges.models import PactDocument, StorageFinding
 
@@ -70,7 +71,15 @@ def read(data, recorded_sha256):
 
 def stored_bytes(storage, name):
     """The stored file's bytes, read whole (a pact is tens of KB); ``None`` when it is
-    gone — or named so that no storage would give it (``SuspiciousOperation``)."""
+    gone — or named so that no storage would give it (``SuspiciousOperation``). From
+    object storage in one request (``netralitas.lib.storages_pinned``)."""
+    if storages_pinned.reads_by_url(storage):
+        return storages_pinned.read(storage, name, opened_bytes)
+    return opened_bytes(storage, name)
+
+
+def opened_bytes(storage, name):
+    """:func:`stored_bytes` through the storage's ``open``, the plain path."""
     try:
         with storage.open(name, "rb") as handle:
             return handle.read()

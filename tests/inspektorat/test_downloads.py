@@ -135,18 +135,21 @@ def test_unit_zip_with_and_without_sub_units(client, signed):
 
 
 def test_zip_reads_pdfs_only_while_streaming(client, signed, monkeypatch):
-    """The view lays out the archive from the database; files are opened one by
-    one as the ZIP is sent, never all up front (here written out after every PDF)."""
+    """The view lays out the archive from the database; files are taken one by one
+    as the ZIP is sent, never all up front (here written out after every PDF; from
+    object storage a few are read ahead, ``READ_AHEAD``)."""
     world = signed
     monkeypatch.setattr("inspektorat.archive.FLUSH_SIZE", 1)
     opened = []
-    original_opener = archive_module._opener
+    original_reads = archive_module._reads
 
-    def counting_opener(storage):
-        read = original_opener(storage)
-        return lambda name: opened.append(name) or read(name)
+    def counting_reads(storage, names):
+        for data in original_reads(storage, names):
+            if data is not None:  # None: a signature whose PDF is not made yet
+                opened.append(data)
+            yield data
 
-    monkeypatch.setattr(archive_module, "_opener", counting_opener)
+    monkeypatch.setattr(archive_module, "_reads", counting_reads)
     client.force_login(world.auditor_a)
     response = client.get(reverse("inspektorat:ceremony_zip", args=[world.ceremony_a.pk]))
     assert response.streaming and opened == []
