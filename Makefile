@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n 2
 # writing is ~4x slower); tests drive Debian's Chromium, read PDFs back and run the
 # app through a real PgBouncer in transaction mode.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
-TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbouncer
+TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbouncer nginx-light
 # The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
 BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
@@ -23,15 +23,22 @@ BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 run: sysdeps setup
 	@bin/run-dev $(HOST) $(PORT)
 
-# On PostgreSQL (production's database) the tests that touch stored files run a second
-# time with the files in a real S3-compatible server (moto's, on loopback: tests/s3.py).
-S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py
+# On SQLite the test of several nodes (tests/nodes) is left out: PostgreSQL is what they
+# share. On PostgreSQL (production's database) every test talks to its database through a real
+# pgbouncer in transaction mode (tests/pgbouncer.py), with the app's setting for it; then
+# the tests that touch stored files run a second time straight to PostgreSQL (the default
+# settings: prepared statements, server-side cursors) with the files in a real
+# S3-compatible server (moto's, on loopback: tests/s3.py).
+S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py tests/lib/test_storages_pinned.py
 
 test: sysdeps-test setup-dev
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
-	@case "$$DATABASE_URL" in postgres*) \
-		echo "Penyimpanan S3 (TEST_STORAGE=s3): $(S3_TESTS)"; \
+	@case "$$DATABASE_URL" in \
+	postgres*) \
+		echo "PostgreSQL melalui PgBouncer (TEST_PGBOUNCER=1, DATABASE_TRANSACTION_POOLING=1)"; \
+		TEST_PGBOUNCER=1 DATABASE_TRANSACTION_POOLING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS) && \
+		echo "Penyimpanan S3 (TEST_STORAGE=s3): $(S3_TESTS)" && \
 		TEST_STORAGE=s3 DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS) $(S3_TESTS);; \
+	*) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS) --ignore=tests/nodes;; \
 	esac
 
 lint: setup-dev

@@ -324,7 +324,8 @@ def from_bucket(args):
             env.update(bucket)
             env["SECRET_KEY"] = os.environ["SECRET_KEY"]  # the session made here must be valid there
             workers = args.workers if "--workers" in sys.argv else 1  # one request: one worker to watch
-            with gunicorn(env, port, workers, workdir) as master:
+            # A sync worker is not heard from while it streams: the ZIP from a bucket takes minutes.
+            with gunicorn(env, port, workers, workdir, timeout=900) as master:
                 zip_url = f"http://127.0.0.1:{port}/inspektorat/apel/{ceremony.pk}/pakta.zip"
                 download(f"http://127.0.0.1:{port}/akun/login/", cookie, allow=("200", "302"))  # Django loaded
                 rss_before = max(memory_kb(pid, "VmRSS") for pid in worker_pids(master))

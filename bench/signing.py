@@ -160,7 +160,7 @@ def production_environment(database_url, workdir, redis_url, port):
 
 
 @contextmanager
-def gunicorn(env, port, workers, workdir):
+def gunicorn(env, port, workers, workdir, timeout=120):
     log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
@@ -171,7 +171,7 @@ def gunicorn(env, port, workers, workdir):
             "--workers",
             str(workers),
             "--timeout",
-            "120",
+            str(timeout),
             "--backlog",
             "2048",
             "--bind",

@@ -65,6 +65,25 @@ def rate_limit_clock(_rate_limits_start_fresh):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With ``TEST_PGBOUNCER=1`` the tests reach their PostgreSQL database through a
+    real pgbouncer in transaction mode (``tests/pgbouncer.py``); the database itself is
+    created, migrated and dropped directly, as its owner does."""
+    from tests import pgbouncer
+
+    if not pgbouncer.wanted():
+        yield
+        return
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        # Enough server connections for a test, its live server's threads and its real workers.
+        with pgbouncer.in_front_of_the_test_database(connections, database_url(), pool_size=20):
+            with django_db_blocker.block():
+                yield
+
+
+@pytest.fixture(scope="session")
 def s3_server():
     """A real S3-compatible server on loopback (``tests/s3.py``), for this test process."""
     from tests.s3 import S3Server

@@ -9,6 +9,7 @@ is gone before its next transaction. Code that relies on any of them fails here
 at once, instead of only when two clients happen to swap server connections.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,56 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from tests.ports import free_port
+
+
+def wanted():
+    """``TEST_PGBOUNCER=1`` (``make test``'s PostgreSQL pass): every test talks to its
+    database through a pgbouncer in transaction mode, with the app's settings for it
+    (``DATABASE_TRANSACTION_POOLING=1``, which ``make test`` sets too)."""
+    return os.environ.get("TEST_PGBOUNCER", "") == "1"
+
+
+@contextlib.contextmanager
+def in_front_of_the_test_database(connections, database_url, pool_size):
+    """Put a pgbouncer in front of the test database for what runs inside: every
+    connection's settings point at it, and back at the database afterwards (which is
+    then dropped directly, as its owner does)."""
+    bouncer = PgBouncer(database_url, pool_size=pool_size).start()
+    originals = {}
+    try:
+        for connection in connections.all():
+            originals[connection.alias] = (connection.settings_dict["HOST"], connection.settings_dict["PORT"])
+            connection.close()
+            connection.settings_dict.update(HOST="127.0.0.1", PORT=bouncer.port)
+        yield bouncer
+    finally:
+        for connection in connections.all():
+            connection.close()
+            if connection.alias in originals:
+                connection.settings_dict["HOST"], connection.settings_dict["PORT"] = originals[connection.alias]
+        bouncer.stop()
+
+
+@contextlib.contextmanager
+def straight_to_the_database(connection):
+    """What an operator does for ``backup`` and ``restore``, which refuse to run through
+    a transaction pooler: the owner's URL of PostgreSQL itself, without the pooler's
+    setting. Between tests only (no transaction open); a no-op when the suite does not
+    run through pgbouncer."""
+    from django.test import override_settings
+
+    if not wanted() or connection.vendor != "postgresql":
+        yield
+        return
+    bouncer_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = int(urlsplit(os.environ["DATABASE_URL"]).port or 5432)
+    try:
+        with override_settings(DATABASE_TRANSACTION_POOLING=False):
+            yield
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = bouncer_port
 
 
 class PgBouncer:
@@ -54,7 +105,7 @@ class PgBouncer:
                     f"default_pool_size = {self.pool_size}",
                     "min_pool_size = 0",
                     "reserve_pool_size = 0",
-                    "max_client_conn = 100",
+                    "max_client_conn = 200",
                     "server_reset_query = DISCARD ALL",
                     "server_reset_query_always = 1",
                     # A client that waits this long for the one server connection fails

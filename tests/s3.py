@@ -74,7 +74,11 @@ class S3Server:
     def stop(self):
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # busy freeing what it holds: it holds nothing we need
+                self.process.kill()
+                self.process.wait(timeout=10)
 
     def settings(self, prefix, storages):
         """The Django settings that put the default storage (of ``storages``) in this

@@ -30,7 +30,16 @@ from pledges.models import ArchivalTimestamp, PactDocument, Signature
 from pledges.pdf.certificates import certificate_path
 from tests import pki
 from tests import stored as stored_files
+from tests.pgbouncer import straight_to_the_database
 from tests.postgres import throwaway_database
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _owner_connection(django_db_setup, django_db_blocker):
+    """Backup and restore are the owner's, straight to PostgreSQL (they refuse a pooler)."""
+    with django_db_blocker.unblock(), straight_to_the_database(connection):
+        with django_db_blocker.block():
+            yield
 
 
 def signature_rows(cursor):
@@ -68,6 +77,7 @@ def restore_target(tmp_path, settings):
             "SIGNING_KEYS_DIR": str(root / "keys"),
             **storage_env,
             "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "DATABASE_TRANSACTION_POOLING": "0",  # the owner restores straight to PostgreSQL
         }
 
     if connection.vendor == "postgresql":
