@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from api import schema  # noqa: F401 — the token's description in the OpenAPI document
