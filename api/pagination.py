@@ -22,6 +22,8 @@ class IdCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     invalid_cursor_message = _("Kursor halaman tidak sah; mulai lagi dari halaman pertama.")
+    cursor_query_description = _("Kursor halaman: salin dari next atau previous jawaban sebelumnya.")
+    page_size_query_description = _("Jumlah baris per halaman (bawaan 50, paling banyak 500).")
 
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)

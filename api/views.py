@@ -12,7 +12,7 @@ import io
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,10 +51,20 @@ PDF_ALTERED = _("PDF pakta kode %(code)s berubah sejak disegel (SHA-256 berbeda)
 NO_PDF_YET = _("PDF pakta ini belum dibuat.")
 FILE_GONE = _("Berkas ini sudah tidak tersedia.")
 
-CEREMONY_PARAMETER = OpenApiParameter("ceremony", OpenApiTypes.INT, description="Id apel.")
-STATUS_PARAMETER = OpenApiParameter(
-    "status", OpenApiTypes.STR, enum=["sudah", "belum"], description="Status tanda tangan."
+CEREMONY_PARAMETER = OpenApiParameter(
+    "ceremony", OpenApiTypes.INT, description=_("Hanya undangan atau tanda tangan apel ini (id apel).")
 )
+STATUS_PARAMETER = OpenApiParameter(
+    "status", OpenApiTypes.STR, enum=["sudah", "belum"], description=_("Sudah atau belum menandatangani.")
+)
+# ``<id:pk>`` (netralitas.lib.converters) is an integer of at most 18 digits.
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("Id, seperti pada halaman."))
+JOB = OpenApiParameter("job", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("Id berkas rekap."))
+
+
+def documented(summary, description, **kwargs):
+    """The operation's Indonesian summary and description in the OpenAPI document."""
+    return extend_schema_view(get=extend_schema(summary=summary, description=description, **kwargs))
 
 
 class ApiView(APIView):
@@ -106,6 +116,9 @@ def chosen_ceremony(request):
     return found
 
 
+@documented(
+    _("Daftar apel"), _("Apel instansi yang dibaca token ini, dengan jumlah diundang dan sudah menandatangani.")
+)
 class CeremonyList(ApiView, generics.ListAPIView):
     """Apel of the token's agencies, with invited and signed counts."""
 
@@ -116,6 +129,9 @@ class CeremonyList(ApiView, generics.ListAPIView):
         return scope.ceremonies(self.request.auth).select_related("agency", "election").with_progress()
 
 
+@documented(
+    _("Satu apel"), _("Apel beserta keadaan penandatanganan saat ini (dibuka, belum dibuka, ditutup)."), parameters=[ID]
+)
 class CeremonyDetail(ApiView, generics.RetrieveAPIView):
     """One apel, with whether signing is open now."""
 
@@ -129,26 +145,38 @@ class CeremonyDetail(ApiView, generics.RetrieveAPIView):
         return ceremony
 
 
+@documented(
+    _("Kemajuan per unit"),
+    _(
+        "Diundang, sudah dan belum menandatangani per unit kerja dan seluruhnya — angka papan langsung "
+        "dan halaman Inspektorat."
+    ),
+    parameters=[ID],
+    responses=ProgressSerializer,
+)
 class CeremonyProgress(ApiView):
     """Invited, signed and unsigned per unit of the invitation, and overall — the
     numbers of the live board and the Inspektorat's apel page."""
 
-    @extend_schema(responses=ProgressSerializer)
     def get(self, request, pk):
         ceremony = scope.ceremony(request.auth, pk)
         totals, overall = ceremony.progress(units=list(agency_units(ceremony.agency)))
         return Response(ProgressSerializer({"ceremony": ceremony.pk, "overall": overall, "units": totals}).data)
 
 
+@documented(
+    _("Daftar undangan"),
+    _(
+        "Undangan dengan status tanda tangan; saring dengan ?ceremony= dan ?status=sudah|belum. "
+        "Tanpa tautan atau kode pribadi."
+    ),
+    parameters=[CEREMONY_PARAMETER, STATUS_PARAMETER],
+)
 class InvitationList(ApiView, generics.ListAPIView):
     """Invitations with their signing status (``?ceremony=``, ``?status=sudah|belum``)."""
 
     serializer_class = InvitationSerializer
     pagination_class = IdCursorPagination
-
-    @extend_schema(parameters=[CEREMONY_PARAMETER, STATUS_PARAMETER])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         invitations = scope.invitations(self.request.auth, chosen_ceremony(self.request))
@@ -160,20 +188,29 @@ class InvitationList(ApiView, generics.ListAPIView):
         return invitations
 
 
+@documented(
+    _("Daftar tanda tangan"),
+    _(
+        "Tanda tangan menurut urutan tersimpan; saring dengan ?ceremony=. Halaman terakhir memuat yang "
+        "terbaru: simpan kursor next untuk mengambil yang baru."
+    ),
+    parameters=[CEREMONY_PARAMETER],
+)
 class SignatureList(ApiView, generics.ListAPIView):
     """Signatures (``?ceremony=``), in the order they were stored."""
 
     serializer_class = SignatureSerializer
     pagination_class = IdCursorPagination
 
-    @extend_schema(parameters=[CEREMONY_PARAMETER])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
     def get_queryset(self):
         return scope.signatures(self.request.auth, chosen_ceremony(self.request))
 
 
+@documented(
+    _("Satu tanda tangan"),
+    _("Identitas seperti pada halaman staf, waktu, kode verifikasi dan PDF-nya."),
+    parameters=[ID],
+)
 class SignatureDetail(ApiView, generics.RetrieveAPIView):
     serializer_class = SignatureSerializer
 
@@ -181,17 +218,22 @@ class SignatureDetail(ApiView, generics.RetrieveAPIView):
         return scope.signature(self.request.auth, self.kwargs["pk"])
 
 
+@documented(
+    _("PDF pakta"),
+    _("PDF/A yang disegel, diperiksa dengan SHA-256 yang tercatat sebelum diberikan; unduhan tercatat di jejak audit."),
+)
 class SignaturePdf(ApiView):
     """The signed PDF as it was sealed: read and checked against its recorded SHA-256
     (``pledges.evidence``) before it is handed out; a file gone or altered is refused
     and noted, as on the pages."""
 
     @extend_schema(
+        parameters=[ID],
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF/A pakta yang disegel."),
-            404: OpenApiResponse(description="Tidak ditemukan, belum dibuat, atau hilang dari penyimpanan."),
-            409: OpenApiResponse(description="Berkas berubah sejak disegel."),
-        }
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=_("PDF/A pakta yang disegel.")),
+            404: OpenApiResponse(description=_("Tidak ditemukan, belum dibuat, atau hilang dari penyimpanan.")),
+            409: OpenApiResponse(description=_("Berkas berubah sejak disegel.")),
+        },
     )
     def get(self, request, pk):
         signature = scope.signature(request.auth, pk)
@@ -232,6 +274,11 @@ class Conflict(exceptions.APIException):
     ours = True
 
 
+@documented(
+    _("Berkas rekap apel"),
+    _("Rekap PDF, xlsx dan csv yang sudah dibuat di halaman Inspektorat dan masih dapat diunduh."),
+    parameters=[ID],
+)
 class RecapList(ApiView, generics.ListAPIView):
     """The apel's finished recap files (PDF, xlsx, csv), made on the Inspektorat's
     pages, while they may still be downloaded (``JOB_FILES_DAYS``)."""
@@ -249,10 +296,11 @@ class RecapList(ApiView, generics.ListAPIView):
         return context
 
 
+@documented(_("Unduh berkas rekap"), _("Satu berkas rekap; unduhan tercatat di jejak audit."))
 class RecapFile(ApiView):
     """One recap file, recorded in the trail as on the job's page."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[ID, JOB], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk, job):
         ceremony = scope.ceremony(request.auth, pk)
         recap = scope.recaps(ceremony).filter(pk=job).first()

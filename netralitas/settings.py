@@ -293,7 +293,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "tryItOutEnabled": False},
+    # The page documents, it sends nothing: a client with a token uses its own tools.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "supportedSubmitMethods": []},
 }
 
 # Shortcuts around libraries' private insides (``*_pinned`` modules; each falls back to
