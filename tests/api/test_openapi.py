@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 
 from tests.api.conftest import bearer
@@ -26,6 +27,19 @@ def test_the_document_is_valid_openapi_3(client, matrix_world):
     assert spec["components"]["securitySchemes"], "the bearer token is described"
 
 
+def resolved(schema, spec):
+    """``schema`` with every ``$ref`` to a component replaced by the component, and no
+    property in an answer that the document does not name."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return resolved(spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]], spec)
+        strict = {"additionalProperties": False} if "properties" in schema else {}
+        return {**strict, **{key: resolved(value, spec) for key, value in schema.items()}}
+    if isinstance(schema, list):
+        return [resolved(value, spec) for value in schema]
+    return schema
+
+
 def fill(path, world, side):
     """A path of the document with agency ``side``'s objects."""
     values = {
@@ -43,13 +57,18 @@ def fill(path, world, side):
 
 def test_every_path_answers_its_agency_and_not_another(client, matrix_world, tokens):
     world = matrix_world
-    paths = document(client)["paths"]
+    spec = document(client)
+    paths = spec["paths"]
     assert len(paths) == 9, sorted(paths)
     for path, operations in paths.items():
         assert set(operations) - {"parameters"} == {"get"}, f"{path} is read-only"
         own, other = fill(path, world, "a"), fill(path, world, "b")
         answer = client.get(own, **bearer(tokens["agency_a"]))
         assert answer.status_code == 200, (path, answer.content[:200])
+        content = operations["get"]["responses"]["200"]["content"]
+        if "application/json" in content:  # the answer is what the document says it is
+            schema = resolved(content["application/json"]["schema"], spec)
+            OAS30ReadValidator(schema).validate(answer.json())
         if "{" in path:
             refused = client.get(other, **bearer(tokens["agency_a"]))
             assert refused.status_code == 404, (path, refused.status_code)
