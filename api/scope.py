@@ -46,7 +46,10 @@ INVITATION_FIELDS = (
 def agency_ids(token):
     """The token's agencies' ids, read once per request."""
     if not hasattr(token, "_agency_ids"):
-        token._agency_ids = list(token.agencies().values_list("pk", flat=True))
+        if token.agency_id is not None:
+            token._agency_ids = [token.agency_id]  # no query: the token names it
+        else:
+            token._agency_ids = list(token.agencies().values_list("pk", flat=True))
     return token._agency_ids
 
 
@@ -58,20 +61,20 @@ def ceremony(token, pk):
     return get_object_or_404(ceremonies(token).select_related("agency", "election"), pk=pk)
 
 
-def invitations(token, ceremony=None):
-    found = (
-        Invitation.objects.filter(ceremony=ceremony)
-        if ceremony
-        else Invitation.objects.filter(ceremony__agency_id__in=agency_ids(token))
-    )
+def invitations(token, ceremony_id=None):
+    """The token's invitations (of one ceremony: ``ceremony_id``, still within the
+    token's agencies — a foreign id gives none)."""
+    found = Invitation.objects.filter(ceremony__agency_id__in=agency_ids(token))
+    if ceremony_id is not None:
+        found = found.filter(ceremony_id=ceremony_id)
     return found.select_related("employee", "unit", "signature").only(*INVITATION_FIELDS)
 
 
-def signatures(token, ceremony=None):
-    if ceremony is not None:
-        found = Signature.objects.filter(invitation__ceremony=ceremony)
-    else:
-        found = Signature.objects.filter(invitation__ceremony__agency_id__in=agency_ids(token))
+def signatures(token, ceremony_id=None):
+    """The token's signatures (of one ceremony: ``ceremony_id``, as for invitations)."""
+    found = Signature.objects.filter(invitation__ceremony__agency_id__in=agency_ids(token))
+    if ceremony_id is not None:
+        found = found.filter(invitation__ceremony_id=ceremony_id)
     return found.select_related("invitation", "document").only(*SIGNATURE_FIELDS)
 
 

@@ -115,7 +115,7 @@ def main():
 
         # 2. and 3. First, middle and last page, repeated; the ORM query at the same positions.
         positions = {"first": 0, "middle": len(pages) // 2, "last": len(pages) - 1}
-        signatures = scope.signatures(token, ceremony).order_by("id")
+        signatures = scope.signatures(token, ceremony.pk).order_by("id")
         ids = list(signatures.values_list("id", flat=True))
         print(f"  {'page':<8} {'API p50':>9} {'API p95':>9} {'ORM p50':>9} {'ORM p95':>9}   (target ≤ {TARGET_MS} ms)")
         worst = 0.0

@@ -181,3 +181,11 @@ def test_tokens_are_stored_hashed(matrix_world, tokens):
     secret = tokens["agency_a"].secret
     assert secret.startswith(f"ntr_{token.prefix}_") and secret not in str(token.__dict__)
     assert token.expires_at - timezone.now() > datetime.timedelta(days=89)
+
+
+def test_an_own_ceremony_without_rows_is_an_empty_page(client, matrix_world, tokens):
+    empty = factories.ceremony(matrix_world.agency_a)
+    for name in ("api:invitations", "api:signatures"):
+        response = get(client, tokens["agency_a"], name, ceremony=empty.pk)
+        assert response.status_code == 200 and response.json()["results"] == []
+        assert get(client, tokens["agency_b"], name, ceremony=empty.pk).status_code == 404
