@@ -61,21 +61,42 @@ def ceremony(token, pk):
     return get_object_or_404(ceremonies(token).select_related("agency", "election"), pk=pk)
 
 
-def invitations(token, ceremony_id=None):
+# A list's page is read in two steps: its keys (a narrow query the cursor seeks by
+# index, ``*_keys``), then its rows by those keys (``*_rows``). Joined in one query,
+# PostgreSQL merges the optional PDF (or signature) from the start of its index up
+# to the cursor: a page's cost grew with its depth.
+
+
+def invitation_keys(token, ceremony_id=None):
     """The token's invitations (of one ceremony: ``ceremony_id``, still within the
-    token's agencies — a foreign id gives none)."""
+    token's agencies — a foreign id gives none), ids only."""
     found = Invitation.objects.filter(ceremony__agency_id__in=agency_ids(token))
     if ceremony_id is not None:
         found = found.filter(ceremony_id=ceremony_id)
-    return found.select_related("employee", "unit", "signature").only(*INVITATION_FIELDS)
+    return found.only("id")
 
 
-def signatures(token, ceremony_id=None):
-    """The token's signatures (of one ceremony: ``ceremony_id``, as for invitations)."""
+def invitation_rows(ids):
+    rows = Invitation.objects.filter(pk__in=ids).select_related("employee", "unit", "signature")
+    return list(rows.only(*INVITATION_FIELDS).order_by("id"))
+
+
+def signature_keys(token, ceremony_id=None):
+    """The token's signatures (of one ceremony: ``ceremony_id``, as for invitations), ids only."""
     found = Signature.objects.filter(invitation__ceremony__agency_id__in=agency_ids(token))
     if ceremony_id is not None:
         found = found.filter(invitation__ceremony_id=ceremony_id)
-    return found.select_related("invitation", "document").only(*SIGNATURE_FIELDS)
+    return found.only("id")
+
+
+def signatures(token):
+    """The token's signatures with what the API shows of them."""
+    return signature_keys(token).select_related("invitation", "document").only(*SIGNATURE_FIELDS)
+
+
+def signature_rows(ids):
+    rows = Signature.objects.filter(pk__in=ids).select_related("invitation", "document")
+    return list(rows.only(*SIGNATURE_FIELDS).order_by("id"))
 
 
 def signature(token, pk):

@@ -138,7 +138,9 @@ class CeremonyListMixin:
         if not page and ceremony_id is not None:
             if not scope.ceremonies(self.request.auth).filter(pk=ceremony_id).exists():
                 raise refuse(exceptions.NotFound, UNKNOWN_CEREMONY)
-        return page
+        # The page's keys, then its rows (``api.scope``): the cost of a page stays that
+        # of page 1 at any depth.
+        return self.rows([key.pk for key in page])
 
 
 @documented(
@@ -203,8 +205,10 @@ class InvitationList(CeremonyListMixin, ApiView, generics.ListAPIView):
     serializer_class = InvitationSerializer
     pagination_class = IdCursorPagination
 
+    rows = staticmethod(scope.invitation_rows)
+
     def get_queryset(self):
-        invitations = scope.invitations(self.request.auth, chosen_ceremony(self.request))
+        invitations = scope.invitation_keys(self.request.auth, chosen_ceremony(self.request))
         status = self.request.query_params.get("status")
         if status is not None:
             if status not in ("sudah", "belum"):
@@ -227,8 +231,10 @@ class SignatureList(CeremonyListMixin, ApiView, generics.ListAPIView):
     serializer_class = SignatureSerializer
     pagination_class = IdCursorPagination
 
+    rows = staticmethod(scope.signature_rows)
+
     def get_queryset(self):
-        return scope.signatures(self.request.auth, chosen_ceremony(self.request))
+        return scope.signature_keys(self.request.auth, chosen_ceremony(self.request))
 
 
 @documented(
