@@ -6,6 +6,7 @@ an SQLite file in ``data/`` — which is what ``make run`` uses.
 """
 
 import os
+import re
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,6 +80,10 @@ INSTALLED_APPS = [
     "audit",
     "inspektorat",
     "privacy",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, vendored: nothing from a CDN
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +260,42 @@ JOB_FILES_DAYS = env_int("JOB_FILES_DAYS", 7)
 # Roster uploads: refused at once above these, before any parsing.
 ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", 15)
 ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 100_000)
+
+# The read API (``api``): tokens' default lifetime, and how often one token may ask
+# (DRF's "N/s|min|hour|day", counted per token in the shared cache).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+if not re.fullmatch(r"[1-9][0-9]{0,6}/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured("API_RATE_LIMIT must be like 600/min (a number, then /s, /min, /hour or /day)")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadWithToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Netralitas",
+    "DESCRIPTION": (
+        "API baca untuk sistem instansi: apel dan kemajuannya per unit, undangan dengan status tanda tangan, "
+        "tanda tangan, PDF pakta yang disegel, dan berkas rekap. Token: header `Authorization: Bearer <token>` "
+        "(dibuat di admin atau dengan `manage.py create_api_token`). Daftar memakai kursor: ikuti `next`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The page documents, it sends nothing: a client with a token uses its own tools.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "supportedSubmitMethods": []},
+}
 
 # Shortcuts around libraries' private insides (``*_pinned`` modules; each falls back to
 # the library's public path by itself on any error). 0 takes the public paths

@@ -147,6 +147,23 @@ ROUTES = [
     Route("jobs:detail", "owner", obj("job")),
     Route("jobs:progress", "owner", obj("job")),
     Route("jobs:download", "owner", obj("job")),
+    # The read API: a token, never a session (tests/api/test_access.py has the matrix of
+    # every API URL × every kind of token); its contract and documentation are public.
+    Route("api:ceremonies", "api"),
+    Route("api:ceremony", "api", obj("ceremony")),
+    Route("api:ceremony_progress", "api", obj("ceremony")),
+    Route("api:ceremony_recaps", "api", obj("ceremony")),
+    Route(
+        "api:ceremony_recap_file",
+        "api",
+        lambda world, side: [getattr(world, f"ceremony_{side}").pk, getattr(world, f"job_{side}").pk],
+    ),
+    Route("api:invitations", "api"),
+    Route("api:signatures", "api"),
+    Route("api:signature", "api", obj("signature")),
+    Route("api:signature_pdf", "api", obj("signature")),
+    Route("api:openapi", "public"),
+    Route("api:docs", "public"),
 ]
 OWNERS = {"a": "operator_a", "b": "auditor_ab"}
 
@@ -157,6 +174,8 @@ def expected(route, role, side):
         return route.only[role]
     if route.kind == "public":
         return route.ok
+    if route.kind == "api":
+        return 401  # a staff session is no API token
     if role == "anonymous":
         return LOGIN
     if route.kind == "account":
@@ -219,6 +238,7 @@ def matrix_world(world, sign):
             filename="rekap.csv",
             content_type="text/csv",
             result={"rows": 1},
+            params={"ceremony": getattr(world, f"ceremony_{side}").pk, "format": "csv"},  # a recap the API lists
         )
         job.file.save("rekap.csv", ContentFile(b"No,Nama\n1,Budi\n"), save=False)
         job.save()
@@ -232,6 +252,11 @@ def matrix_world(world, sign):
             params={"parsed": "jobs/work/none.json.gz", "original": "p.csv", "full_roster": False},
         )
         setattr(world, f"preview_{side}", preview)
+    from api.models import ApiToken
+
+    world.api_token_ab = ApiToken(name="Uji", auditor=world.auditor_ab.staff_profile)
+    world.api_token_ab.secret = world.api_token_ab.issue()
+    world.api_token_ab.save()
     return world
 
 

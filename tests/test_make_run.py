@@ -285,6 +285,7 @@ AS_WRITTEN = {
     "python manage.py restore /srv/cadangan/netralitas-2026-11-23.tar": (1, "tidak kosong"),
     "python manage.py check_storage": (0, "PDF pakta: "),
     "python manage.py personal_data NIP BERKAS.zip": (0, " undangan, "),
+    'python manage.py create_api_token ID_INSTANSI "Dasbor BKD"': (0, "ntr_"),
 }
 # Long-running: started, then stopped as systemd stops them.
 WORKERS = {

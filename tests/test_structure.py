@@ -27,6 +27,7 @@ LAYERS = {
     "pledges": 5,
     "inspektorat": 6,
     "privacy": 6,
+    "api": 7,  # the read API for the agency's systems: reads what the Inspektorat's pages read
 }
 DOCUMENTED_CYCLE = {"ceremonies", "pledges"}
 

@@ -64,7 +64,8 @@ ADMIN_QUERY_VALUES = ("\x00", "²", "99999999999999999999")
 QUERY_NAMES = (
     "q", "unit", "sub", "status", "jenis", "pangkat", "halaman", "belum", "instansi", "action", "user",
     "agency", "since", "until", "code", "next", "o", "p", "e", "all", "_to_field", "_popup",
-    "_changelist_filters", "agency__id__exact", "starts_at__gte", "role",
+    "_changelist_filters", "agency__id__exact", "starts_at__gte", "role", "ceremony", "cursor", "page_size",
+    "script",
 )  # fmt: skip
 # POSTs that are an action rather than a form: sent only with hostile path values.
 ACTIONS = re.compile(r"(set_status|logout|import_confirm|import_cancel|_delete)$")
@@ -192,12 +193,16 @@ REACHING = {
     "operator": ("operator_a",),
     "auditor": ("auditor_ab", "admin"),
     "admin": ("admin",),
+    # The API answers a token, not a session: an auditor's token of both agencies.
+    "api": ("token_ab",),
 }
+TOKEN_ROLES = ("token_ab",)
 
 
 def snapshot():
-    """Rows per table, except the trail (views record what was viewed) and sessions."""
-    skip = {AuditEvent, apps.get_model("sessions", "Session")}
+    """Rows per table, except the trail (views record what was viewed), sessions and the
+    API's use log (every request with a token is one row)."""
+    skip = {AuditEvent, apps.get_model("sessions", "Session"), apps.get_model("api", "TokenUse")}
     return {model._meta.label: model.objects.count() for model in apps.get_models() if model not in skip}
 
 
@@ -245,10 +250,13 @@ def walk(client, world, kinds):
             failures.append(f"{role} {method.upper()} {url[:100]} {str(data)[:70]} → {error!r}")
         return response
 
-    for role in ROLES:
+    for role in (*ROLES, *TOKEN_ROLES):
         mine = [(method, url, data) for who, method, url, data in todo if who == role]
         client.logout()
-        if mine and role != "anonymous":
+        client.defaults.pop("HTTP_AUTHORIZATION", None)
+        if role in TOKEN_ROLES:
+            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.api_token_ab.secret}"
+        elif mine and role != "anonymous":
             client.force_login(getattr(world, role))
         for method, url, data in mine:
             if method != "form":
@@ -303,7 +311,9 @@ def form_fields(page, method, with_action=False):
     return found
 
 
-@pytest.mark.parametrize("kinds", [("public", "account"), ("operator",), ("auditor",), ("admin",)], ids="-".join)
+@pytest.mark.parametrize(
+    "kinds", [("public", "account"), ("operator",), ("auditor",), ("admin",), ("api",)], ids="-".join
+)
 def test_hostile_paths_and_queries_break_nothing_and_store_nothing(client, matrix_world, kinds):  # noqa: F811
     before = snapshot()
     events_before = AuditEvent.objects.count()

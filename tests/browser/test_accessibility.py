@@ -78,7 +78,28 @@ NOT_PAGES = {
     "pledges:pdf_status": "JSON polled by the confirmation page",
     "jobs:progress": "the progress bar, swapped into the job page (checked there)",
     "jobs:download": "a job's file",
+    "api:ceremonies": "JSON for the agency's systems (API token)",
+    "api:ceremony": "JSON for the agency's systems (API token)",
+    "api:ceremony_progress": "JSON for the agency's systems (API token)",
+    "api:ceremony_recaps": "JSON for the agency's systems (API token)",
+    "api:ceremony_recap_file": "a recap file (API token)",
+    "api:invitations": "JSON for the agency's systems (API token)",
+    "api:signatures": "JSON for the agency's systems (API token)",
+    "api:signature": "JSON for the agency's systems (API token)",
+    "api:signature_pdf": "the signed PDF (API token)",
+    "api:openapi": "the OpenAPI 3 document (JSON); its page is api:docs",
 }
+
+
+def api_operations(page, ctx):
+    """Swagger UI draws the documentation from the OpenAPI document after loading."""
+    page.wait_for_selector(".opblock")
+
+
+def api_operation_open(page, ctx):
+    api_operations(page, ctx)
+    page.click("#operations-signatures-signatures_list .opblock-summary-control")
+    page.wait_for_selector(".parameters")
 
 
 @dataclass
@@ -181,6 +202,8 @@ PAGES = {
             settings={"PASSWORD_RESET_ENABLED": True},
             then=until_refused("post", "password_reset", {"email": "tidak.ada@example.go.id"}),
         ),
+        Visit("API documentation", "api:docs", then=api_operations),
+        Visit("API documentation, an operation open", "api:docs", then=api_operation_open),
         Visit("500", then=server_error, query="/"),
         Visit("signing page, in English", "pledges:sign", token(1), then=switch_to_english),  # last: the language stays
     ],
