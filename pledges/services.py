@@ -11,11 +11,12 @@ shortcut that pays its way at an apel's burst); elsewhere the ORM saves both in 
 transaction.
 """
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
+from netralitas.lib import events
 from netralitas.lib.tasks_db_pinned import InsertAndEnqueue
 from netralitas.lib.text import strip_hidden
 from pledges import pact_text
@@ -92,7 +93,22 @@ def _store(signature):
         from pledges.tasks import render_signature_pdf
 
         _sign_and_queue = InsertAndEnqueue(Signature, render_signature_pdf)
-    _sign_and_queue.save(signature)
+    agency_id = signature.invitation.ceremony.agency_id
+    if not events.wanted(events.SIGNATURE_CREATED, agency_id):  # in memory: no query, no row
+        _sign_and_queue.save(signature)
+        return
+    # The agency has a webhook for it: its outbox row commits with the signature (one INSERT more).
+    with transaction.atomic():
+        _sign_and_queue.save(signature)
+        events.emit(
+            events.SIGNATURE_CREATED,
+            agency_id,
+            ceremony=signature.invitation.ceremony_id,
+            invitation=signature.invitation_id,
+            signature=signature.pk,
+            signed_at=signature.signed_at.isoformat(),
+            method=signature.method,
+        )
 
 
 _sign_and_queue = None
