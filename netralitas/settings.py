@@ -269,6 +269,8 @@ WEBHOOK_RETRY_DELAYS = [
 # nothing reached it for this many hours.
 WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 3)
 WEBHOOK_PAUSE_AFTER_HOURS = env_int("WEBHOOK_PAUSE_AFTER_HOURS", 24)
+# manage.py cleanup_webhooks deletes events (and their deliveries) older than this.
+WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 30)
 WEBHOOK_LEASE_SECONDS = 120  # a claimed delivery is tried again after this if its worker died
 WEBHOOK_RUN_SECONDS = 30  # one task delivers for this long, then hands on to the next
 WEBHOOK_KICK_SECONDS = 0.5  # after an event commits, a task starts within this (one per process per interval)

@@ -1,6 +1,7 @@
 """The apps form a stack: each imports only what lies below it.
 
-    inspektorat, privacy   the Inspektorat's pages; the breach register (UU PDP)
+    inspektorat, privacy,  the Inspektorat's pages; the breach register (UU PDP);
+    webhooks               the agencies' webhooks (told by the apps through netralitas.lib.events)
     ceremonies ⇄ pledges   the one domain cycle: Ceremony → PactTemplate, Signature → Invitation
     roster                 agencies, units, employees, staff roles
     jobs                   background work with a progress bar, and its files (knows Agency by name)
@@ -27,6 +28,7 @@ LAYERS = {
     "pledges": 5,
     "inspektorat": 6,
     "privacy": 6,
+    "webhooks": 6,
 }
 DOCUMENTED_CYCLE = {"ceremonies", "pledges"}
 

@@ -82,8 +82,8 @@ def body(event):
 
 # The loop ------------------------------------------------------------------------
 def run(budget=None):
-    """Deliver what is due for up to ``budget`` seconds (``WEBHOOK_RUN_SECONDS``), then
-    make sure a task comes back for what is left. Returns counts."""
+    """Deliver what is due for up to ``budget`` seconds (``WEBHOOK_RUN_SECONDS``).
+    Returns counts; the task queues its successor (``webhooks.tasks``)."""
     deadline = time.monotonic() + (settings.WEBHOOK_RUN_SECONDS if budget is None else budget)
     totals = {"delivered": 0, "retry": 0, "failed": 0}
     while True:
@@ -95,7 +95,6 @@ def run(budget=None):
             totals[outcome] += count
         if time.monotonic() >= deadline:
             break
-    schedule_next()
     return totals
 
 
@@ -306,37 +305,14 @@ def host_of(url):
     return urlsplit(url).hostname or "?"
 
 
-def schedule_next():
-    """Queue the next run for the earliest delivery still to try (unless one is queued)."""
-    from webhooks.outbox import schedule
-    from webhooks.tasks import deliver
-
+def next_due():
+    """When the earliest delivery still to try is due (now, while events wait to be
+    fanned out), or None."""
     now = timezone.now()
     if Event.objects.filter(dispatched=False).exists():
-        next_due = now
-    else:
-        next_due = due().aggregate(first=Min("next_attempt_at"))["first"]
-    if next_due is None:
-        return None
-    next_due = max(next_due, now)
-    if _queued_by(deliver, next_due):
-        return None
-    return schedule(deliver, next_due)
-
-
-def _queued_by(task, moment):
-    """Whether a run of ``task`` is queued to start no later than ``moment``."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    if not isinstance(task.get_backend(), DatabaseBackend):
-        return False
-    never = datetime.datetime(9000, 1, 1, tzinfo=datetime.UTC)  # django-tasks-db's "no delay" is the largest date
-    return (
-        DBTaskResult.objects.filter(task_path=task.module_path, status="READY")
-        .filter(Q(run_after__lte=moment) | Q(run_after__gte=never))
-        .exists()
-    )
+        return now
+    first = due().aggregate(first=Min("next_attempt_at"))["first"]
+    return None if first is None else max(first, now)
 
 
 def resume(endpoints):

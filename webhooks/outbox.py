@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from netralitas.lib.dates import timestamp
+from webhooks import tasks
 from webhooks.models import Endpoint, Event
 
 
@@ -51,21 +52,12 @@ class Outbox:
     def kick(self):
         """Have a worker deliver soon: at most one queued task per ``WEBHOOK_KICK_SECONDS``
         per process. A task queued to start at or after this commit sees its event."""
-        from webhooks.tasks import deliver
-
         now = time.time()
         if now <= self._scheduled_until:
             return
         run_after = now + settings.WEBHOOK_KICK_SECONDS
         self._scheduled_until = run_after
-        schedule(deliver, datetime.datetime.fromtimestamp(run_after, datetime.UTC))
-
-
-def schedule(task, run_after):
-    """Enqueue ``task`` to run at ``run_after`` (at once on a backend without deferral)."""
-    if task.get_backend().supports_defer:
-        return task.using(run_after=run_after).enqueue()
-    return task.enqueue()
+        tasks.schedule(datetime.datetime.fromtimestamp(run_after, datetime.UTC))
 
 
 OUTBOX = Outbox()

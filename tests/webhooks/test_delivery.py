@@ -214,3 +214,19 @@ def test_sealed_opened_and_closed_are_announced(world, sign, receiver, endpoint_
     closed = bodies["ceremony.closed"]
     assert closed["status"] == "closed" and closed["ceremony"] == ceremony.pk
     assert closed["links"]["invitations"] == f"{settings.PUBLIC_BASE_URL}/api/v1/invitations/?ceremony={ceremony.pk}"
+
+
+def test_cleanup_deletes_old_events_with_nothing_left_to_try(world, sign, receiver, endpoint_for, settings):
+    from django.core.management import call_command
+
+    endpoint_for(world.agency_a)
+    sign(world.invitations_a[0])
+    delivery.run(budget=5)
+    settings.WEBHOOK_RETRY_DELAYS = [60]
+    receiver.configure("/hook", status=500)
+    sign(world.invitations_a[1])
+    delivery.run(budget=5)
+    Event.objects.update(occurred_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    call_command("cleanup_webhooks")
+    (left,) = Event.objects.all()  # the one still waiting for its next try stays
+    assert left.deliveries.get().status == Delivery.Status.PENDING
