@@ -8,6 +8,8 @@ Control, on the same port (the tests' helper ``tests/webhooks.py`` uses these):
 
 - ``POST /_configure`` JSON ``{"path": "/a", "secret": "whsec_…", "status": 500,
   "delay": 2.0, "fail_rate": 0.1}`` — how ``path`` answers (any key may be left out);
+- ``GET /_summary`` — counts: requests, ids delivered (answered 200), 200s for an id
+  already delivered, invalid signatures, 500s answered;
 - ``GET /_received`` — every delivery so far as JSON lines: path, ``webhook-id``,
   timestamp, whether the signature was valid, the status answered, the body, when;
 - ``POST /_reset`` — forget the deliveries.
@@ -71,6 +73,20 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(content)
 
     def do_GET(self):
+        if self.path == "/_summary":
+            with self.state.lock:
+                items = list(self.state.received)
+            delivered = [item["id"] for item in items if item["status"] == 200]
+            summary = {
+                "requests": len(items),
+                "delivered": len(set(delivered)),
+                "delivered_twice": len(delivered) - len(set(delivered)),
+                "invalid": sum(not item["valid"] for item in items),
+                "answered_500": sum(item["status"] == 500 for item in items),
+                "ids": len({item["id"] for item in items}),
+                "last_at": max((item["at"] for item in items), default=None),
+            }
+            return self._answer(200, json.dumps(summary).encode())
         if self.path == "/_received":
             with self.state.lock:
                 lines = "".join(json.dumps(item) + "\n" for item in self.state.received)
