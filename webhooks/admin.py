@@ -117,7 +117,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "response_code",
-        "duration_ms",
         "last_attempt_at",
         "next_attempt_at",
     )
@@ -131,7 +130,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "response_code",
-        "duration_ms",
         "error",
         "last_attempt_at",
         "next_attempt_at",

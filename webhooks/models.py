@@ -99,7 +99,6 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("percobaan berikutnya"), null=True, blank=True)
     last_attempt_at = models.DateTimeField(_("percobaan terakhir"), null=True, blank=True)
     response_code = models.PositiveSmallIntegerField(_("kode jawaban"), null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(_("lama (ms)"), null=True, blank=True)
     error = models.CharField(_("galat"), max_length=200, blank=True)
     delivered_at = models.DateTimeField(_("terkirim pada"), null=True, blank=True)
 
