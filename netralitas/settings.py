@@ -259,12 +259,8 @@ WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 16)
 WEBHOOK_BATCH = env_int("WEBHOOK_BATCH", 200)
 # Seconds between tries after the 1st, 2nd, … failure: 14 tries over ~24 hours, then failed.
-WEBHOOK_RETRY_DELAYS = [
-    int(delay)
-    for delay in env_list(
-        "WEBHOOK_RETRY_DELAYS", ("5", "10", "30", "60", "120", "300", "900", "1800", "3600", "7200", "14400", "28800", "28800")
-    )
-]
+_WEBHOOK_RETRY_DELAYS = "5,10,30,60,120,300,900,1800,3600,7200,14400,28800,28800"
+WEBHOOK_RETRY_DELAYS = [int(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS", _WEBHOOK_RETRY_DELAYS.split(","))]
 # An endpoint is paused after this many deliveries in a row failed for good, or when
 # nothing reached it for this many hours.
 WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 3)
