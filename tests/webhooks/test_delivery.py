@@ -230,3 +230,18 @@ def test_cleanup_deletes_old_events_with_nothing_left_to_try(world, sign, receiv
     call_command("cleanup_webhooks")
     (left,) = Event.objects.all()  # the one still waiting for its next try stays
     assert left.deliveries.get().status == Delivery.Status.PENDING
+
+
+def test_an_endpoint_that_reached_nobody_for_hours_is_paused(world, sign, receiver, endpoint_for, settings):
+    settings.WEBHOOK_PAUSE_AFTER_HOURS = 2
+    endpoint = endpoint_for(world.agency_a, status=500)
+    sign(world.invitations_a[0])
+    delivery.run(budget=5)
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since is not None and endpoint.paused_at is None  # failing, not for long yet
+    Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=endpoint.failing_since - datetime.timedelta(hours=3))
+    Delivery.objects.update(next_attempt_at=endpoint.failing_since)  # its next try is due
+    delivery.run(budget=5)
+    endpoint.refresh_from_db()
+    assert endpoint.paused_at is not None and "2 jam" in endpoint.paused_reason
+    assert Delivery.objects.get().status == Delivery.Status.PENDING  # kept for when it is resumed
