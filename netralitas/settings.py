@@ -269,7 +269,7 @@ WEBHOOK_PAUSE_AFTER_HOURS = env_int("WEBHOOK_PAUSE_AFTER_HOURS", 24)
 WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 30)
 WEBHOOK_LEASE_SECONDS = 120  # a claimed delivery is tried again after this if its worker died
 WEBHOOK_RUN_SECONDS = 30  # one task delivers for this long, then hands on to the next
-WEBHOOK_KICK_SECONDS = 0.5  # after an event commits, a task starts within this (one per process per interval)
+WEBHOOK_KICK_SECONDS = 1  # after an event commits, a task starts within this (one queued per process per interval)
 WEBHOOK_SUBSCRIPTIONS_SECONDS = 10  # how long a process keeps who subscribes to what
 # Files made by background jobs (exports, printables, recaps) are kept this many days.
 JOB_FILES_DAYS = env_int("JOB_FILES_DAYS", 7)
