@@ -11,7 +11,7 @@ shortcut that pays its way at an apel's burst); elsewhere the ORM saves both in 
 transaction.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,22 +93,22 @@ def _store(signature):
         from pledges.tasks import render_signature_pdf
 
         _sign_and_queue = InsertAndEnqueue(Signature, render_signature_pdf)
-    agency_id = signature.invitation.ceremony.agency_id
-    if not events.wanted(events.SIGNATURE_CREATED, agency_id):  # in memory: no query, no row
+    outbox = events.outbox_row(  # in memory: None, and no query, when the agency has no webhook for it
+        events.SIGNATURE_CREATED,
+        signature.invitation.ceremony.agency_id,
+        "signature",
+        ceremony=signature.invitation.ceremony_id,
+        invitation=signature.invitation_id,
+        signed_at=signature.signed_at.isoformat(),
+        method=signature.method,
+    )
+    if outbox is None:
         _sign_and_queue.save(signature)
         return
-    # The agency has a webhook for it: its outbox row commits with the signature (one INSERT more).
-    with transaction.atomic():
-        _sign_and_queue.save(signature)
-        events.emit(
-            events.SIGNATURE_CREATED,
-            agency_id,
-            ceremony=signature.invitation.ceremony_id,
-            invitation=signature.invitation_id,
-            signature=signature.pk,
-            signed_at=signature.signed_at.isoformat(),
-            method=signature.method,
-        )
+    # The webhooks' outbox row rides in the same statement (or transaction), the new id put into it.
+    row, link = outbox
+    _sign_and_queue.save(signature, companion=row, link=link)
+    events.stored(row)
 
 
 _sign_and_queue = None

@@ -45,9 +45,19 @@ class Outbox:
         self._expires = 0.0
 
     # Writing ----------------------------------------------------------------------
+    data_field = "data"
+
+    def row(self, event_type, agency_id, data):
+        return Event(agency_id=agency_id, type=event_type, occurred_at=timezone.now(), data=data)
+
+    def stored(self, row):
+        if isinstance(row, Event):
+            transaction.on_commit(self.kick)  # at once in autocommit: the statement has committed
+
     def record(self, event_type, agency_id, data):
-        Event.objects.create(agency_id=agency_id, type=event_type, occurred_at=timezone.now(), data=data)
-        transaction.on_commit(self.kick)
+        row = self.row(event_type, agency_id, data)
+        row.save(force_insert=True)
+        self.stored(row)
 
     def kick(self):
         """Have a worker deliver soon: at most one queued task per ``WEBHOOK_KICK_SECONDS``

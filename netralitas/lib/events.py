@@ -12,6 +12,11 @@ outbox row) commits or rolls back with it::
             events.emit(events.SIGNATURE_CREATED, agency_id, signature=pk, ...)
 
 ``data`` holds ids and status facts only, never a name, NIP, phone or address.
+
+Where the change is one statement of its own (signing: ``netralitas.lib.tasks_db_pinned``),
+:func:`outbox_row` hands over the listener's unsaved row instead, for that statement to
+insert — with the new object's id put into the row by the statement — and
+:func:`stored` is called once it is saved.
 """
 
 SIGNATURE_CREATED = "signature.created"
@@ -35,6 +40,21 @@ def listen(listener):
 def wanted(event_type, agency_id):
     """Whether anyone listens for ``event_type`` of ``agency_id`` (no listener: False)."""
     return any(listener.wants(event_type, agency_id) for listener in _listeners)
+
+
+def outbox_row(event_type, agency_id, id_key, **data):
+    """``(unsaved row, (json field, key))`` that records the event once saved with the new
+    object's id under ``id_key`` in that field — or None when nobody wants the event."""
+    for listener in _listeners:
+        if listener.wants(event_type, agency_id):
+            return listener.row(event_type, agency_id, data), (listener.data_field, id_key)
+    return None
+
+
+def stored(row):
+    """The row from :func:`outbox_row` was saved (its transaction may still be open)."""
+    for listener in _listeners:
+        listener.stored(row)
 
 
 def emit(event_type, agency_id, **data):

@@ -31,3 +31,11 @@ def endpoint_for(receiver):
         return endpoint
 
     return make
+
+
+@pytest.fixture(params=[True, False], ids=["shortcuts", "public-path"])
+def database_tasks(request, settings):
+    """The database task backend, with the one-statement shortcut (PostgreSQL) and without."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "jobs"]}}
+    settings.SHORTCUTS_AROUND_LIBRARIES = request.param
+    return request.param
