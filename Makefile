@@ -17,7 +17,7 @@ TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbounce
 # The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
 BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
-.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive bench-api sysdeps sysdeps-test setup setup-dev messages clean
+.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive bench-api bench-webhooks sysdeps sysdeps-test setup setup-dev messages clean
 
 # HOST=0.0.0.0 serves the network and prints the LAN address and a QR code for a phone.
 run: sysdeps setup
@@ -66,6 +66,10 @@ bench-signing: setup-dev
 
 bench-documents: sysdeps setup-dev
 	$(PY) bench/documents.py $(BENCH_ARGS)
+
+# A 10,000-signature burst delivered as webhooks to a real local receiver that answers 500 to 10 %.
+bench-webhooks: setup-dev
+	$(PY) bench/webhooks.py $(BENCH_ARGS)
 
 # The Inspektorat's ZIP (every PDF checked against its SHA-256) against `zip -0` of the same files.
 bench-archive: setup-dev

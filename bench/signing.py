@@ -26,6 +26,11 @@ signatures stored = successful responses, 0 duplicates, every stored image our o
 re-encoding. Targets (issue 19 keeps them, 2 cores): ≥ 300 signatures/s, p95 ≤ 250 ms,
 ≥ 0.6× the floor, 0 errors; the PDF drain ≥ 25 PDFs/s. Not part of the test suite.
 
+``--webhooks`` measures what webhooks cost the signing: signing POSTs with the agency
+subscribed to ``signature.created`` (each POST also writes its outbox row; nothing is
+delivered in the request and no worker runs meanwhile) and without, alternating off,
+on, off, on on fresh servers; prints the ratio on/off (issue 21's target ≥ 0.9×).
+
 ``--compare-shortcuts`` measures what the pinned shortcuts around libraries buy
 (``SHORTCUTS_AROUND_LIBRARIES``, docs/performance.md): signing POSTs with and without
 them on alternating fresh servers, then the PDF drain both ways.
@@ -391,6 +396,12 @@ def main():
         help="A/B: signing POSTs (and the drain) with the pinned shortcuts, then with SHORTCUTS_AROUND_LIBRARIES=0, "
         "twice each, alternating; prints what the shortcuts buy",
     )
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="A/B: signing POSTs with a webhook endpoint for signature.created and without, twice each, "
+        "alternating; prints the ratio",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -409,6 +420,8 @@ def main():
         shares = {"floor": 0.45, "sign": 0.35, "journey": 0.2}
         if args.compare_shortcuts:
             shares = dict.fromkeys(["on1", "off1", "on2", "off2"], 0.25)
+        if args.webhooks:
+            shares = dict.fromkeys(["off1", "on1", "off2", "on2"], 0.25)
         sets, start = {}, 0
         for name, share in shares.items():
             sets[name] = links[start : start + int(len(links) * share)]
@@ -433,6 +446,9 @@ def main():
             )
             if args.compare_shortcuts:
                 compare_shortcuts(args, env, port, workdir, run, sets, png)
+                return
+            if args.webhooks:
+                compare_webhooks(args, env, port, workdir, run, sets, png)
                 return
             with gunicorn(env, port, args.workers, workdir):
                 print(
@@ -514,6 +530,39 @@ def compare_shortcuts(args, env, port, workdir, run, sets, png):
             print(f"  PDF drain, shortcuts {mode}: {drains[mode][-1]:.1f} PDFs/s", flush=True)
         on, off = sum(drains["on"]) / 2, sum(drains["off"]) / 2
         print(f"  drain with shortcuts / without: {on:.1f} / {off:.1f} PDFs/s = {on / off:.2f}×")
+
+
+def compare_webhooks(args, env, port, workdir, run, sets, png):
+    """Signing POSTs without (off) and with (on) a webhook endpoint for
+    ``signature.created``, alternating off, on, off, on — each on a fresh gunicorn, so
+    each reads the subscriptions anew — checking that every signature of an "on" run
+    has its outbox row and none of an "off" run; the cost is on/off."""
+    from pledges.models import Signature
+    from roster.models import Agency
+    from webhooks.models import Endpoint, Event
+
+    endpoint = Endpoint.objects.create(
+        agency=Agency.objects.get(), url="https://hooks.example.go.id/netralitas", events=["signature.created"]
+    )
+    rates = {"on": [], "off": []}
+    for name in sets:
+        mode = name[:-1]
+        Endpoint.objects.filter(pk=endpoint.pk).update(active=mode == "on")
+        events_before = Event.objects.count()
+        with gunicorn(env, port, args.workers, workdir):
+            run("page", name, 3)  # warm-up
+            result = run("sign", name)
+        line(f"signing POST, webhooks {mode}", result, "sig")
+        clean(name, result)
+        check_database(sets[name], result["statuses"].get("302", 0), name, png, args.connections)
+        stored = Signature.objects.filter(invitation__token__in=[token for token, _sha in sets[name]]).count()
+        events = Event.objects.count() - events_before
+        expected = stored if mode == "on" else 0
+        print(f"  outbox rows: {events} for {stored} signatures -> {'OK' if events == expected else 'MISMATCH'}")
+        rates[mode].append(result["rate"])
+    on, off = sum(rates["on"]) / 2, sum(rates["off"]) / 2
+    verdict = "met" if on / off >= 0.9 else "NOT met"
+    print(f"  signing with webhooks / without: {on:.1f} / {off:.1f} sig/s = {on / off:.2f}× (target ≥ 0.9×: {verdict})")
 
 
 @contextmanager

@@ -7,6 +7,7 @@ employees are the ceremony's agency's; ``request.agency`` only for a new apel.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,8 @@ from ceremonies.forms import (
 )
 from ceremonies.models import Ceremony, Invitation
 from ceremonies.readiness import readiness
+from netralitas.lib import events
+from netralitas.lib import notices as agency_notices
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
 from pledges.evidence import open_findings_count
@@ -53,7 +56,8 @@ def index(request):
         Ceremony.objects.visible_to(request.user).select_related("election", "agency").with_progress(),
         key=lambda ceremony: ceremony.list_position(now),
     )
-    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": now})
+    notices = agency_notices.for_agency(getattr(request.agency, "pk", None))
+    return render(request, "ceremonies/index.html", {"ceremonies": ceremonies, "now": now, "notices": notices})
 
 
 @operator_required
@@ -179,7 +183,11 @@ def set_status(request, pk, status):
     if status == Ceremony.Status.OPEN and ceremony.signing_closes_at and ceremony.signing_closes_at <= timezone.now():
         # Reopening after the window: the hand decides, the old end no longer applies.
         ceremony.signing_closes_at = None
-    ceremony.save(update_fields=["status", "signing_closes_at"])
+    event = events.CEREMONY_OPENED if status == Ceremony.Status.OPEN else events.CEREMONY_CLOSED
+    with transaction.atomic():  # the webhooks' outbox row, if the agency wants it, commits with the change
+        ceremony.save(update_fields=["status", "signing_closes_at"])
+        if events.wanted(event, ceremony.agency_id):
+            events.emit(event, ceremony.agency_id, ceremony=ceremony.pk, status=status)
     action = AuditEvent.Action.OPEN if status == Ceremony.Status.OPEN else AuditEvent.Action.CLOSE
     record(request, action, ceremony, SAVED, title=ceremony.title)
     if status == Ceremony.Status.OPEN:

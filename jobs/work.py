@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.files import File
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, override
 
 from jobs.models import Job
+from netralitas.lib import events
 from netralitas.lib.spreadsheet import CONTENT_TYPES, write_table
 from netralitas.lib.text import message_text
 
@@ -82,7 +84,9 @@ def finish(job, outcome, *, seconds=None):
     job.status = Job.Status.DONE
     job.done = job.total = max(job.total, job.done)
     job.finished_at = timezone.now()
-    job.save()
+    with transaction.atomic():  # the webhooks' outbox row, if the agency wants it, commits with the end
+        job.save()
+        announce_finished(job)
 
 
 def fail(job, message):
@@ -99,7 +103,17 @@ def fail(job, message):
 
 
 def _mark_failed(job, message):
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
+        job.status = Job.Status.FAILED
+        announce_finished(job)
+
+
+def announce_finished(job):
+    """``job.finished`` for the agency's webhooks: its kind and how it ended — not its id,
+    which the pages treat as a link's secret (logs never show it in full)."""
+    if job.agency_id is not None and events.wanted(events.JOB_FINISHED, job.agency_id):
+        events.emit(events.JOB_FINISHED, job.agency_id, kind=job.kind, status=job.status)
 
 
 @contextmanager

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, vendored: nothing from a CDN
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,26 @@ TASKS = {
 TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 60)
 TASKS_RECLAIM_EVERY = env_int("TASKS_RECLAIM_EVERY", 15)
 TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+# Webhooks (webhooks/): an endpoint on a loopback address only when this says so
+# (tests, a receiver on the same machine); elsewhere HTTPS.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 16)
+WEBHOOK_BATCH = env_int("WEBHOOK_BATCH", 200)
+# Seconds between tries after the 1st, 2nd, … failure: 14 tries over ~24 hours, then failed.
+_WEBHOOK_RETRY_DELAYS = "5,10,30,60,120,300,900,1800,3600,7200,14400,28800,28800"
+WEBHOOK_RETRY_DELAYS = [int(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS", _WEBHOOK_RETRY_DELAYS.split(","))]
+# An endpoint is paused after this many deliveries in a row failed for good, or when
+# nothing reached it for this many hours.
+WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 3)
+WEBHOOK_PAUSE_AFTER_HOURS = env_int("WEBHOOK_PAUSE_AFTER_HOURS", 24)
+# manage.py cleanup_webhooks deletes events (and their deliveries) older than this.
+WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 30)
+WEBHOOK_LEASE_SECONDS = 120  # a claimed delivery is tried again after this if its worker died
+WEBHOOK_RUN_SECONDS = 30  # one task delivers for this long, then hands on to the next
+WEBHOOK_KICK_SECONDS = 1  # after an event commits, a task starts within this (one queued per process per interval)
+WEBHOOK_SUBSCRIPTIONS_SECONDS = 10  # how long a process keeps who subscribes to what
 # Files made by background jobs (exports, printables, recaps) are kept this many days.
 JOB_FILES_DAYS = env_int("JOB_FILES_DAYS", 7)
 # Roster uploads: refused at once above these, before any parsing.
@@ -413,5 +434,7 @@ LOGGING = {
         # pyHanko logs every OCSP/CRL fetch of every seal at INFO.
         "pyhanko": {"level": "WARNING"},
         "pyhanko_certvalidator": {"level": "WARNING"},
+        # Webhook deliveries: urllib3 names every address it connects to at DEBUG.
+        "urllib3": {"level": "WARNING"},
     },
 }

@@ -17,6 +17,7 @@ from django.http import FileResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
+from netralitas.lib import events
 from netralitas.lib.tokens import group_code
 from pledges import evidence
 from pledges.models import PactDocument, Signature, StorageFinding, sha256_hex
@@ -49,8 +50,19 @@ def pact_document_create(signature_id):
     try:
         # One INSERT is atomic by itself; inside a caller's transaction a savepoint
         # keeps that transaction usable when another worker stored the PDF first.
-        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+        agency_id = signature.invitation.ceremony.agency_id
+        announce = events.wanted(events.DOCUMENT_SEALED, agency_id)  # in memory; the webhooks' outbox row with it
+        with transaction.atomic() if announce or transaction.get_connection().in_atomic_block else nullcontext():
             document.save(force_insert=True)
+            if announce:
+                events.emit(
+                    events.DOCUMENT_SEALED,
+                    agency_id,
+                    ceremony=signature.invitation.ceremony_id,
+                    signature=signature.pk,
+                    seal_level=document.seal_level,
+                    sha256=document.sha256,
+                )
     except IntegrityError:
         document.file.delete(save=False)
         logger.info("PDF of signature %s was stored by another worker first", signature_id)

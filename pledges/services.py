@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
+from netralitas.lib import events
 from netralitas.lib.tasks_db_pinned import InsertAndEnqueue
 from netralitas.lib.text import strip_hidden
 from pledges import pact_text
@@ -92,7 +93,22 @@ def _store(signature):
         from pledges.tasks import render_signature_pdf
 
         _sign_and_queue = InsertAndEnqueue(Signature, render_signature_pdf)
-    _sign_and_queue.save(signature)
+    outbox = events.outbox_row(  # in memory: None, and no query, when the agency has no webhook for it
+        events.SIGNATURE_CREATED,
+        signature.invitation.ceremony.agency_id,
+        "signature",
+        ceremony=signature.invitation.ceremony_id,
+        invitation=signature.invitation_id,
+        signed_at=signature.signed_at.isoformat(),
+        method=signature.method,
+    )
+    if outbox is None:
+        _sign_and_queue.save(signature)
+        return
+    # The webhooks' outbox row rides in the same statement (or transaction), the new id put into it.
+    row, link = outbox
+    _sign_and_queue.save(signature, companion=row, link=link)
+    events.stored(row)
 
 
 _sign_and_queue = None

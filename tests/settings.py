@@ -23,6 +23,9 @@ WHITENOISE_USE_FINDERS = True
 # Tasks are recorded, not run; tests that need the PDF run the task or the
 # renderer explicitly (or switch to the ImmediateBackend).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "jobs"]}}
+# Who subscribes to which webhooks: read again only when an endpoint is saved here (and by
+# tests/webhooks/conftest.py), never because a slow test crossed the 10 s — query counts stay exact.
+WEBHOOK_SUBSCRIPTIONS_SECONDS = 10**6
 
 if DATABASES["default"]["ENGINE"] == "netralitas.lib.sqlite":  # noqa: F405
     # A file, not Django's shared-cache in-memory database: shared cache locks whole

@@ -438,6 +438,7 @@ ADMIN_FORMS = {
     "roster.admin.UserCreationForm",
     "roster.admin.GroupForm",
     "roster.admin.EmployeeAdminForm",
+    "webhooks.admin.EndpointForm",
 }
 
 

@@ -279,6 +279,7 @@ AS_WRITTEN = {
     "python manage.py collectstatic": (0, "static files copied"),
     "python manage.py render_missing_pdfs": (0, "PDF dibuat: 0, gagal: 0"),
     "python manage.py cleanup_jobs": (0, ""),
+    "python manage.py cleanup_webhooks": (0, "peristiwa webhook lama dihapus"),
     "python manage.py prune_db_task_results --queue-name '*' --min-age-days 7": (0, ""),
     "python manage.py check_guards": (0, ""),
     "python manage.py backup /srv/cadangan/netralitas-$(date +%F).tar": (0, "Cadangan dibuat: "),

@@ -1,6 +1,7 @@
 """The apps form a stack: each imports only what lies below it.
 
-    inspektorat, privacy   the Inspektorat's pages; the breach register (UU PDP)
+    inspektorat, privacy,  the Inspektorat's pages; the breach register (UU PDP);
+    webhooks               the agencies' webhooks (told by the apps through netralitas.lib.events)
     ceremonies ⇄ pledges   the one domain cycle: Ceremony → PactTemplate, Signature → Invitation
     roster                 agencies, units, employees, staff roles
     jobs                   background work with a progress bar, and its files (knows Agency by name)
@@ -28,6 +29,7 @@ LAYERS = {
     "inspektorat": 6,
     "privacy": 6,
     "api": 7,  # the read API for the agency's systems: reads what the Inspektorat's pages read
+    "webhooks": 6,
 }
 DOCUMENTED_CYCLE = {"ceremonies", "pledges"}
 

@@ -9,6 +9,12 @@ ORM saves and COMMIT (gain in docs/performance.md, "Shortcuts around libraries")
 are prepared by the fields themselves and the signals ``save()`` and ``enqueue()`` send
 are sent, so receivers see the same.
 
+A *companion* row may ride along (``save(instance, companion=row, link=(field, key))``):
+an unsaved instance of another model whose JSON ``field`` gets the new row's id under
+``key`` — the webhooks' outbox row of a signature (``netralitas.lib.events``), so that a
+signature announced to an agency's webhooks costs one statement too. Its fields are
+prepared as ``save()`` prepares them; no signal is sent for it.
+
 Pinned to **django-tasks 0.12 and django-tasks-db 0.13** (``VERIFIED_WITH``): it writes
 the task row as ``DatabaseBackend._task_to_db_task`` builds it and takes its id from the
 private ``DatabaseBackend._get_id``. ``tests/lib/test_tasks_db_pinned.py`` fails by name
@@ -40,25 +46,30 @@ class InsertAndEnqueue:
         self._built = {}  # per (backend, alias): the statement, or None where it does not apply
         self._failed_once = False
 
-    def plain(self, instance):
+    def plain(self, instance, companion=None, link=None):
         """Django's and django-tasks' public path: the definition of what :meth:`save` does."""
         with transaction.atomic(using=router.db_for_write(self.model)):
             instance.save(force_insert=True)
             self.task.enqueue(instance.pk)
+            if companion is not None:
+                field, name = link
+                setattr(companion, field, {**getattr(companion, field), name: instance.pk})
+                companion.save(force_insert=True)
 
-    def save(self, instance):
+    def save(self, instance, companion=None, link=None):
         backend = self.task.get_backend()
-        key = (id(backend), router.db_for_write(self.model))
+        companion_of = None if companion is None else (type(companion), *link)
+        key = (id(backend), router.db_for_write(self.model), companion_of)
         try:
             if not settings.SHORTCUTS_AROUND_LIBRARIES:
                 statement = None
             elif key in self._built:
                 statement = self._built[key]
             else:
-                statement = self._built[key] = _Statement.build(self.model, self.task, backend)
+                statement = self._built[key] = _Statement.build(self.model, self.task, backend, companion_of)
             if statement is None:
-                return self.plain(instance)
-            return statement.execute(instance)
+                return self.plain(instance, companion, link)
+            return statement.execute(instance, companion)
         except IntegrityError:
             raise  # the row itself was refused: the plain path would be refused the same way
         except Exception as error:
@@ -74,14 +85,14 @@ class InsertAndEnqueue:
                     type(error).__name__,
                     error,
                 )
-            return self.plain(instance)
+            return self.plain(instance, companion, link)
 
 
 class _Statement:
     """The SQL, built once per backend and database."""
 
     @classmethod
-    def build(cls, model, task, backend):
+    def build(cls, model, task, backend, companion_of=None):
         from django_tasks_db.backend import DatabaseBackend
         from django_tasks_db.models import DBTaskResult
 
@@ -90,9 +101,11 @@ class _Statement:
             return None
         if connections[alias].vendor != "postgresql":
             return None
-        return cls(model, task, backend, alias)
+        if companion_of is not None and router.db_for_write(companion_of[0]) != alias:
+            return None
+        return cls(model, task, backend, alias, companion_of)
 
-    def __init__(self, model, task, backend, alias):
+    def __init__(self, model, task, backend, alias, companion_of=None):
         from django_tasks_db.models import DBTaskResult
 
         self.model, self.task, self.backend, self.alias = model, task, backend, alias
@@ -102,7 +115,14 @@ class _Statement:
         quote = connection.ops.quote_name
         self.fields = [field for field in model._meta.concrete_fields if not field.primary_key]
         self.task_fields = list(DBTaskResult._meta.concrete_fields)
-        for field in self.fields + self.task_fields:
+        self.companion_fields = []
+        if companion_of is not None:
+            companion_model, link_field, self.link_name = companion_of
+            self.companion_fields = [f for f in companion_model._meta.concrete_fields if not f.primary_key]
+            self.link_index = [f.name for f in self.companion_fields].index(link_field)
+            if self.companion_fields[self.link_index].get_internal_type() != "JSONField":
+                raise NotImplementedError(f"{link_field} is no JSONField")
+        for field in self.fields + self.task_fields + self.companion_fields:
             plain = not hasattr(field, "get_placeholder") or field.get_placeholder(None, None, connection) == "%s"
             if not plain or field.generated or field.db_default is not NOT_PROVIDED:
                 raise NotImplementedError(f"{field} needs more than a plain parameter")
@@ -114,15 +134,24 @@ class _Statement:
         task_values[self.args_index] = (
             f"jsonb_build_object('args', jsonb_build_array(\"new\".{pk}), 'kwargs', '{{}}'::jsonb)"
         )
+        also = ""
+        if companion_of is not None:
+            # The companion's JSON gets the new row's id under link_name, in the same statement.
+            values = ["%s"] * len(self.companion_fields)
+            values[self.link_index] = f'(%s::jsonb || jsonb_build_object(%s::text, "new".{pk}))'
+            also = (
+                f', "also" AS (INSERT INTO {quote(companion_model._meta.db_table)} ({names(self.companion_fields)})'
+                f' SELECT {", ".join(values)} FROM "new")'
+            )
         self.sql = (
             f'WITH "new" AS (INSERT INTO {quote(model._meta.db_table)} ({names(self.fields)})'
-            f" VALUES ({', '.join(['%s'] * len(self.fields))}) RETURNING {pk})"
+            f" VALUES ({', '.join(['%s'] * len(self.fields))}) RETURNING {pk}){also}"
             f" INSERT INTO {quote(DBTaskResult._meta.db_table)} ({names(self.task_fields)})"
             f' SELECT {", ".join(task_values)} FROM "new"'
             f' RETURNING (SELECT {pk} FROM "new")'
         )
 
-    def execute(self, instance):
+    def execute(self, instance, companion=None):
         from django_tasks.signals import task_enqueued
 
         connection = connections[self.alias]
@@ -144,6 +173,13 @@ class _Statement:
         ]
         params, task_params = prepared(instance, self.fields), prepared(task_row, self.task_fields)
         del task_params[self.args_index]
+        if companion is not None:
+            companion_params = prepared(companion, self.companion_fields)
+            companion_params[self.link_index : self.link_index + 1] = [
+                companion_params[self.link_index],
+                self.link_name,
+            ]
+            params = params + companion_params
         # In autocommit the statement is its own transaction; inside a caller's
         # transaction a savepoint lets a unique violation leave that transaction usable.
         with transaction.atomic(using=self.alias) if connection.in_atomic_block else nullcontext():
@@ -152,6 +188,9 @@ class _Statement:
                 (instance.pk,) = cursor.fetchone()
         instance._state.adding, instance._state.db = False, self.alias
         task_row.args_kwargs = {"args": [instance.pk], "kwargs": {}}
+        if companion is not None:
+            field = self.companion_fields[self.link_index].attname
+            setattr(companion, field, {**getattr(companion, field), self.link_name: instance.pk})
         task_row._state.adding, task_row._state.db = False, self.alias
         for row in rows:
             post_save.send(
