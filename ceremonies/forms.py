@@ -36,6 +36,7 @@ class CeremonyForm(forms.ModelForm):
             "witnesses",
             "signing_opens_at",
             "signing_closes_at",
+            "late_grace_minutes",
         ]
         widgets = {
             "starts_at": LocalDateTimeInput(),

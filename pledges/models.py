@@ -109,6 +109,7 @@ class Signature(models.Model):
     class Method(models.TextChoices):
         LINK = "link", _("Tautan pribadi")
         APEL = "apel", _("QR apel dengan NIP dan kode")
+        KIOSK = "kiosk", _("Kios apel dengan NIP dan kode")
 
     invitation = models.OneToOneField(
         "ceremonies.Invitation", on_delete=models.PROTECT, related_name="signature", verbose_name=_("undangan")
@@ -141,6 +142,27 @@ class Signature(models.Model):
     verification_code = models.CharField(
         _("kode verifikasi"), max_length=16, unique=True, default=new_verification_code, editable=False
     )
+    # Idempotent submit (docs/architecture.md, "Signing when the network fails"): the id the
+    # signer's device minted before any network call; the same id again is the same signature.
+    submission_id = models.UUIDField(
+        _("ID kiriman"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Dibuat oleh perangkat penanda tangan sebelum dikirim; kosong untuk tanda tangan sebelumnya."),
+    )
+    claimed_at = models.DateTimeField(
+        _("waktu menurut perangkat"),
+        null=True,
+        blank=True,
+        help_text=_("Waktu saat tombol ditekan menurut jam perangkat — hanya klaim; waktu tanda tangan adalah waktu server."),
+    )
+    arrived_late = models.BooleanField(
+        _("tiba setelah penandatanganan ditutup"),
+        default=False,
+        help_text=_("Diterima dalam masa tenggang yang ditetapkan operator untuk apel ini."),
+    )
+    kiosk_name = models.CharField(_("nama kios"), max_length=80, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -156,11 +178,14 @@ class Signature(models.Model):
         return reverse("pledges:verify", args=[self.verification_code])
 
     @classmethod
-    def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent=""):
+    def from_draft(
+        cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent="", **arrival
+    ):
         """An unsaved signature of ``invitation`` sealing ``draft`` (``pact_text.Draft``,
         what the signer was shown): its identity block and text frozen, with their hashes,
         and the apel's title and election as they are now (shown on the verification page;
-        not part of the signed text, whose hash stays what it was)."""
+        not part of the signed text, whose hash stays what it was). ``arrival``: how the
+        submission came — ``submission_id``, ``claimed_at``, ``arrived_late``, ``kiosk_name``."""
         ceremony = invitation.ceremony
         return cls(
             invitation=invitation,
@@ -178,6 +203,7 @@ class Signature(models.Model):
             ip_address=ip_address,
             user_agent=user_agent,
             method=method,
+            **arrival,
         )
 
     @property

@@ -8,6 +8,7 @@ TOKEN = r"(?P<{}>[A-Za-z0-9_-]{{16,64}})"
 
 urlpatterns = [
     re_path(rf"^t/{TOKEN.format('token')}/$", views.sign, name="sign"),
+    path("t/sw.js", views.service_worker, name="service_worker"),
     re_path(rf"^apel/{TOKEN.format('apel_token')}/$", views.apel, name="apel"),
     path("verifikasi/", views.verify_lookup, name="verify_lookup"),
     path("privasi/<int:agency_id>/", views.privacy, name="privacy"),
