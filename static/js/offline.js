@@ -111,7 +111,10 @@
       function (node) { return node.src || node.href; }
     );
     caches.open(CACHE).then(function (cache) {
-      cache.put(location.href, new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } }));
+      cache.put(location.href, new Response(html, { headers: {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+      } }));
       return cache.addAll(files);
     }).catch(function () {});
   }
