@@ -10,7 +10,6 @@ from pledges.models import VERIFICATION_CODE_LENGTH
 from pledges.signature_image import MAX_DATA_URL_LENGTH, clean_signature_image
 from roster.nip import normalise_nip
 
-
 CLAIM_PLAUSIBLE = datetime.timedelta(days=365)
 
 

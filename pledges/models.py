@@ -155,7 +155,9 @@ class Signature(models.Model):
         _("waktu menurut perangkat"),
         null=True,
         blank=True,
-        help_text=_("Waktu saat tombol ditekan menurut jam perangkat — hanya klaim; waktu tanda tangan adalah waktu server."),
+        help_text=_(
+            "Waktu saat tombol ditekan menurut jam perangkat — hanya klaim; waktu tanda tangan adalah waktu server."
+        ),
     )
     arrived_late = models.BooleanField(
         _("tiba setelah penandatanganan ditutup"),
@@ -178,9 +180,7 @@ class Signature(models.Model):
         return reverse("pledges:verify", args=[self.verification_code])
 
     @classmethod
-    def from_draft(
-        cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent="", **arrival
-    ):
+    def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent="", **arrival):
         """An unsaved signature of ``invitation`` sealing ``draft`` (``pact_text.Draft``,
         what the signer was shown): its identity block and text frozen, with their hashes,
         and the apel's title and election as they are now (shown on the verification page;

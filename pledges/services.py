@@ -96,7 +96,7 @@ def signature_create(
         try:
             _store(signature)
             return signature, True
-        except IntegrityError:
+        except IntegrityError as refused:
             # Either this invitation was signed a moment ago (the other phone won, or
             # this very submission arrived before), or — once in 2^50 — the
             # verification code collided: then try again.
@@ -104,7 +104,7 @@ def signature_create(
             if existing is not None:
                 return existing, False
             if submission_id is not None and Signature.objects.filter(submission_id=submission_id).exists():
-                raise SubmissionConflict()
+                raise SubmissionConflict() from refused
     raise IntegrityError(_("Tanda tangan tidak dapat disimpan; coba lagi."))
 
 

@@ -171,9 +171,8 @@ def sign(request, token):
             }
             return _closed(request, ceremony, closed.state, refused)
         except SubmissionConflict:
-            return _not_found_status(
-                request, _("Kiriman ini sudah tercatat untuk tautan lain. Muat ulang halaman lalu tanda tangani lagi."), 409
-            )
+            message = _("Kiriman ini sudah tercatat untuk tautan lain. Muat ulang halaman lalu tanda tangani lagi.")
+            return _not_found_status(request, message, 409)
         except TextChanged:
             signature = _signature_for(invitation)
             if signature is not None:

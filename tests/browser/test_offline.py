@@ -2,7 +2,6 @@
 a reload without network shows it waiting, and it is sent — once — when the network is
 back (docs/architecture.md, "Signing when the network fails")."""
 
-
 import time
 
 import pytest
@@ -98,9 +97,7 @@ def test_late_arrival_within_the_grace_is_taken_and_recorded_as_late(phone, live
     open_link(phone, live_server, invitation)
     sign_offline(phone)
     # The scheduled close passes while the phone has no network; the operator allows 30 minutes.
-    Ceremony.objects.filter(pk=invitation.ceremony_id).update(
-        signing_closes_at=timezone.now(), late_grace_minutes=30
-    )
+    Ceremony.objects.filter(pk=invitation.ceremony_id).update(signing_closes_at=timezone.now(), late_grace_minutes=30)
 
     phone.context.set_offline(False)
     phone.wait_for_selector("text=Pakta sudah ditandatangani.")
