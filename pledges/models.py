@@ -8,6 +8,7 @@ their PDFs and pact versions in use are immutable in the database itself
 (``netralitas.lib.dbguard``).
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -370,3 +371,39 @@ class StorageFinding(models.Model):
 
     def __str__(self):
         return f"{self.document} — {self.get_state_display()}"
+
+
+def kiosk_token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Kiosk(models.Model):
+    """A tablet or laptop an operator turned into a signing kiosk for one apel: signers
+    without a phone sign there with NIP and personal code. Its own session (a cookie
+    holding a random token; only the token's SHA-256 is stored), able to do nothing but
+    sign for that apel; revoked from the apel page, and over after ``IDLE`` unused."""
+
+    IDLE = datetime.timedelta(minutes=30)
+
+    ceremony = models.ForeignKey(
+        "ceremonies.Ceremony", on_delete=models.CASCADE, related_name="kiosks", verbose_name=_("apel")
+    )
+    name = models.CharField(_("nama kios"), max_length=80, help_text=_("Mis. “Meja 1 — Aula”."))
+    token_sha256 = models.CharField(_("SHA-256 token kios"), max_length=64, unique=True, editable=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    started_at = models.DateTimeField(_("dimulai"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("terakhir dipakai"))
+    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kios apel")
+        verbose_name_plural = _("kios apel")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return self.name
+
+    def is_active(self, now):
+        return self.revoked_at is None and now < self.last_seen_at + self.IDLE
