@@ -15,6 +15,7 @@ they count per address on the apel QR's page (a kiosk is one address by nature).
 import secrets
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.core import signing
 from django.http import HttpResponseRedirect
@@ -32,6 +33,7 @@ from ceremonies.access import ceremony_for_user
 from ceremonies.models import Ceremony, Invitation
 from netralitas.lib.http import client_ip
 from netralitas.lib.limits import count_failure, minutes, refusing
+from netralitas.lib.text import VisibleTextFormMixin
 from pledges import pact_text
 from pledges.forms import ApelLoginForm, SignForm
 from pledges.models import Kiosk, Signature, kiosk_token_hash
@@ -47,7 +49,7 @@ STARTED = gettext_lazy("Memulai kios apel “%(name)s”")
 REVOKED = gettext_lazy("Mencabut kios apel “%(name)s”")
 
 
-class KioskStartForm(forms.Form):
+class KioskStartForm(VisibleTextFormMixin, forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Nama kios"),
         max_length=80,
@@ -62,6 +64,8 @@ def start(request, pk):
     ceremony = ceremony_for_user(request.user, pk)
     form = KioskStartForm(request.POST)
     if not form.is_valid():
+        for error in form.errors.get("name", []):
+            messages.error(request, _("Kios tidak dimulai: %(reason)s") % {"reason": error})
         return redirect(ceremony)
     token = secrets.token_urlsafe(32)
     kiosk = Kiosk.objects.create(

@@ -377,7 +377,7 @@ def kiosk_token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Kiosk(models.Model):
+class Kiosk(CleanTextMixin, models.Model):
     """A tablet or laptop an operator turned into a signing kiosk for one apel: signers
     without a phone sign there with NIP and personal code. Its own session (a cookie
     holding a random token; only the token's SHA-256 is stored), able to do nothing but

@@ -9,6 +9,7 @@ from ceremonies.models import Invitation
 from pledges.models import Kiosk, Signature
 from roster.models import StaffProfile
 from tests import factories
+from tests.browser.axe import add_axe, check
 from tests.browser.conftest import draw_signature, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,6 +44,7 @@ def test_twenty_signers_in_a_row_leave_nothing_behind(page, live_server, invitat
         for n in range(SIGNERS)
     ]
 
+    add_axe(page.context)
     page.goto(live_server.url + reverse("login"))
     page.get_by_label("Nama pengguna").fill("setda")
     page.get_by_label("Sandi").fill("rahasia-uji-123")
@@ -57,6 +59,8 @@ def test_twenty_signers_in_a_row_leave_nothing_behind(page, live_server, invitat
     assert "/akun/login/" in page.url
     page.goto(live_server.url + reverse("pledges:kiosk"))
     history = traces(page)["history"]
+    faults = check(page, "kiosk start")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     previous = None
     for signer in signers:
@@ -66,6 +70,9 @@ def test_twenty_signers_in_a_row_leave_nothing_behind(page, live_server, invitat
         page.get_by_role("button", name="Buka pakta saya").click()
         page.locator("table.identity").get_by_text(employee.name).wait_for()
         assert page.locator("aside.privacy").is_visible()
+        if previous is None:
+            faults += check(page, "kiosk signing step")
+            page.set_viewport_size({"width": 1280, "height": 900})
         draw_signature(page)
         page.get_by_label("Saya telah membaca dan menyetujui").check()
         page.get_by_role("button", name="Tanda tangani pakta").click()
@@ -89,6 +96,8 @@ def test_twenty_signers_in_a_row_leave_nothing_behind(page, live_server, invitat
             assert previous.employee.name not in seen["html"]
         previous = signer
     screenshot(page, "kiosk-start-after-20")
+    faults += check(page, "kiosk start after a signer")
+    assert faults == [], "\n".join(faults)
     assert Signature.objects.filter(method=Signature.Method.KIOSK).count() == SIGNERS
 
     # Revoked from the apel page: the kiosk can do nothing more.
