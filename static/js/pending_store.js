@@ -29,6 +29,15 @@ var NetralitasPending = (function () {
     get: function (key) { return run("readonly", function (store) { return store.get(key); }); },
     all: function () { return run("readonly", function (store) { return store.getAll(); }); },
     put: function (record) { return run("readwrite", function (store) { return store.put(record); }); },
+    /* Change the record of ``key`` (if any) by ``change(record)`` in one transaction:
+       nobody else's write comes between the read and the write. */
+    update: function (key, change) {
+      return run("readwrite", function (store) {
+        var request = store.get(key);
+        request.onsuccess = function () { if (request.result) { store.put(change(request.result)); } };
+        return request;
+      });
+    },
     remove: function (key) { return run("readwrite", function (store) { return store.delete(key); }); },
     /* Keep ``record`` unless this link already has one: the first submission stays, a
        second tab or a second press makes no second one. Resolves true when stored. */

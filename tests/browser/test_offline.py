@@ -73,6 +73,26 @@ def test_signed_offline_reloaded_offline_sent_once_back_online(phone, live_serve
     assert Signature.objects.count() == 1
 
 
+def test_the_service_worker_and_what_it_keeps_weigh_at_most_150_kb(phone, live_server, invitation):
+    open_link(phone, live_server, invitation)
+    until(phone, "() => caches.open('netralitas-signing-v1').then(c => c.keys()).then(keys => keys.length >= 4)")
+    kept = phone.evaluate(
+        """async () => {
+            const cache = await caches.open('netralitas-signing-v1');
+            const sizes = {};
+            for (const request of await cache.keys()) {
+                sizes[request.url] = (await (await cache.match(request)).arrayBuffer()).byteLength;
+            }
+            return sizes;
+        }"""
+    )
+    worker = phone.request.get(live_server.url + reverse("pledges:service_worker"))
+    store = [url for url in kept if url.endswith(".js") and "pending_store" in url]
+    assert store and any("/t/" in url for url in kept)  # the page itself and the queue's code
+    assert worker.ok and "importScripts" in worker.text()
+    assert sum(kept.values()) + len(worker.body()) <= 150_000, kept
+
+
 def test_window_closed_meanwhile_is_refused_explained_and_kept_visible(phone, live_server, invitation):
     url = open_link(phone, live_server, invitation)
     sign_offline(phone)
@@ -84,6 +104,7 @@ def test_window_closed_meanwhile_is_refused_explained_and_kept_visible(phone, li
     assert phone.locator("#late-refusal img").get_attribute("src").startswith("data:image/png;base64,")
     screenshot(phone, "offline-refused")
     assert not Signature.objects.exists()
+    until(phone, "() => NetralitasPending.get(location.pathname).then(r => !!r && r.state === 'refused')")
 
     # Opened again later: the refused drawing is still shown on this phone, never sent again.
     phone.goto(url)

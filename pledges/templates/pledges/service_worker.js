@@ -57,8 +57,10 @@ function send(record) {
     // A redirect is the server's "signed" (this submission, or the link's earlier one);
     // any other answer (closed, text changed) the page fetches again to show it.
     if (response.type === "opaqueredirect") { return NetralitasPending.remove(record.key); }
-    record.state = "answered";
-    return NetralitasPending.put(record);
+    return NetralitasPending.update(record.key, function (kept) {
+      if (kept.state === "pending") { kept.state = "answered"; }  // a page may have seen it refused already
+      return kept;
+    });
   }).then(function () {
     return self.clients.matchAll({ type: "window" }).then(function (clients) {
       clients.forEach(function (client) { client.postMessage({ type: "netralitas-sent", key: record.key }); });
