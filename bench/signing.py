@@ -320,14 +320,16 @@ def check_database(links, successes, label, client_png, connections):
     duplicates = stored.values("invitation_id").annotate(n=Count("id")).filter(n__gt=1).count()
     sample = stored.only("image").first()
     own_bytes = sample is None or bytes(sample.image) != client_png
+    without_id = stored.filter(submission_id__isnull=True).count()  # each submit carries the device's id
     # wrk stops counting at the deadline with up to one request per connection still
     # at the server: those may be stored without their answer being counted.
     unanswered = count - successes
-    ok = 0 <= unanswered <= connections and duplicates == 0 and own_bytes
+    ok = 0 <= unanswered <= connections and duplicates == 0 and own_bytes and without_id == 0
     print(
         f"  {label}: stored {count} = {successes} successful responses + {unanswered} still in flight when wrk "
         f"stopped (≤ {connections} connections); lost {max(0, -unanswered)}, duplicates {duplicates}, "
-        f"images re-encoded by us: {'yes' if own_bytes else 'NO'}  -> {'OK' if ok else 'MISMATCH'}"
+        f"images re-encoded by us: {'yes' if own_bytes else 'NO'}, without a submission id {without_id}"
+        f"  -> {'OK' if ok else 'MISMATCH'}"
     )
     return ok
 

@@ -23,8 +23,16 @@ def floor(request, token):
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO pledges_signature (invitation_id, pact_template_id, signer, pact, text_format, text,"
-            " text_sha256, image, image_sha256, signed_at, ip_address, user_agent, method, verification_code)"
-            " VALUES (%s, %s, '{}', '{}', 2, '', '', %s, '', %s, NULL, '', 'link', %s)",
-            [invitation["pk"], invitation["ceremony__pact_template_id"], image, timezone.now(), new_code(10)],
+            " text_sha256, image, image_sha256, signed_at, ip_address, user_agent, method, verification_code,"
+            " submission_id, claimed_at, arrived_late, kiosk_name)"
+            " VALUES (%s, %s, '{}', '{}', 2, '', '', %s, '', %s, NULL, '', 'link', %s, %s, NULL, FALSE, '')",
+            [
+                invitation["pk"],
+                invitation["ceremony__pact_template_id"],
+                image,
+                timezone.now(),
+                new_code(10),
+                request.POST.get("submission_id") or None,
+            ],
         )
     return HttpResponseRedirect(request.path)

@@ -36,6 +36,7 @@ class CeremonyForm(forms.ModelForm):
             "witnesses",
             "signing_opens_at",
             "signing_closes_at",
+            "late_grace_minutes",
         ]
         widgets = {
             "starts_at": LocalDateTimeInput(),
@@ -53,6 +54,8 @@ class CeremonyForm(forms.ModelForm):
         self.instance.agency = agency
         for name in ("starts_at", "signing_opens_at", "signing_closes_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        # Left empty, no grace for late arrivals.
+        self.fields["late_grace_minutes"].required = False
         # Offer the newest version of each pact, and the one already chosen.
         newest = PactTemplate.objects.filter(code=OuterRef("code")).order_by("-version").values("version")[:1]
         self.fields["pact_template"].queryset = PactTemplate.objects.filter(
@@ -62,6 +65,9 @@ class CeremonyForm(forms.ModelForm):
             # Signatures already point at this version: it may not change under them.
             self.fields["pact_template"].disabled = True
             self.fields["pact_template"].help_text = _("Sudah ada tanda tangan: versi pakta tidak dapat diganti.")
+
+    def clean_late_grace_minutes(self):
+        return self.cleaned_data.get("late_grace_minutes") or 0
 
     def clean(self):
         # Dates and the window's order are the model's rules (Ceremony.clean).

@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -22,6 +23,8 @@ from netralitas.lib.tokens import new_code, new_link_token
 from roster.models import Agency, Unit, search_condition
 
 PERSONAL_CODE_LENGTH = 6
+# Late arrivals of submissions queued offline: at most a day after the scheduled close.
+LATE_GRACE_MAX_MINUTES = 24 * 60
 # How far the signing window may lie from the apel: it may open a while before
 # (a pact read out at a Monday assembly, signed during the week) and close up to
 # a year after (late signers), never end before the apel has begun.
@@ -118,6 +121,15 @@ class Ceremony(CleanTextMixin, models.Model):
     signing_opens_at = models.DateTimeField(_("penandatanganan dibuka"), null=True, blank=True)
     signing_closes_at = models.DateTimeField(_("penandatanganan ditutup"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    late_grace_minutes = models.PositiveSmallIntegerField(
+        _("masa tenggang kiriman terlambat (menit)"),
+        default=0,
+        validators=[MaxValueValidator(LATE_GRACE_MAX_MINUTES)],
+        help_text=_(
+            "Tanda tangan yang dibuat di ponsel sebelum waktu penutupan terjadwal tetapi baru terkirim setelahnya "
+            "(sinyal putus) diterima sekian menit setelah penutupan dan dicatat sebagai terlambat. 0: tidak ada."
+        ),
+    )
     apel_token = models.CharField(
         _("token tautan apel"), max_length=64, unique=True, default=new_link_token, editable=False
     )
@@ -196,6 +208,20 @@ class Ceremony(CleanTextMixin, models.Model):
         if self.signing_opens_at and now >= self.signing_opens_at and self.can_seal(now):
             return self.SigningState.OPEN
         return self.SigningState.NOT_YET_OPEN
+
+    def accepts_late(self, now, claimed_at):
+        """Whether a submission arriving at ``now``, after the scheduled close, is still
+        taken as a late arrival: the operator set a grace period, it has not passed, the
+        apel was not closed by hand, and the device says the signer pressed the button
+        before the close (``claimed_at``, the device's clock — a claim, recorded as one)."""
+        closes = self.signing_closes_at
+        return bool(
+            self.late_grace_minutes
+            and closes is not None
+            and self.status != self.Status.CLOSED
+            and claimed_at is not None
+            and claimed_at < closes <= now < closes + datetime.timedelta(minutes=self.late_grace_minutes)
+        )
 
     def list_position(self, now=None):
         """Where the apel stands in the operator's list: open ones first, then those to

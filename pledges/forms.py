@@ -1,11 +1,16 @@
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from netralitas.lib.tokens import CODE_ALPHABET, normalise_code
 from pledges.models import VERIFICATION_CODE_LENGTH
 from pledges.signature_image import MAX_DATA_URL_LENGTH, clean_signature_image
 from roster.nip import normalise_nip
+
+CLAIM_PLAUSIBLE = datetime.timedelta(days=365)
 
 
 class ConsentCheckbox(forms.CheckboxInput):
@@ -40,6 +45,11 @@ class SignForm(forms.Form):
     text_format = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=32767)
     text_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
+    # Idempotent submit: the id the page minted before sending, and the device's clock at
+    # that moment in milliseconds (a claim, recorded as one). Malformed, they are left out.
+    submission_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    claimed_ms = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
     def clean_signature(self):
         png = clean_signature_image(self.cleaned_data.get("signature", ""))
         self.signature_png = png
@@ -48,10 +58,20 @@ class SignForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         # A malformed hidden field is no error to show the signer: the text counts as changed.
-        for name in ("text_format", "text_sha256"):
+        for name in ("text_format", "text_sha256", "submission_id", "claimed_ms"):
             self.errors.pop(name, None)
             cleaned.setdefault(name, None)
         return cleaned
+
+    @property
+    def claimed_at(self):
+        """The device's claimed time of the submit, or ``None`` when missing or further
+        than a year from the server's clock (no clock is that wrong; a forged value)."""
+        ms = self.cleaned_data.get("claimed_ms")
+        if ms is None:
+            return None
+        claimed = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)
+        return claimed if abs(claimed - timezone.now()) < CLAIM_PLAUSIBLE else None
 
     @property
     def shown(self):

@@ -8,6 +8,7 @@ their PDFs and pact versions in use are immutable in the database itself
 (``netralitas.lib.dbguard``).
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -109,6 +110,7 @@ class Signature(models.Model):
     class Method(models.TextChoices):
         LINK = "link", _("Tautan pribadi")
         APEL = "apel", _("QR apel dengan NIP dan kode")
+        KIOSK = "kiosk", _("Kios apel dengan NIP dan kode")
 
     invitation = models.OneToOneField(
         "ceremonies.Invitation", on_delete=models.PROTECT, related_name="signature", verbose_name=_("undangan")
@@ -141,6 +143,29 @@ class Signature(models.Model):
     verification_code = models.CharField(
         _("kode verifikasi"), max_length=16, unique=True, default=new_verification_code, editable=False
     )
+    # Idempotent submit (docs/architecture.md, "Signing when the network fails"): the id the
+    # signer's device minted before any network call; the same id again is the same signature.
+    submission_id = models.UUIDField(
+        _("ID kiriman"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Dibuat oleh perangkat penanda tangan sebelum dikirim; kosong untuk tanda tangan sebelumnya."),
+    )
+    claimed_at = models.DateTimeField(
+        _("waktu menurut perangkat"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Waktu saat tombol ditekan menurut jam perangkat — hanya klaim; waktu tanda tangan adalah waktu server."
+        ),
+    )
+    arrived_late = models.BooleanField(
+        _("tiba setelah penandatanganan ditutup"),
+        default=False,
+        help_text=_("Diterima dalam masa tenggang yang ditetapkan operator untuk apel ini."),
+    )
+    kiosk_name = models.CharField(_("nama kios"), max_length=80, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -156,11 +181,12 @@ class Signature(models.Model):
         return reverse("pledges:verify", args=[self.verification_code])
 
     @classmethod
-    def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent=""):
+    def from_draft(cls, invitation, draft, *, image_png, method, signed_at, ip_address=None, user_agent="", **arrival):
         """An unsaved signature of ``invitation`` sealing ``draft`` (``pact_text.Draft``,
         what the signer was shown): its identity block and text frozen, with their hashes,
         and the apel's title and election as they are now (shown on the verification page;
-        not part of the signed text, whose hash stays what it was)."""
+        not part of the signed text, whose hash stays what it was). ``arrival``: how the
+        submission came — ``submission_id``, ``claimed_at``, ``arrived_late``, ``kiosk_name``."""
         ceremony = invitation.ceremony
         return cls(
             invitation=invitation,
@@ -178,6 +204,7 @@ class Signature(models.Model):
             ip_address=ip_address,
             user_agent=user_agent,
             method=method,
+            **arrival,
         )
 
     @property
@@ -344,3 +371,39 @@ class StorageFinding(models.Model):
 
     def __str__(self):
         return f"{self.document} — {self.get_state_display()}"
+
+
+def kiosk_token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Kiosk(CleanTextMixin, models.Model):
+    """A tablet or laptop an operator turned into a signing kiosk for one apel: signers
+    without a phone sign there with NIP and personal code. Its own session (a cookie
+    holding a random token; only the token's SHA-256 is stored), able to do nothing but
+    sign for that apel; revoked from the apel page, and over after ``IDLE`` unused."""
+
+    IDLE = datetime.timedelta(minutes=30)
+
+    ceremony = models.ForeignKey(
+        "ceremonies.Ceremony", on_delete=models.CASCADE, related_name="kiosks", verbose_name=_("apel")
+    )
+    name = models.CharField(_("nama kios"), max_length=80, help_text=_("Mis. “Meja 1 — Aula”."))
+    token_sha256 = models.CharField(_("SHA-256 token kios"), max_length=64, unique=True, editable=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    started_at = models.DateTimeField(_("dimulai"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("terakhir dipakai"))
+    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kios apel")
+        verbose_name_plural = _("kios apel")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return self.name
+
+    def is_active(self, now):
+        return self.revoked_at is None and now < self.last_seen_at + self.IDLE

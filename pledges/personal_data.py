@@ -146,6 +146,9 @@ def _signature_record(signature, when, files):
         "sha256_gambar": signature.image_sha256,
         "alamat_internet": signature.ip_address or "",
         "peramban": signature.user_agent,
+        "waktu_menurut_perangkat": when(signature.claimed_at) if signature.claimed_at else None,
+        "tiba_setelah_ditutup": signature.arrived_late,
+        "kios": signature.kiosk_name,
         "pdf": None,
     }
     document = getattr(signature, "document", None)

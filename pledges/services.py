@@ -33,13 +33,30 @@ class SigningClosed(Exception):
         self.state = state
 
 
+class SubmissionConflict(Exception):
+    """The device's submission id is already another invitation's signature: the same
+    id may only repeat the same submission (answered 409)."""
+
+
 class TextChanged(Exception):
     """The text the signer was shown can no longer be signed as shown (the agency or
     their unit was renamed, the apel's pact version or election changed, a new text
     format came): nothing is signed, and the signer is shown the text as it is now."""
 
 
-def signature_create(*, invitation, shown, image_png, method, ip_address=None, user_agent="", now=None):
+def signature_create(
+    *,
+    invitation,
+    shown,
+    image_png,
+    method,
+    ip_address=None,
+    user_agent="",
+    now=None,
+    submission_id=None,
+    claimed_at=None,
+    kiosk_name="",
+):
     """Sign ``invitation`` with the cleaned PNG ``image_png``, sealing exactly the text the
     signer was shown: ``shown`` is ``(text format, SHA-256 of the text)`` as the signing
     page sent them (``pact_text.Draft``).
@@ -54,7 +71,8 @@ def signature_create(*, invitation, shown, image_png, method, ip_address=None, u
     ceremony = invitation.ceremony
     now = now or timezone.now()
     state = ceremony.signing_state(now)
-    if state != Ceremony.SigningState.OPEN:
+    late = state != Ceremony.SigningState.OPEN
+    if late and not ceremony.accepts_late(now, claimed_at):
         raise SigningClosed(state)
     draft = pact_text.draft_as_shown(invitation, *shown)
     if draft is None:
@@ -71,16 +89,23 @@ def signature_create(*, invitation, shown, image_png, method, ip_address=None, u
             # The browser's own words, but nothing hidden: a NUL breaks PostgreSQL and a
             # direction override would make the trail print something else.
             user_agent=strip_hidden(user_agent or "")[:USER_AGENT_LENGTH],
+            submission_id=submission_id,
+            claimed_at=claimed_at,
+            arrived_late=late,
+            kiosk_name=kiosk_name,
         )
         try:
             _store(signature)
             return signature, True
-        except IntegrityError:
-            # Either this invitation was signed a moment ago (the other phone won),
-            # or — once in 2^50 — the verification code collided: then try again.
+        except IntegrityError as refused:
+            # Either this invitation was signed a moment ago (the other phone won, or
+            # this very submission arrived before), or — once in 2^50 — the
+            # verification code collided: then try again.
             existing = Signature.objects.filter(invitation=invitation).first()
             if existing is not None:
                 return existing, False
+            if submission_id is not None and Signature.objects.filter(submission_id=submission_id).exists():
+                raise SubmissionConflict() from refused
     raise IntegrityError(_("Tanda tangan tidak dapat disimpan; coba lagi."))
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -33,7 +34,7 @@ from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
 from pledges.models import PactDocument, Signature, StorageFinding
 from pledges.sealed import sealed_facts
-from pledges.services import SigningClosed, TextChanged, signature_create
+from pledges.services import SigningClosed, SubmissionConflict, TextChanged, signature_create
 from roster.access import employee_for_user, operator_required
 from roster.models import Agency
 
@@ -41,6 +42,10 @@ APEL_SESSION_KEY = "apel_invitations"
 MY_DATA_TAKEN = gettext_lazy("Pegawai mengunduh paket data pribadinya lewat tautan pribadi (UU PDP)")
 DATA_REQUESTED = gettext_lazy("Meminta paket data pribadi pegawai %(name)s (UU PDP)")
 SIGNER_ACTOR = "pegawai (tautan pribadi)"
+SIGNED_LATE = gettext_lazy(
+    "Tanda tangan diterima terlambat dalam masa tenggang apel: diterima server %(received)s, "
+    "menurut perangkat dikirim %(claimed)s"
+)
 # Hundreds of phones at one apel share one public address (office Wi-Fi, carrier NAT),
 # so only FAILURES are counted — a valid personal link (a 256-bit secret) and a correct
 # NIP + code never are — and in one-minute windows, so that nobody's mistakes (or
@@ -79,11 +84,34 @@ def _signature_by_code(code):
 
 
 def _not_found(request, message):
-    return render(request, "pledges/not_found.html", {"message": message}, status=404)
+    return _not_found_status(request, message, 404)
 
 
-def _closed(request, ceremony, state):
-    return render(request, "pledges/closed.html", {"ceremony": ceremony, "agency": ceremony.agency, "state": state})
+def _not_found_status(request, message, status):
+    return render(request, "pledges/not_found.html", {"message": message}, status=status)
+
+
+def record_late(request, signature):
+    """The trail notes a signature taken after the close, within the apel's grace for
+    late arrivals: the server's receipt and the device's claimed time, side by side."""
+    record_for(
+        None,
+        client_ip(request),
+        AuditEvent.Action.CREATE,
+        signature,
+        SIGNED_LATE,
+        actor_name=SIGNER_ACTOR,
+        received=timezone.localtime(signature.signed_at).isoformat(timespec="seconds"),
+        claimed=timezone.localtime(signature.claimed_at).isoformat(timespec="seconds"),
+    )
+
+
+def _closed(request, ceremony, state, refused=None):
+    """The window is not open. ``refused``: the submission that came too late (its
+    drawing, the device's claimed time, the server's receipt time) — shown back to the
+    signer with the reason, so that nothing they did disappears without a word."""
+    context = {"ceremony": ceremony, "agency": ceremony.agency, "state": state, "refused": refused}
+    return render(request, "pledges/closed.html", context)
 
 
 def _unknown_link(request):
@@ -119,20 +147,32 @@ def sign(request, token):
     text_changed = False
     if request.method == "POST" and form.is_valid():
         via_apel = invitation.pk in request.session.get(APEL_SESSION_KEY, [])
+        received_at = timezone.now()
         try:
-            signature_create(
+            signature, created = signature_create(
                 invitation=invitation,
                 shown=form.shown,
                 image_png=form.signature_png,
                 method=Signature.Method.APEL if via_apel else Signature.Method.LINK,
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                now=received_at,
+                submission_id=form.cleaned_data["submission_id"],
+                claimed_at=form.claimed_at,
             )
         except SigningClosed as closed:
             signature = _signature_for(invitation)
             if signature is not None:
                 return _confirmation(request, signature, ceremony)
-            return _closed(request, ceremony, closed.state)
+            refused = {
+                "drawing": form.cleaned_data["signature"],
+                "claimed_at": form.claimed_at,
+                "received_at": received_at,
+            }
+            return _closed(request, ceremony, closed.state, refused)
+        except SubmissionConflict:
+            message = _("Kiriman ini sudah tercatat untuk tautan lain. Muat ulang halaman lalu tanda tangani lagi.")
+            return _not_found_status(request, message, 409)
         except TextChanged:
             signature = _signature_for(invitation)
             if signature is not None:
@@ -141,6 +181,8 @@ def sign(request, token):
             text_changed = True
             form = SignForm(initial={"signature": form.cleaned_data["signature"]})
         else:
+            if created and signature.arrived_late:
+                record_late(request, signature)
             # Back to this same link (its page now shows the confirmation): the path as
             # it came, no URL resolved again.
             return HttpResponseRedirect(request.path)
@@ -167,6 +209,16 @@ def sign(request, token):
             "text_changed": text_changed,
         },
     )
+
+
+@never_cache
+@require_GET
+def service_worker(request):
+    """The personal links' service worker (scope ``/t/``, ``static/js/offline.js``
+    registers it): keeps a submit that found no network and answers a reload from the
+    page the signer saw. A template only for its static file's name and one sentence."""
+    context = {"offline_message": _("Tidak ada sinyal. Buka kembali tautan ini saat sinyal kembali.")}
+    return render(request, "pledges/service_worker.js", context, content_type="text/javascript; charset=utf-8")
 
 
 @never_cache

@@ -51,6 +51,12 @@ def ceremony_and(*extra):
     return lambda world, side: [getattr(world, f"ceremony_{side}").pk, *extra]
 
 
+def kiosk_of(world, side):
+    """``[ceremony, kiosk]`` of one side: the kiosk started on that side's ceremony."""
+    kiosk = getattr(world, f"kiosk_{side}")
+    return [kiosk.ceremony_id, kiosk.pk]
+
+
 def unit_of_side(world, side):
     """POST data naming the unit of the side's ceremony (a reminder is for one unit)."""
     return {"unit": getattr(world, f"unit_{side}").pk}
@@ -73,6 +79,11 @@ ROUTES = [
     Route("pledges:pdf_status", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
     Route("pledges:my_data", "public", lambda world, side: [getattr(world, f"invitations_{side}")[0].token]),
     Route("pledges:privacy", "public", obj("agency")),
+    Route("pledges:service_worker", "public"),
+    Route("pledges:kiosk", "public", ok=403),  # only a device an operator made a kiosk
+    Route("pledges:kiosk_sign", "public", method="post", ok=403),
+    Route("pledges:kiosk_start", "operator", obj("ceremony"), method="post", ok=302, data={"name": "Meja 1"}),
+    Route("pledges:kiosk_revoke", "operator", lambda world, side: kiosk_of(world, side), method="post", ok=302),
     Route("set_language", "public", method="post", ok=302, data={"language": "en", "next": "/"}),
     # Accounts.
     Route("login", "public"),
@@ -221,7 +232,10 @@ def matrix_world(world, sign):
     """The two-agency world with a logo each, one signed pact (with its PDF) per
     ceremony, a finished job with its file per agency, and a finished roster preview
     per operator."""
+    from django.utils import timezone
+
     from jobs.models import Job
+    from pledges.models import Kiosk
     from pledges.pdf.certificates import create_dev_certificate
 
     for side in ("a", "b"):
@@ -252,6 +266,13 @@ def matrix_world(world, sign):
             params={"parsed": "jobs/work/none.json.gz", "original": "p.csv", "full_roster": False},
         )
         setattr(world, f"preview_{side}", preview)
+        kiosk = Kiosk.objects.create(
+            ceremony=getattr(world, f"ceremony_{side}"),
+            name="Meja 1",
+            token_sha256=side * 64,
+            last_seen_at=timezone.now(),
+        )
+        setattr(world, f"kiosk_{side}", kiosk)
     from api.models import ApiToken
 
     world.api_token_ab = ApiToken(name="Uji", auditor=world.auditor_ab.staff_profile)
@@ -279,10 +300,11 @@ def test_access_matrix(client, matrix_world, route):
     urls = {side: reverse(route.name, args=route.args(world, side) if route.args else None) for side in sides}
     got, want = {}, {}
     for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(world, role))
         for side, url in urls.items():
+            # Signed in afresh for each side: starting a kiosk ends the session it came from.
+            client.logout()
+            if role != "anonymous":
+                client.force_login(getattr(world, role))
             want[(role, side)] = expected(route, role, side)
             data = route.data(world, side) if callable(route.data) else route.data
             got[(role, side)] = answer(client, route, url, data)

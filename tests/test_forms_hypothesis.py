@@ -257,6 +257,12 @@ FORMS = [
         [identifier_is_ascii_digits],
     ),
     Entry(
+        "pledges.kiosk.KioskStartForm",
+        project_form("pledges.kiosk.KioskStartForm"),
+        lambda w: {"name": "Meja 1 — Aula"},
+        [],
+    ),
+    Entry(
         "pledges.forms.VerifyLookupForm",
         project_form("pledges.forms.VerifyLookupForm"),
         lambda w: {"code": "ab3k9-xy7qp"},

@@ -27,6 +27,7 @@ function init(args)
   body = f:read("*a")
   f:close()
   mode = args[3]
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
   csrf = args[4]
   wrk.headers["Cookie"] = "csrftoken=" .. csrf
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -34,6 +35,15 @@ function init(args)
   wrk.headers["X-Forwarded-For"] = "203.0.113.7"
   wrk.headers["Referer"] = "https://" .. wrk.host .. ":" .. wrk.port .. "/"
   wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14) bench-signing"
+end
+
+-- What the signing page adds to each submit: an id minted on the device (a random UUID)
+-- and the device's clock in milliseconds.
+local function submission()
+  local r = math.random
+  local id = string.format("%04x%04x-%04x-4%03x-%04x-%04x%04x%04x",
+    r(0, 65535), r(0, 65535), r(0, 65535), r(0, 4095), r(32768, 49151), r(0, 65535), r(0, 65535), r(0, 65535))
+  return "&submission_id=" .. id .. "&claimed_ms=" .. string.format("%d", os.time() * 1000)
 end
 
 local function index_of(i)
@@ -53,7 +63,7 @@ request = function()
   if mode == "sign" or mode == "floor" then
     local i = index_of(n)
     local path = mode == "sign" and "/t/" or "/bench/floor/"
-    return wrk.format("POST", path .. tokens[i] .. "/", nil, body .. hashes[i])
+    return wrk.format("POST", path .. tokens[i] .. "/", nil, body .. hashes[i] .. submission())
   elseif mode == "page" then
     return wrk.format("GET", "/t/" .. token_at(n) .. "/")
   end
@@ -68,7 +78,7 @@ request = function()
   if step == 0 then
     return wrk.format("GET", "/t/" .. token .. "/")
   elseif step == 1 then
-    return wrk.format("POST", "/t/" .. token .. "/", nil, body .. hashes[i])
+    return wrk.format("POST", "/t/" .. token .. "/", nil, body .. hashes[i] .. submission())
   elseif step == 2 then
     return wrk.format("GET", "/t/" .. token .. "/")
   end

@@ -1,5 +1,6 @@
 /* Signing page: the signature pad, undo/clear, and posting the drawing as a PNG. */
-(function () {
+/* Named so that the kiosk can set up the pad again on the signing step it brings in. */
+(window.netralitasSignPad = function () {
   "use strict";
   var canvas = document.getElementById("signature-pad");
   var form = document.getElementById("sign-form");
