@@ -21,6 +21,7 @@ urlpatterns = [
     path("apel/", include("ceremonies.urls")),
     path("inspektorat/", include("inspektorat.urls")),
     path("berkas/", include("jobs.urls")),
+    path("pemusnahan/", include("privacy.urls")),
 ]
 
 handler400 = "netralitas.views.bad_request"
