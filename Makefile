@@ -25,7 +25,7 @@ run: sysdeps setup
 
 # On PostgreSQL (production's database) the tests that touch stored files run a second
 # time with the files in a real S3-compatible server (moto's, on loopback: tests/s3.py).
-S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py
+S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py tests/privacy/test_retention.py
 
 test: sysdeps-test setup-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)

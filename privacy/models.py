@@ -152,3 +152,19 @@ class RetentionPolicy(models.Model):
         """The agency's policy, created with the defaults the first time it is asked for."""
         policy, _created = cls.objects.get_or_create(agency=agency)
         return policy
+
+    @classmethod
+    def of(cls, agency):
+        """The agency's policy for reading: its row, or the defaults unsaved."""
+        return cls.objects.filter(agency=agency).first() or cls(agency=agency)
+
+    def rules(self):
+        """The three rules, one Indonesian sentence each (documents are Indonesian)."""
+        return [
+            f"Nomor HP dan email dihapus {self.contact_days} hari sesudah apel terakhir pegawai ditutup.",
+            f"Alamat IP dan peramban perangkat penanda tangan disamarkan {self.device_months} bulan sesudah "
+            "penandatanganan.",
+            f"Pakta, PDF dan stempel waktu arsipnya disimpan {self.pact_years} tahun sesudah tahun pemilihan "
+            "(Jadwal Retensi Arsip), lalu dimusnahkan dengan berita acara; tersisa catatan tanpa data pribadi "
+            "(kode verifikasi, SHA-256 PDF, tanggal).",
+        ]

@@ -49,6 +49,7 @@ from pledges.models import (
     StorageFinding,
     sha256_hex,
 )
+from pledges.personal_data import section
 from privacy.models import RetentionPolicy
 from roster.identity import Identifier
 from roster.models import Employee
@@ -144,15 +145,13 @@ class Plan:
         return bool(self.pacts or self.contacts or self.devices)
 
     def rules(self):
-        """The agency's three rules in one Indonesian sentence each."""
-        policy = self.policy
-        return [
-            f"Nomor HP dan email dihapus {policy.contact_days} hari sesudah apel terakhir pegawai ditutup.",
-            f"Alamat IP dan peramban perangkat penanda tangan disamarkan {policy.device_months} bulan sesudah "
-            "penandatanganan.",
-            f"Pakta, PDF dan stempel waktu arsipnya disimpan {policy.pact_years} tahun sesudah tahun pemilihan "
-            "(Jadwal Retensi Arsip), lalu dimusnahkan.",
-        ]
+        return self.policy.rules()
+
+
+@section("jadwal_retensi")
+def rules_for_package(employee):
+    """The person's data package names the agency's retention schedule."""
+    return RetentionPolicy.of(employee.agency).rules()
 
 
 def plan(agency, now=None):

@@ -147,6 +147,9 @@ ROUTES = [
     Route("jobs:detail", "owner", obj("job")),
     Route("jobs:progress", "owner", obj("job")),
     Route("jobs:download", "owner", obj("job")),
+    # The berita acara pemusnahan: operators and auditors of the agency alike.
+    Route("privacy:destructions", "staff"),
+    Route("privacy:berita_acara", "staff", obj("destruction")),
 ]
 OWNERS = {"a": "operator_a", "b": "auditor_ab"}
 
@@ -170,6 +173,10 @@ def expected(route, role, side):
         return route.ok if own else 404
     if route.kind == "auditor":
         if role not in ("auditor_a", "auditor_ab", "admin"):
+            return 403
+        return route.ok if own else 404
+    if route.kind == "staff":
+        if role not in ("operator_a", "operator_b", "auditor_a", "auditor_ab", "admin"):
             return 403
         return route.ok if own else 404
     raise AssertionError(f"unknown kind {route.kind!r}")
@@ -232,7 +239,21 @@ def matrix_world(world, sign):
             params={"parsed": "jobs/work/none.json.gz", "original": "p.csv", "full_roster": False},
         )
         setattr(world, f"preview_{side}", preview)
+        setattr(world, f"destruction_{side}", _destruction(agency))
     return world
+
+
+def _destruction(agency):
+    """A berita acara pemusnahan of ``agency``, stored as the retention run stores one."""
+    from django.core.files.storage import default_storage
+
+    from pledges.models import Destruction, sha256_hex
+
+    pdf = b"%PDF-1.7 berita acara uji"
+    name = default_storage.save(f"berita-acara/{agency.pk}/uji.pdf", ContentFile(pdf))
+    return Destruction.objects.create(
+        agency=agency, number=f"PMS/{agency.pk}/uji", file=name, sha256=sha256_hex(pdf), size=len(pdf)
+    )
 
 
 def answer(client, route, url, data):

@@ -470,3 +470,24 @@ def test_a_pact_goes_only_with_a_true_tombstone_of_its_own_agency(scene):
     assert not Signature.objects.filter(pk=today.pk).exists()
     assert DestroyedPact.objects.filter(verification_code=today.verification_code, destruction=mine).exists()
     refused("DELETE FROM pledges_destroyedpact WHERE destruction_id = %s", [mine.pk])
+
+
+def test_the_personal_data_package_names_the_tombstone_and_the_retention_rules(run, scene):
+    from pledges import personal_data
+
+    employee = scene.old.invitation.employee
+    code, sha = scene.old.display_code, scene.old.document.sha256
+    run()
+    data, files = personal_data.collect(employee)
+    (record,) = [r for r in data["undangan"] if r["apel"] == "Apel Pemilu 2019"]
+    assert record["tanda_tangan"] is None
+    destroyed = record["pakta_dimusnahkan"]
+    assert (destroyed["kode_verifikasi"], destroyed["sha256_pdf"]) == (code, sha)
+    assert "JRA 5 tahun" in destroyed["aturan"]
+    assert data["jadwal_retensi"] == RetentionPolicy.of(employee.agency).rules()
+    assert any("90 hari" in line for line in data["jadwal_retensi"])
+    assert not any(code in name for name, _content in files)  # its PDF and drawing are gone
+    summary = personal_data.summary_pdf(data)
+    with pdfplumber.open(io.BytesIO(summary)) as pdf:
+        text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
+    assert "pakta dimusnahkan" in text and "Jadwal retensi" in text
