@@ -17,7 +17,7 @@ TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbounce
 # The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
 BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
-.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive sysdeps sysdeps-test setup setup-dev messages clean
+.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive bench-retention sysdeps sysdeps-test setup setup-dev messages clean
 
 # HOST=0.0.0.0 serves the network and prints the LAN address and a QR code for a phone.
 run: sysdeps setup
@@ -63,6 +63,10 @@ bench-documents: sysdeps setup-dev
 # The Inspektorat's ZIP (every PDF checked against its SHA-256) against `zip -0` of the same files.
 bench-archive: setup-dev
 	$(PY) bench/archive.py $(BENCH_ARGS)
+
+# One agency's retention run destroying an apel's pacts (bench/retention.py), on PostgreSQL.
+bench-retention: setup-dev
+	$(PY) bench/retention.py $(BENCH_ARGS)
 
 sysdeps:
 	@bin/ensure-debs $(RUN_DEBS)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -367,9 +367,10 @@ def _write(plan, number, name, pdf):
 
 def delete_files(deletions):
     """Delete each listed file through the storage API; a failure stays listed with its
-    error, for the next run. Returns ``(deleted, failed)``."""
-    deleted = failed = 0
-    for deletion in deletions.filter(deleted_at__isnull=True).order_by("pk"):
+    error, for the next run. Returns ``(deleted, failed)``. The files that went are marked
+    in one UPDATE (a commit per file would cost more than deleting it)."""
+    deleted, failed = [], 0
+    for deletion in deletions.filter(deleted_at__isnull=True).order_by("pk").only("pk", "name", "attempts"):
         try:
             default_storage.delete(deletion.name)
         except Exception as error:  # any storage fault: kept for the next run
@@ -379,12 +380,9 @@ def delete_files(deletions):
             deletion.save(update_fields=["attempts", "error"])
             failed += 1
         else:
-            deletion.attempts += 1
-            deletion.deleted_at = timezone.now()
-            deletion.error = ""
-            deletion.save(update_fields=["attempts", "deleted_at", "error"])
-            deleted += 1
-    return deleted, failed
+            deleted.append(deletion.pk)
+    FileDeletion.objects.filter(pk__in=deleted).update(deleted_at=timezone.now(), attempts=F("attempts") + 1, error="")
+    return len(deleted), failed
 
 
 def pending_file_deletions():
