@@ -108,7 +108,8 @@ class Breach(CleanTextMixin, models.Model):
 class RetentionPolicy(models.Model):
     """How long an agency keeps personal data (UU PDP Pasal 44, UU 43/2009): its retention
     schedule (*JRA*) for signed pacts, and the shorter lives of contacts and device data.
-    Set in the admin; an agency without one has the defaults (``for_agency``).
+    Set in the admin; an agency without one has the defaults (``of``), recorded by the first
+    run that applies them.
     ``manage.py apply_retention`` applies it (``privacy.retention``)."""
 
     agency = models.OneToOneField(

@@ -157,7 +157,7 @@ def rules_for_package(employee):
 def plan(agency, now=None):
     """What the agency's policy lets go at ``now``."""
     now = now or timezone.now()
-    policy = RetentionPolicy.for_agency(agency)
+    policy = RetentionPolicy.of(agency)  # read only: a dry run writes nothing, not even the defaults
     result = Plan(agency=agency, policy=policy, now=now)
     result.pacts = _expired_pacts(agency, policy, now)
     doomed = {pact.signature_id for pact in result.pacts}
@@ -305,6 +305,8 @@ def carry_out(plan):
 
 def _write(plan, number, name, pdf):
     agency, now = plan.agency, plan.now
+    if plan.policy.pk is None:  # the defaults applied: recorded, so the admin shows what ruled
+        plan.policy.save()
     destruction = Destruction.objects.create(
         agency=agency,
         number=number,

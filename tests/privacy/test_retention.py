@@ -141,7 +141,7 @@ def items(output):
 def snapshot():
     """Every row of every table retention touches, and every stored file with its hash."""
     tables = (Signature, PactDocument, ArchivalTimestamp, StorageFinding, Destruction, DestroyedPact, ReducedDevice,
-              FileDeletion, Employee)  # fmt: skip
+              FileDeletion, Employee, RetentionPolicy)  # fmt: skip
     rows = {model.__name__: sorted(map(repr, model.objects.values_list())) for model in tables}
     return rows, stored.hashes()
 
@@ -172,6 +172,7 @@ def test_dry_run_lists_exactly_what_the_run_then_does_and_changes_nothing(run, s
     assert err == ""
     assert items(real) == listed
     assert Destruction.objects.count() == 2  # one per agency
+    assert RetentionPolicy.objects.count() == 2  # the defaults that ruled, recorded
 
 
 def test_a_destruction_leaves_no_row_and_no_file_but_the_tombstone_and_the_berita_acara(run, scene):
@@ -491,3 +492,27 @@ def test_the_personal_data_package_names_the_tombstone_and_the_retention_rules(r
     with pdfplumber.open(io.BytesIO(summary)) as pdf:
         text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
     assert "pakta dimusnahkan" in text and "Jadwal retensi" in text
+
+
+def test_the_berita_acara_is_handed_to_staff_of_its_agency_intact_and_recorded(run, client, scene):
+    run()
+    world = scene.world
+    destruction = Destruction.objects.get(agency=world.agency_a)
+    url = reverse("privacy:berita_acara", args=[destruction.pk])
+    client.force_login(world.auditor_a)
+    listing = client.get(reverse("privacy:destructions"))
+    assert destruction.number in listing.content.decode()
+    assert Destruction.objects.get(agency=world.agency_b).number not in listing.content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == stored.read(destruction.file.name)
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.DOWNLOAD, object_type="destruction", object_id=str(destruction.pk),
+        username="auditor_a",
+    ).exists()  # fmt: skip
+    client.force_login(world.operator_b)
+    assert client.get(url).status_code == 404
+    stored.flip_one_byte(destruction.file.name)
+    client.force_login(world.operator_a)
+    altered = client.get(url)
+    assert altered.status_code == 404 and "SHA-256 tidak cocok" in altered.content.decode()
