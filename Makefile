@@ -17,7 +17,7 @@ TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbounce
 # The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
 BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
-.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive bench-api bench-webhooks sysdeps sysdeps-test setup setup-dev messages clean
+.PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive bench-api bench-webhooks bench-retention sysdeps sysdeps-test setup setup-dev messages clean
 
 # HOST=0.0.0.0 serves the network and prints the LAN address and a QR code for a phone.
 run: sysdeps setup
@@ -29,7 +29,7 @@ run: sysdeps setup
 # the tests that touch stored files run a second time straight to PostgreSQL (the default
 # settings: prepared statements, server-side cursors) with the files in a real
 # S3-compatible server (moto's, on loopback: tests/s3.py).
-S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py tests/lib/test_storages_pinned.py
+S3_TESTS = tests/pledges tests/inspektorat tests/jobs tests/test_monitoring.py tests/lib/test_storages_pinned.py tests/privacy/test_retention.py
 
 test: sysdeps-test setup-dev
 	@case "$$DATABASE_URL" in \
@@ -78,6 +78,10 @@ bench-archive: setup-dev
 # Paging through 40,000 signatures with the read API's cursor, against the page's bare ORM query.
 bench-api: setup-dev
 	$(PY) bench/api.py $(BENCH_ARGS)
+
+# One agency's retention run destroying an apel's pacts (bench/retention.py), on PostgreSQL.
+bench-retention: setup-dev
+	$(PY) bench/retention.py $(BENCH_ARGS)
 
 sysdeps:
 	@bin/ensure-debs $(RUN_DEBS)

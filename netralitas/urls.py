@@ -22,6 +22,7 @@ urlpatterns = [
     path("inspektorat/", include("inspektorat.urls")),
     path("berkas/", include("jobs.urls")),
     path("api/v1/", include("api.urls")),
+    path("pemusnahan/", include("privacy.urls")),
 ]
 
 handler400 = "netralitas.views.bad_request"

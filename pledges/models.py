@@ -407,3 +407,115 @@ class Kiosk(CleanTextMixin, models.Model):
 
     def is_active(self, now):
         return self.revoked_at is None and now < self.last_seen_at + self.IDLE
+# Retention (UU 43/2009 and UU PDP Pasal 44): the one way out for signed records. The
+# database guards refuse every UPDATE and DELETE of a signature, its PDF and its archival
+# timestamps except these: deleting a pact that has a tombstone (``DestroyedPact``) of a
+# ``Destruction`` — on PostgreSQL only inside the transaction that opened that destruction
+# (``retention.opened``) — and setting a signature's device address and browser to their
+# reduced forms once a ``ReducedDevice`` names it. The three are append-only themselves,
+# and a tombstone must tell the truth about the pact it buries (an INSERT trigger checks
+# its code, the PDF's SHA-256 and the agency). The rules are the ``privacy`` app's.
+
+
+def berita_acara_path(instance, filename):
+    return f"berita-acara/{instance.agency_id}/{filename}"
+
+
+class Destruction(StoredPdf):
+    """One application of an agency's retention schedule (``manage.py apply_retention``)
+    and its *berita acara pemusnahan*: the PDF listing what was destroyed, sealed by the
+    agency. Written once, never changed."""
+
+    agency = models.ForeignKey(
+        "roster.Agency", on_delete=models.PROTECT, related_name="destructions", verbose_name=_("instansi")
+    )
+    number = models.CharField(_("nomor berita acara"), max_length=60, unique=True)
+    file = models.FileField(_("berita acara (PDF)"), upload_to=berita_acara_path, max_length=255)
+    pacts = models.PositiveIntegerField(_("pakta dimusnahkan"), default=0)
+    contacts = models.PositiveIntegerField(_("kontak dihapus"), default=0)
+    devices = models.PositiveIntegerField(_("perangkat disamarkan"), default=0)
+
+    class Meta:
+        verbose_name = _("pemusnahan arsip")
+        verbose_name_plural = _("pemusnahan arsip")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class DestroyedPact(models.Model):
+    """The tombstone of a destroyed pact: enough to answer its verification code (that it
+    existed, its PDF's SHA-256, when it was signed and destroyed, and why) and nothing
+    personal. Written in the transaction that deletes the pact; never changed."""
+
+    destruction = models.ForeignKey(
+        Destruction, on_delete=models.PROTECT, related_name="destroyed_pacts", verbose_name=_("pemusnahan")
+    )
+    signature_key = models.BigIntegerField(_("id tanda tangan yang dimusnahkan"), unique=True)
+    # Without a database constraint: the invitation may go later, the tombstone stays.
+    invitation = models.ForeignKey(
+        "ceremonies.Invitation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("undangan"),
+    )
+    verification_code = models.CharField(_("kode verifikasi"), max_length=16, unique=True)
+    pdf_sha256 = models.CharField(_("SHA-256 PDF"), max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("waktu tanda tangan"))
+    ceremony_at = models.DateTimeField(_("waktu apel"))
+    election_date = models.DateField(_("hari pemungutan suara"))
+    rule = models.CharField(_("aturan retensi"), max_length=300)
+    destroyed_at = models.DateTimeField(_("dimusnahkan pada"))
+
+    class Meta:
+        verbose_name = _("pakta yang dimusnahkan")
+        verbose_name_plural = _("pakta yang dimusnahkan")
+        ordering = ["-destroyed_at", "verification_code"]
+
+    def __str__(self):
+        return self.verification_code
+
+    @property
+    def display_code(self):
+        return group_code(self.verification_code)
+
+
+class ReducedDevice(models.Model):
+    """A signature whose device address and browser were reduced (address to its /24 or
+    /48 network, browser to its family) by a destruction. The database allows exactly that
+    change, and only to a signature named here."""
+
+    destruction = models.ForeignKey(
+        Destruction, on_delete=models.PROTECT, related_name="reduced_devices", verbose_name=_("pemusnahan")
+    )
+    signature_key = models.BigIntegerField(_("id tanda tangan"), unique=True)
+
+    class Meta:
+        verbose_name = _("perangkat yang disamarkan")
+        verbose_name_plural = _("perangkat yang disamarkan")
+
+    def __str__(self):
+        return str(self.signature_key)
+
+
+class FileDeletion(models.Model):
+    """A stored file a destruction removes once its transaction has committed; one that
+    failed stays open (``deleted_at`` empty) and the next run tries again."""
+
+    destruction = models.ForeignKey(
+        Destruction, on_delete=models.PROTECT, related_name="file_deletions", verbose_name=_("pemusnahan")
+    )
+    name = models.CharField(_("nama berkas"), max_length=255)
+    deleted_at = models.DateTimeField(_("dihapus pada"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    error = models.CharField(_("kesalahan terakhir"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("berkas yang dihapus")
+        verbose_name_plural = _("berkas yang dihapus")
+
+    def __str__(self):
+        return self.name

@@ -27,7 +27,7 @@ from jobs.work import JobError, Outcome, temporary_output
 from netralitas.lib.dates import timestamp
 from netralitas.lib.pdf.canvas import SERIF, SERIF_BOLD, draw_lines, new_canvas, wrap
 from pledges import evidence
-from pledges.models import Signature
+from pledges.models import DestroyedPact, Signature
 from roster.models import Employee
 
 FORMAT = 1  # the layout of data.json; a change that removes or renames a key is a new number
@@ -39,6 +39,21 @@ CORRECTIONS = (
     "Data kepegawaian yang salah dapat diperbaiki oleh pengelola kepegawaian instansi; perbaikannya tercatat "
     "di jejak audit. Pakta yang sudah ditandatangani tidak diubah: ia bukti apa yang ditandatangani saat itu."
 )
+
+
+# What apps above this one add about a person: ``{key in data.json: function(employee) -> data}``
+# (``section``). The privacy app adds the agency's retention schedule.
+SECTIONS = {}
+
+
+def section(key):
+    """Register ``function(employee)`` as the package's ``key``."""
+
+    def register(function):
+        SECTIONS[key] = function
+        return function
+
+    return register
 
 
 def employee_by_identifier(value):
@@ -70,6 +85,8 @@ def _collect(employee):
         for signature in Signature.objects.filter(invitation__in=invitations).select_related("document")
     }
     reminders = Reminder.objects.filter(invitation__in=invitations).order_by("sent_at", "pk")
+    # A pact destroyed per the retention schedule leaves its tombstone (no personal data).
+    tombstones = {tomb.invitation_id: tomb for tomb in DestroyedPact.objects.filter(invitation__in=invitations)}
     files, records = [], []
     for invitation in invitations:
         ceremony = invitation.ceremony
@@ -81,10 +98,20 @@ def _collect(employee):
             "unit_kerja_saat_diundang": invitation.unit.name if invitation.unit else "",
             "diundang_pada": when(invitation.created_at),
             "tanda_tangan": None,
+            "pakta_dimusnahkan": None,
         }
         signature = signatures.get(invitation.pk)
         if signature is not None:
             record["tanda_tangan"] = _signature_record(signature, when, files)
+        tomb = tombstones.get(invitation.pk)
+        if tomb is not None:
+            record["pakta_dimusnahkan"] = {
+                "kode_verifikasi": tomb.display_code,
+                "sha256_pdf": tomb.pdf_sha256,
+                "ditandatangani_pada": when(tomb.signed_at),
+                "dimusnahkan_pada": when(tomb.destroyed_at),
+                "aturan": tomb.rule,
+            }
         records.append(record)
     by_invitation = {invitation.pk: invitation.ceremony.title for invitation in invitations}
     data = {
@@ -128,6 +155,8 @@ def _collect(employee):
         "perbaikan": CORRECTIONS,
         "tidak_disertakan": list(NOT_INCLUDED),
     }
+    for key, function in SECTIONS.items():
+        data[key] = function(employee)
     return data, files
 
 
@@ -212,12 +241,17 @@ def summary_pdf(data):
             page.text(f"{label}: {person[key] or '–'}")
         page.heading(f"Undangan apel ({len(data['undangan'])})")
         for record in data["undangan"]:
-            signed = record["tanda_tangan"]
-            status = (
-                f"ditandatangani {signed['waktu']}, kode {signed['kode_verifikasi']}"
-                if signed
-                else "belum ditandatangani"
-            )
+            signed, destroyed = record["tanda_tangan"], record["pakta_dimusnahkan"]
+            if signed:
+                status = f"ditandatangani {signed['waktu']}, kode {signed['kode_verifikasi']}"
+            elif destroyed:
+                status = (
+                    f"ditandatangani {destroyed['ditandatangani_pada']}, kode {destroyed['kode_verifikasi']}; "
+                    f"pakta dimusnahkan {destroyed['dimusnahkan_pada']} sesuai jadwal retensi "
+                    f"({destroyed['aturan']}), tersisa catatan tanpa data pribadi"
+                )
+            else:
+                status = "belum ditandatangani"
             page.text(f"{record['apel']} ({record['waktu_apel']}): {status}.")
         page.heading(f"Pengingat ({len(data['pengingat'])})")
         for reminder in data["pengingat"]:
@@ -225,6 +259,10 @@ def summary_pdf(data):
         page.heading(f"Jejak audit ({len(data['jejak_audit'])})")
         for event in data["jejak_audit"]:
             page.text(f"{event['waktu']} — {event['tindakan']}: {event['uraian']}")
+        if data.get("jadwal_retensi"):
+            page.heading("Jadwal retensi")
+            for line in data["jadwal_retensi"]:
+                page.text(line)
         page.heading("Perbaikan data")
         page.text(data["perbaikan"])
         page.heading("Tidak disertakan")

@@ -32,7 +32,7 @@ from netralitas.lib.tokens import group_code, normalise_code
 from pledges import evidence, pact_text, personal_data
 from pledges.documents import document_response
 from pledges.forms import ApelLoginForm, SignForm, VerifyLookupForm
-from pledges.models import PactDocument, Signature, StorageFinding
+from pledges.models import DestroyedPact, PactDocument, Signature, StorageFinding
 from pledges.sealed import sealed_facts
 from pledges.services import SigningClosed, SubmissionConflict, TextChanged, signature_create
 from roster.access import employee_for_user, operator_required
@@ -78,6 +78,15 @@ def _signature_by_code(code):
             "document",
         )
         .defer("image")
+        .filter(verification_code=normalise_code(code))
+        .first()
+    )
+
+
+def _destroyed_by_code(code):
+    """The tombstone of a pact destroyed per the retention schedule (``privacy.retention``)."""
+    return (
+        DestroyedPact.objects.select_related("destruction__agency")
         .filter(verification_code=normalise_code(code))
         .first()
     )
@@ -353,6 +362,11 @@ def verify(request, code):
     and the drawn signature, is for the signer (``document``) and staff."""
     signature = _signature_by_code(code)
     if signature is None:
+        destroyed = _destroyed_by_code(code)
+        if destroyed is not None:
+            return render(
+                request, "pledges/destroyed.html", {"pact": destroyed, "agency": destroyed.destruction.agency}
+            )
         form = VerifyLookupForm({"code": code})
         if form.is_valid():
             form.add_error("code", _not_found_message(group_code(form.cleaned_data["code"])))
@@ -395,7 +409,10 @@ def verify_lookup(request):
     form = VerifyLookupForm(request.GET or None)
     if form.is_valid():
         code = form.cleaned_data["code"]
-        if Signature.objects.filter(verification_code=code).exists():
+        if (
+            Signature.objects.filter(verification_code=code).exists()
+            or DestroyedPact.objects.filter(verification_code=code).exists()
+        ):
             return redirect("pledges:verify", code=code)
         form.add_error("code", _not_found_message(group_code(code)))
     return _lookup_page(request, form)

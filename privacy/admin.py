@@ -5,13 +5,14 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
 from jobs.engine import start_for
 from netralitas.lib.dates import timestamp
+from pledges.models import Destruction
 from privacy.jobs import breach_affected, breach_letters
-from privacy.models import Breach
+from privacy.models import Breach, RetentionPolicy
 
 LIST_STARTED = _("Membuat daftar orang terdampak kegagalan pelindungan data: %(title)s")
 LETTERS_STARTED = _("Membuat surat pemberitahuan kegagalan pelindungan data: %(title)s")
@@ -82,3 +83,23 @@ class BreachAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Buat surat pemberitahuan (PDF)"))
     def letters(self, request, queryset):
         self._start(request, queryset, breach_letters, LETTERS_STARTED, _("Surat pemberitahuan: %(title)s"))
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Each agency's retention schedule; one with none has the defaults (created when
+    ``manage.py apply_retention`` first asks for it)."""
+
+    list_display = ("agency", "contact_days", "device_months", "pact_years", "updated_at")
+    list_select_related = ("agency",)
+    readonly_fields = ("updated_at",)
+
+
+@admin.register(Destruction)
+class DestructionAdmin(ReadOnlyAdmin):
+    """The berita acara of each application of the schedule: for reading only (the
+    database refuses any change); the PDF from the staff page ``/pemusnahan/``."""
+
+    list_display = ("number", "agency", "created_at", "pacts", "contacts", "devices")
+    list_filter = ("agency",)
+    list_select_related = ("agency",)

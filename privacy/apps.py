@@ -11,4 +11,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Pelindungan data pribadi")
 
     def ready(self):
-        from privacy import jobs  # noqa: F401 — they declare this app's job kinds (jobs.kinds)
+        from privacy import (
+            jobs,  # noqa: F401 — they declare this app's job kinds (jobs.kinds)
+            retention,  # noqa: F401 — it adds the retention schedule to the data package
+        )

@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -102,3 +103,69 @@ class Breach(CleanTextMixin, models.Model):
                 invitations__ceremony_id=self.ceremony_id, invitations__signature__isnull=False
             )
         return employees.select_related("unit").order_by("unit__name", "name", "pk").distinct()
+
+
+class RetentionPolicy(models.Model):
+    """How long an agency keeps personal data (UU PDP Pasal 44, UU 43/2009): its retention
+    schedule (*JRA*) for signed pacts, and the shorter lives of contacts and device data.
+    Set in the admin; an agency without one has the defaults (``of``), recorded by the first
+    run that applies them.
+    ``manage.py apply_retention`` applies it (``privacy.retention``)."""
+
+    agency = models.OneToOneField(
+        Agency, on_delete=models.CASCADE, related_name="retention_policy", verbose_name=_("instansi")
+    )
+    contact_days = models.PositiveSmallIntegerField(
+        _("hapus HP dan email (hari)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("Hari sesudah apel terakhir pegawai itu ditutup; lalu nomor HP dan email dihapus."),
+    )
+    device_months = models.PositiveSmallIntegerField(
+        _("samarkan perangkat (bulan)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Bulan sesudah tanda tangan; lalu alamat IP perangkat dipotong (/24 untuk IPv4, /48 untuk IPv6) "
+            "dan peramban disingkat menjadi jenisnya."
+        ),
+    )
+    pact_years = models.PositiveSmallIntegerField(
+        _("simpan pakta (tahun, JRA)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "Tahun sesudah tahun pemilihan, sesuai Jadwal Retensi Arsip instansi; lalu pakta, PDF-nya dan "
+            "stempel waktu arsipnya dimusnahkan dengan berita acara."
+        ),
+    )
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("jadwal retensi")
+        verbose_name_plural = _("jadwal retensi")
+
+    def __str__(self):
+        return str(self.agency)
+
+    @classmethod
+    def for_agency(cls, agency):
+        """The agency's policy, created with the defaults the first time it is asked for."""
+        policy, _created = cls.objects.get_or_create(agency=agency)
+        return policy
+
+    @classmethod
+    def of(cls, agency):
+        """The agency's policy for reading: its row, or the defaults unsaved."""
+        return cls.objects.filter(agency=agency).first() or cls(agency=agency)
+
+    def rules(self):
+        """The three rules, one Indonesian sentence each (documents are Indonesian)."""
+        return [
+            f"Nomor HP dan email dihapus {self.contact_days} hari sesudah apel terakhir pegawai ditutup.",
+            f"Alamat IP dan peramban perangkat penanda tangan disamarkan {self.device_months} bulan sesudah "
+            "penandatanganan.",
+            f"Pakta, PDF dan stempel waktu arsipnya disimpan {self.pact_years} tahun sesudah tahun pemilihan "
+            "(Jadwal Retensi Arsip), lalu dimusnahkan dengan berita acara; tersisa catatan tanpa data pribadi "
+            "(kode verifikasi, SHA-256 PDF, tanggal).",
+        ]

@@ -175,6 +175,9 @@ ROUTES = [
     Route("api:signature_pdf", "api", obj("signature")),
     Route("api:openapi", "public"),
     Route("api:docs", "public"),
+    # The berita acara pemusnahan: operators and auditors of the agency alike.
+    Route("privacy:destructions", "staff"),
+    Route("privacy:berita_acara", "staff", obj("destruction")),
 ]
 OWNERS = {"a": "operator_a", "b": "auditor_ab"}
 
@@ -200,6 +203,10 @@ def expected(route, role, side):
         return route.ok if own else 404
     if route.kind == "auditor":
         if role not in ("auditor_a", "auditor_ab", "admin"):
+            return 403
+        return route.ok if own else 404
+    if route.kind == "staff":
+        if role not in ("operator_a", "operator_b", "auditor_a", "auditor_ab", "admin"):
             return 403
         return route.ok if own else 404
     raise AssertionError(f"unknown kind {route.kind!r}")
@@ -273,12 +280,26 @@ def matrix_world(world, sign):
             last_seen_at=timezone.now(),
         )
         setattr(world, f"kiosk_{side}", kiosk)
+        setattr(world, f"destruction_{side}", _destruction(agency))
     from api.models import ApiToken
 
     world.api_token_ab = ApiToken(name="Uji", auditor=world.auditor_ab.staff_profile)
     world.api_token_ab.secret = world.api_token_ab.issue()
     world.api_token_ab.save()
     return world
+
+
+def _destruction(agency):
+    """A berita acara pemusnahan of ``agency``, stored as the retention run stores one."""
+    from django.core.files.storage import default_storage
+
+    from pledges.models import Destruction, sha256_hex
+
+    pdf = b"%PDF-1.7 berita acara uji"
+    name = default_storage.save(f"berita-acara/{agency.pk}/uji.pdf", ContentFile(pdf))
+    return Destruction.objects.create(
+        agency=agency, number=f"PMS/{agency.pk}/uji", file=name, sha256=sha256_hex(pdf), size=len(pdf)
+    )
 
 
 def answer(client, route, url, data):

@@ -287,6 +287,8 @@ AS_WRITTEN = {
     "python manage.py check_storage": (0, "PDF pakta: "),
     "python manage.py personal_data NIP BERKAS.zip": (0, " undangan, "),
     'python manage.py create_api_token ID_INSTANSI "Dasbor BKD"': (0, "ntr_"),
+    "python manage.py apply_retention --dry-run": (0, "Uji coba (--dry-run): tidak ada yang diubah."),
+    "python manage.py apply_retention": (0, "Bukittinggi: "),
 }
 # Long-running: started, then stopped as systemd stops them.
 WORKERS = {

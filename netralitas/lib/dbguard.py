@@ -3,7 +3,11 @@
 "Signed means immutable" must hold for the admin, a shell and a buggy view alike,
 so it is enforced by the database: a trigger refuses UPDATE and DELETE of a
 signature, its PDF, an archival timestamp and the audit trail, and of a pact
-version once a signature uses it. A violation raises ``IntegrityError``.
+version once a signature uses it. A violation raises ``IntegrityError``. The one
+exception is the retention schedule's (``privacy.retention``): a pact may be deleted
+once an append-only tombstone names it, and a signature's device address and browser
+reduced once a reduction record names it (on PostgreSQL only in the transaction that
+opened that destruction) — see ``pledges/migrations/0009_retention.py``.
 
 Three rules keep the guards alive for years:
 
@@ -129,10 +133,12 @@ class Expected:
 
     name: str
     table: str
+    # SQLite has one trigger per event (``<name>_update``…); PostgreSQL one for all.
+    events: tuple = ("update", "delete")
 
     def trigger_names(self, vendor):
         if vendor == "sqlite":
-            return [f"{self.name}_update", f"{self.name}_delete"]
+            return [f"{self.name}_{event}" for event in self.events]
         return [self.name]
 
 
@@ -144,6 +150,13 @@ EXPECTED = (
     Expected("guard_pacttemplate_frozen", "pledges_pacttemplate"),
     Expected("guard_auditevent_append_only", "audit_auditevent"),
     Expected("guard_archivaltimestamp_immutable", "pledges_archivaltimestamp"),
+    # Retention's one way out (pledges 0007): the records of a destruction are append-only,
+    # and a tombstone or a reduction must name a real signature of the agency.
+    Expected("guard_destruction_append_only", "pledges_destruction"),
+    Expected("guard_destroyedpact_append_only", "pledges_destroyedpact"),
+    Expected("guard_reduceddevice_append_only", "pledges_reduceddevice"),
+    Expected("guard_destroyedpact_truthful", "pledges_destroyedpact", events=("insert",)),
+    Expected("guard_reduceddevice_truthful", "pledges_reduceddevice", events=("insert",)),
 )
 
 

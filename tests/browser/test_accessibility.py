@@ -27,6 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 from ceremonies.models import Ceremony, Invitation
 from jobs.models import Job
 from pledges.documents import pact_document_create
+from privacy import retention
 from tests import factories
 from tests.browser.axe import add_axe, check
 from tests.browser.states import (
@@ -62,6 +63,7 @@ NOT_PAGES = {
     "pledges:kiosk_sign": "POST only; the kiosk's signing step (its page is checked in tests/browser/test_kiosk.py)",
     "pledges:kiosk_start": "POST only; turns the device into a kiosk, redirects to the kiosk's start page",
     "pledges:kiosk_revoke": "POST only; redirects to the apel",
+    "privacy:berita_acara": "a PDF download (the berita acara pemusnahan)",
     "pledges:employee_data": "POST only; starts the personal data job (its page is a job page)",
     "ceremonies:set_status": "POST only; redirects to the apel",
     "ceremonies:board_data": "the board's numbers, swapped into the board page (checked there)",
@@ -197,6 +199,7 @@ PAGES = {
         Visit("verification lookup, unknown code", "pledges:verify_lookup", query="?code=ABCD-EFGH-JK"),
         Visit("verification, with PDF", "pledges:verify", lambda world: [world.signature_a.verification_code]),
         Visit("verification, PDF not yet made", "pledges:verify", lambda world: [world.unsealed.verification_code]),
+        Visit("verification, pact destroyed", "pledges:verify", lambda world: [world.destroyed_code]),
         Visit("404", query="/tidak-ada/", status=404),
         Visit("400 (too many fields)", query="/verifikasi/?" + "&".join(["a=1"] * 1001), status=400),
         Visit("403 (CSRF)", "login", then=without_csrf_cookie),
@@ -258,6 +261,7 @@ PAGES = {
         Visit("units", "roster:units"),
         Visit("edit unit", "roster:unit_edit", pk("unit_a")),
         Visit("my files", "jobs:index"),
+        Visit("berita acara pemusnahan", "privacy:destructions"),
         Visit("file ready", "jobs:detail", pk("job_a")),
         Visit("job running", "jobs:detail", pk("running_job")),
         Visit("job failed", "jobs:detail", pk("failed_job")),
@@ -306,6 +310,13 @@ def a11y_world(world, sign):
     world.signature_b = sign(world.invitations_b[0])
     world.unsealed = sign(world.invitations_a[2])
     in_own_thread(lambda: [pact_document_create(s.pk) for s in (world.signature_a, world.signature_b)])
+    # A pact of Pemilu 2019, destroyed per the retention schedule (its tombstone, a berita acara).
+    pemilu = factories.election(short_name="Pemilu 2019", kind="pemilu", voting_date=datetime.date(2019, 4, 17))
+    long_ago = datetime.datetime(2019, 4, 10, 3, 0, tzinfo=datetime.UTC)
+    old = factories.ceremony(world.agency_a, election=pemilu, starts_at=long_ago, title="Apel Pemilu 2019")
+    destroyed = sign(Invitation.objects.create(ceremony=old, employee=world.employees_a[3]), now=long_ago)
+    world.destroyed_code = destroyed.verification_code
+    in_own_thread(lambda: (pact_document_create(destroyed.pk), retention.carry_out(retention.plan(world.agency_a))))
     now = timezone.now()
     world.bare_ceremony = factories.ceremony(world.agency_a, title="Apel baru", status=Ceremony.Status.SCHEDULED)
     scheduled = factories.ceremony(

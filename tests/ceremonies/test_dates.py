@@ -95,7 +95,9 @@ def test_the_migration_repairs_an_apel_stored_with_an_impossible_date(world):
         )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes("ceremonies"))
+    # Every app forward again: going back unapplied the migrations that depend on ceremonies
+    # (pledges' retention guards, privacy), which the tests after this one need.
+    executor.migrate(executor.loader.graph.leaf_nodes())
     ceremony = Ceremony.objects.get(pk=world.ceremony_a.pk)
     assert ceremony.starts_at == datetime.datetime(2000, 1, 1, tzinfo=UTC)
     assert ceremony.signing_closes_at is None
