@@ -407,6 +407,8 @@ class Kiosk(CleanTextMixin, models.Model):
 
     def is_active(self, now):
         return self.revoked_at is None and now < self.last_seen_at + self.IDLE
+
+
 # Retention (UU 43/2009 and UU PDP Pasal 44): the one way out for signed records. The
 # database guards refuse every UPDATE and DELETE of a signature, its PDF and its archival
 # timestamps except these: deleting a pact that has a tombstone (``DestroyedPact``) of a
