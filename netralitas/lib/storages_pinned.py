@@ -97,5 +97,6 @@ def _fall_back(reason):
     if not _fell_back:
         _fell_back = True
         if isinstance(reason, Exception):
-            reason = f"{type(reason).__name__}: {reason}"
+            # The type only: an HTTP client's message quotes the URL, and a presigned URL is a credential.
+            reason = type(reason).__name__
         logger.warning("Stored files are read through storage.open (%s); see netralitas/lib/storages_pinned.py", reason)

@@ -97,6 +97,7 @@ def test_unreachable_server_takes_open(bucket, caplog):
     with caplog.at_level(logging.WARNING, logger="netralitas.lib.storages_pinned"):
         assert storages_pinned.read(closed, name, lambda s, n: evidence.opened_bytes(bucket, n)) == b"%PDF-1.7 lain"
     assert "ConnectionError" in caplog.text
+    assert "Signature=" not in caplog.text and "AWSAccessKeyId" not in caplog.text  # the URL is a credential
 
 
 def test_off_when_shortcuts_are_off_or_the_storage_is_not_s3(bucket, settings, tmp_path):
