@@ -292,13 +292,13 @@ def read_straight(client, keys):
 
 def from_bucket(args):
     """The ZIP against reading the same objects straight from the same S3 server."""
-    from tests.s3 import CREDENTIALS, S3Server
+    from tests.s3 import BUCKET, CREDENTIALS, S3Server
 
     rounds = args.rounds if "--rounds" in sys.argv else 1
     server = S3Server().start()
     location = "bench"
     bucket = {
-        "AWS_STORAGE_BUCKET_NAME": "netralitas-uji",
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
         "AWS_S3_ENDPOINT_URL": server.endpoint,
         "AWS_LOCATION": location,
         **CREDENTIALS,
