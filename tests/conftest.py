@@ -367,6 +367,18 @@ def test_pki(tmp_path_factory):
     started.close()
 
 
+@pytest.fixture(scope="session")
+def bsre_standin(tmp_path_factory):
+    """The stand-in for BSrE's Esign Client Service (tests/bsre.py), its own process on
+    loopback, one per session (per xdist worker). Its settings are shared: a test that
+    configures a fault calls ``reset_config()`` when done."""
+    from tests import bsre
+
+    started = bsre.start(tmp_path_factory.mktemp("bsre"))
+    yield started
+    started.close()
+
+
 @pytest.fixture
 def tsa(test_pki, settings):
     """Seals are timestamped by the local PKI's TSA, with its credentials."""
