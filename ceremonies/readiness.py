@@ -41,8 +41,8 @@ class Readiness:
 def readiness(ceremony, *, invited=None, now=None):
     """The readiness of ``ceremony``; ``invited``, the number of its invitations when
     the caller has counted them already."""
+    from pledges.bsre.status import seal_status
     from pledges.evidence import open_findings_count
-    from pledges.pdf.certificates import certificate_status
 
     if invited is None:
         invited = ceremony.invitations.count()
@@ -50,7 +50,7 @@ def readiness(ceremony, *, invited=None, now=None):
     public_url = settings.PUBLIC_BASE_URL + "/"
     return Readiness(
         invited=invited,
-        certificate=certificate_status(ceremony.agency, now),
+        certificate=seal_status(ceremony.agency, now),
         public_url=public_url,
         public_url_local=is_loopback(urlsplit(public_url).hostname or ""),
         window_ended=bool(ceremony.signing_closes_at and ceremony.signing_closes_at <= now),

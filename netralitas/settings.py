@@ -401,6 +401,19 @@ TSA_USERNAME = env_str("TSA_USERNAME", "")
 TSA_PASSWORD = env_str("TSA_PASSWORD", "")
 TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
 
+# BSrE's Esign Client Service, for agencies that seal through it (Agency.seal_service):
+# the key stays with BSrE; the worker sends the pact PDFs in batches and checks what
+# comes back against BSRE_TRUST_ROOTS (PEM files, comma-separated) before storing it.
+# README, "Segel BSrE". The rolling one-time code lives in the database, encrypted.
+BSRE_URL = env_str("BSRE_URL", "").rstrip("/")
+BSRE_USERNAME = env_str("BSRE_USERNAME", "")
+BSRE_PASSWORD = env_str("BSRE_PASSWORD", "")
+BSRE_TRUST_ROOTS = env_list("BSRE_TRUST_ROOTS")
+BSRE_BATCH = env_int("BSRE_BATCH", 10)  # files per call
+BSRE_CONCURRENCY = env_int("BSRE_CONCURRENCY", 4)  # calls in flight per worker
+BSRE_TIMEOUT = env_int("BSRE_TIMEOUT", 60)  # seconds to wait for one call's answer
+BSRE_REFRESH_BEFORE = env_int("BSRE_REFRESH_BEFORE", 60)  # refresh the code with less than this left
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
-from pledges.models import ArchivalTimestamp, PactDocument, PactTemplate, Signature
-from pledges.pdf.certificates import certificate_status
+from pledges.bsre import codes
+from pledges.bsre.status import seal_status
+from pledges.models import ArchivalTimestamp, BsreCode, BsreLease, PactDocument, PactTemplate, Signature
+from pledges.tasks import schedule_keep_alive
 from roster.admin import AgencyAdmin
 from roster.models import Agency
 
@@ -95,24 +98,74 @@ class ArchivalTimestampAdmin(ReadOnlyAdmin):
     list_select_related = ("document",)
 
 
-class AgencySealAdmin(AgencyAdmin):
-    """The agency list with each agency's seal certificate: usable or not (and why),
-    and until when. The seal belongs to ``pledges``, so it is added here, on top of
-    ``roster``'s agency admin."""
+@admin.register(BsreCode)
+class BsreCodeAdmin(ReadOnlyAdmin):
+    """Each BSrE agency's rolling code as the workers left it — never the code itself."""
 
+    list_display = ("agency", "expires_at", "refreshed_at", "refreshes", "answered_at", "problem", "problem_since")
+    fields = list_display
+    list_select_related = ("agency",)
+
+
+@admin.register(BsreLease)
+class BsreLeaseAdmin(ReadOnlyAdmin):
+    """Pacts waiting for BSrE's seal, with the last problem and those given up on."""
+
+    list_display = ("signature", "until", "failures", "problem", "gave_up_at")
+    list_filter = (("gave_up_at", admin.EmptyFieldListFilter),)
+
+
+class AgencySealForm(forms.ModelForm):
+    """The agency with a write-only field for the first one-time code BSrE hands out (as
+    ``manage.py bsre_setup`` takes it): kept encrypted, never shown again."""
+
+    bsre_first_code = forms.CharField(
+        label=_("Kode sekali pakai pertama dari BSrE"),
+        required=False,
+        max_length=64,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Isi hanya saat memulai atau menyambung kembali rantai kode; pekerja menukarnya segera."),
+    )
+
+    # No Meta: the admin builds the form for the agency's fields (modelform_factory).
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("bsre_first_code", "")
+        if code and (not code.isascii() or not code.isprintable() or " " in code):
+            self.add_error("bsre_first_code", _("Kode sekali pakai BSrE tidak berbentuk kode."))
+        if data.get("seal_service") == Agency.SealService.BSRE and not data.get("bsre_subscriber"):
+            self.add_error("bsre_subscriber", _("Segel BSrE memerlukan ID subscriber dari BSrE."))
+        return data
+
+
+class AgencySealAdmin(AgencyAdmin):
+    """The agency list with each agency's seal — its certificate or BSrE: usable or not
+    (and why), and until when. The seal belongs to ``pledges``, so it is added here, on
+    top of ``roster``'s agency admin; so is BSrE's first code."""
+
+    form = AgencySealForm
     list_display = (*AgencyAdmin.list_display, "seal_usable", "seal_reason", "seal_expires")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        code = form.cleaned_data.get("bsre_first_code")
+        if code:
+            codes.store_first_code(obj, code)
+            transaction.on_commit(lambda: schedule_keep_alive(obj.pk))
 
     @admin.display(boolean=True, description=_("segel siap"))
     def seal_usable(self, obj):
-        return certificate_status(obj).usable
+        return seal_status(obj).usable
 
     @admin.display(description=_("sertifikat segel"))
     def seal_reason(self, obj):
-        return certificate_status(obj).reason
+        return seal_status(obj).reason
 
     @admin.display(description=_("berlaku sampai"))
     def seal_expires(self, obj):
-        return certificate_status(obj).expires_at
+        return seal_status(obj).expires_at
 
 
 admin.site.unregister(Agency)

@@ -103,7 +103,7 @@ def add_archival_timestamp(document):
         )
     stamper = signers.PdfTimeStamper(seal.timestamper())
     try:
-        context = seal.validation_context(agency)
+        context = seal.validation_context(agency, document.sealed_by)
         if reader.embedded_timestamp_signatures:
             output = stamper.update_archival_timestamp_chain(reader, context, in_place=False)
         else:
@@ -122,7 +122,7 @@ def add_archival_timestamp(document):
     stamped = output.getvalue()
     if not stamped.startswith(data):
         raise NotStamped("hasil bukan pembaruan inkremental dari berkas sebelumnya")
-    result = lta_validation(stamped, agency)
+    result = lta_validation(stamped, agency, document.sealed_by)
     if not (result.api_status is not None and result.api_status.bottom_line):  # adesverify's own verdict
         raise NotStamped(
             _(
@@ -150,11 +150,11 @@ def add_archival_timestamp(document):
     return record
 
 
-def lta_validation(data, agency):
+def lta_validation(data, agency, sealed_by=None):
     """pyHanko's PAdES-LTA validation of ``data`` (ETSI EN 319 102-1 § 5.6.3), as
     ``pyhanko sign adesverify --trust … --trust-replace`` runs it: only the roots the
     app trusts for the agency, revocation data required for every certificate."""
-    roots, others = seal.trusted_certificates(agency)
+    roots, others = seal.trusted_certificates(agency, sealed_by)
     policy = CertValidationPolicySpec(
         trust_manager=SimpleTrustManager.build(trust_roots=roots),
         revinfo_policy=CertRevTrustPolicy(

@@ -28,22 +28,41 @@ logger = logging.getLogger(__name__)
 NAME_SLUG_LENGTH = 60
 
 
+class SealedThroughBsre(Exception):  # noqa: N818 — a fact the caller acts on, not an error
+    """The signature's agency seals through BSrE: its PDF is made by ``pledges.bsre``."""
+
+    def __init__(self, agency):
+        super().__init__(str(agency))
+        self.agency = agency
+
+
 def pact_document_create(signature_id):
     """Render, seal and store the PDF of a signature unless it already has one.
-    Returns the ``PactDocument``."""
+    Returns the ``PactDocument``; :class:`SealedThroughBsre` when BSrE seals it."""
     # One query for the signature and, if one was stored already, its document.
     signature = Signature.objects.select_related("invitation__ceremony__agency", "document").get(pk=signature_id)
     existing = getattr(signature, "document", None)
     if existing is not None:
         return existing
+    if signature.invitation.ceremony.agency.seals_through_bsre:
+        raise SealedThroughBsre(signature.invitation.ceremony.agency)
     data = build_signed_pdf(signature)
     level, timestamp_expires_at = seal_facts(data) if settings.TSA_URL else (PactDocument.SealLevel.B_B, None)
+    return pact_document_store(signature, data, seal_level=level, timestamp_expires_at=timestamp_expires_at)
+
+
+def pact_document_store(signature, data, *, seal_level, timestamp_expires_at, sealed_by=None, pdfa=True):
+    """Store ``data`` as the sealed PDF of ``signature`` — unless another render was
+    stored first, which is then returned and ``data`` dropped: one document per
+    signature, whoever sealed it."""
     document = PactDocument(
         signature=signature,
         sha256=sha256_hex(data),
         size=len(data),
-        seal_level=level,
+        seal_level=seal_level,
         timestamp_expires_at=timestamp_expires_at,
+        sealed_by=sealed_by or PactDocument.SealedBy.CERTIFICATE,
+        pdfa=pdfa,
     )
     # The storage picks a fresh name if one exists: a file is never overwritten.
     document.file.save(f"{signature.verification_code}.pdf", ContentFile(data), save=False)
@@ -65,8 +84,8 @@ def pact_document_create(signature_id):
                 )
     except IntegrityError:
         document.file.delete(save=False)
-        logger.info("PDF of signature %s was stored by another worker first", signature_id)
-        return PactDocument.objects.get(signature_id=signature_id)
+        logger.info("PDF of signature %s was stored by another worker first", signature.pk)
+        return PactDocument.objects.get(signature_id=signature.pk)
     return document
 
 

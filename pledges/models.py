@@ -301,6 +301,19 @@ class PactDocument(StoredPdf):
         help_text=_("Sertifikat TSA dari stempel waktu pada segel; kosong untuk segel tanpa stempel waktu (B-B)."),
     )
 
+    class SealedBy(models.TextChoices):
+        CERTIFICATE = "certificate", _("sertifikat instansi")
+        BSRE = "bsre", _("BSrE")
+
+    sealed_by = models.CharField(
+        _("disegel oleh"), max_length=20, choices=SealedBy.choices, default=SealedBy.CERTIFICATE
+    )
+    pdfa = models.BooleanField(
+        _("tetap PDF/A-2"),
+        default=True,
+        help_text=_("Tidak: layanan segel mengubah penanda PDF/A-2 berkas; isinya tetap seperti yang ditandatangani."),
+    )
+
     class Meta:
         verbose_name = _("PDF pakta")
         verbose_name_plural = _("PDF pakta")
@@ -521,3 +534,70 @@ class FileDeletion(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# BSrE (``pledges.bsre``): agencies that seal through BSrE's Esign Client Service.
+
+
+class BsreCode(models.Model):
+    """An agency's rolling one-time code for BSrE's seal, and what the workers last
+    learned of the service. The code is stored encrypted (``pledges.bsre.codes``) and
+    never shown; each refresh replaces it and adds one to ``version``, so a worker
+    holding an older version knows another refreshed it. ``refreshing_until`` is the one
+    refresher's claim on the row."""
+
+    class Problem(models.TextChoices):
+        NONE = "", _("tidak ada")
+        CHAIN = "chain", _("kode sekali pakai ditolak atau kedaluwarsa")
+        AUTH = "auth", _("nama pengguna atau kata sandi BSrE ditolak")
+        UNREACHABLE = "unreachable", _("BSrE tidak menjawab")
+
+    agency = models.OneToOneField(
+        "roster.Agency",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="bsre_code",
+        verbose_name=_("instansi"),
+    )
+    encrypted_code = models.TextField(_("kode (terenkripsi)"))
+    version = models.PositiveIntegerField(_("versi"), default=1)
+    expires_at = models.DateTimeField(_("kode berlaku sampai"))
+    refreshing_until = models.DateTimeField(_("sedang diperbarui sampai"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("terakhir diperbarui"), null=True, blank=True)
+    refreshes = models.PositiveIntegerField(_("jumlah pembaruan"), default=0)
+    answered_at = models.DateTimeField(_("terakhir dijawab BSrE"), null=True, blank=True)
+    problem = models.CharField(_("masalah"), max_length=20, choices=Problem.choices, blank=True, default="")
+    problem_since = models.DateTimeField(_("masalah sejak"), null=True, blank=True)
+    keep_alive_at = models.DateTimeField(_("pembaruan berikutnya dijadwalkan"), null=True, blank=True)
+    drain_at = models.DateTimeField(_("penyegelan berikutnya dijadwalkan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kode segel BSrE")
+        verbose_name_plural = _("kode segel BSrE")
+
+    def __str__(self):
+        return str(self.agency)
+
+
+class BsreLease(models.Model):
+    """A signature waiting for, or being sealed by, BSrE: which worker holds it until
+    when, how often BSrE's answer for it failed the checks, and the last problem. Gone
+    once its PDF is stored; a signature with ``gave_up_at`` waits for the operator
+    (``manage.py render_missing_pdfs`` tries it again)."""
+
+    signature = models.OneToOneField(
+        Signature, on_delete=models.CASCADE, primary_key=True, related_name="bsre_lease", verbose_name=_("tanda tangan")
+    )
+    holder = models.CharField(_("pemegang"), max_length=32, blank=True)
+    until = models.DateTimeField(_("dipegang sampai"))
+    failures = models.PositiveSmallIntegerField(_("jawaban ditolak"), default=0)
+    problem = models.CharField(_("masalah terakhir"), max_length=300, blank=True)
+    gave_up_at = models.DateTimeField(_("dihentikan pada"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("antrean segel BSrE")
+        verbose_name_plural = _("antrean segel BSrE")
+        indexes = [models.Index(fields=["until"], name="pledges_bsrelease_until")]
+
+    def __str__(self):
+        return str(self.signature_id)

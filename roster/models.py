@@ -94,6 +94,21 @@ class Agency(CleanTextMixin, models.Model):
         help_text=_("Nama variabel lingkungan yang berisi kata sandi .p12, mis. SERTIFIKAT_BUKITTINGGI_PASSWORD."),
     )
 
+    class SealService(models.TextChoices):
+        CERTIFICATE = "certificate", _("Sertifikat instansi (PKCS#12)")
+        BSRE = "bsre", _("BSrE (Esign Client Service)")
+
+    seal_service = models.CharField(
+        _("layanan segel"),
+        max_length=20,
+        choices=SealService.choices,
+        default=SealService.CERTIFICATE,
+        help_text=_("BSrE: pakta disegel melalui API Esign Client BSrE; atur dengan manage.py bsre_setup."),
+    )
+    bsre_subscriber = models.CharField(
+        _("ID subscriber BSrE"), max_length=100, blank=True, help_text=_("Dari BSrE, untuk segel elektronik instansi.")
+    )
+
     # UU PDP: whom a person asks about their data (the signing pages' notice names them).
     privacy_officer = models.CharField(
         _("pejabat pelindungan data pribadi"),
@@ -112,6 +127,10 @@ class Agency(CleanTextMixin, models.Model):
 
     def __str__(self):
         return self.short_name or self.name
+
+    @property
+    def seals_through_bsre(self):
+        return self.seal_service == self.SealService.BSRE
 
     @property
     def tzinfo(self):

@@ -20,6 +20,8 @@ AGENCY = {
     "letterhead_lines": "",
     "certificate_path": "",
     "certificate_password_env": "",
+    "seal_service": "certificate",
+    "bsre_subscriber": "",
     "units-TOTAL_FORMS": "0",
     "units-INITIAL_FORMS": "0",
 }

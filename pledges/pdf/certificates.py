@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from pledges.bsre import configuration as bsre_configuration
 from pledges.pdf.pyhanko_pinned import CmsTemplateSigner
 
 DEV_PASSWORD_ENV = "SIGNING_KEY_PASSWORD"
@@ -210,6 +211,8 @@ def certificate_status(agency, now=None):
 def can_seal(agency, now=None):
     """``certificate_status(agency).usable`` without composing the reason: cheap enough
     for every request that asks whether a signing window has opened."""
+    if agency.seals_through_bsre:
+        return bsre_configuration.configured(agency)
     try:
         certificate = load(agency).certificate
     except CertificateNotUsable:

@@ -66,6 +66,24 @@ def build_signed_pdf(signature, *, compose=True):
     parts are laid out (``compose_pact``); ``compose=False``, or parts that
     would not fit, render the whole page in one piece. Both read the same."""
     agency = signature.invitation.ceremony.agency
+    writer = _drawn_pact(signature, compose)
+    return seal(writer, agency=agency, reason=_reason(signature), location=agency.place_name)
+
+
+def build_unsealed_pdf(signature, *, compose=True):
+    """The pact PDF/A of ``signature`` exactly as :func:`build_signed_pdf` draws it, without
+    the seal: what is sent to BSrE (``pledges.bsre``), which adds its seal as the next
+    incremental update."""
+    output = io.BytesIO()
+    _drawn_pact(signature, compose).write(output)
+    return output.getvalue()
+
+
+def _reason(signature):
+    return f"Pakta Integritas Netralitas ASN — {signature.signer['name']}"
+
+
+def _drawn_pact(signature, compose):
     overlay = None
     try:
         if not compose:
@@ -74,16 +92,7 @@ def build_signed_pdf(signature, *, compose=True):
         pdf, overlay, qr_box = composed.base, composed.overlay, composed.qr_box
     except OverflowError:
         pdf, qr_box = render_pact(signature)
-    return seal_pdf(
-        pdf,
-        agency=agency,
-        qr_url=signature.public_url,
-        qr_box=qr_box,
-        overlay=overlay,
-        title=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
-        reason=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
-        location=agency.place_name,
-    )
+    return draw_pact(pdf, qr_url=signature.public_url, qr_box=qr_box, overlay=overlay, title=_reason(signature))
 
 
 def pact_context(signature):
@@ -297,9 +306,10 @@ def _overlay_form(writer, overlay_pdf):
     return writer.add_object(form)
 
 
-def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, title=None):
-    """Draw the signer's ``overlay`` page (if any) and the QR code into ``qr_box``,
-    and sign — all in one incremental update of ``pdf``."""
+def draw_pact(pdf, *, qr_url, qr_box, overlay=None, title=None):
+    """The writer of one incremental update of ``pdf`` that draws the signer's
+    ``overlay`` page (if any) and the QR code into ``qr_box``; the seal, when it is
+    ours, goes into the same update (:func:`pledges.pdf.seal.seal`)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     # Wrap the existing page content in q … Q so that our drawing starts from the
     # default coordinate system whatever state WeasyPrint left behind.
@@ -317,4 +327,4 @@ def seal_pdf(pdf, *, agency, qr_url, qr_box, reason, location, overlay=None, tit
     writer.add_stream_to_page(0, writer.add_object(stream), resources=resources)
     if title:
         writer.document_meta.title = title
-    return seal(writer, agency=agency, reason=reason, location=location)
+    return writer

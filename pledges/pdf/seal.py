@@ -36,6 +36,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
+from pledges.bsre import configuration as bsre_configuration
 from pledges.pdf.certificates import (
     CertificateNotUsable,
     configured_trust_roots,
@@ -76,22 +77,25 @@ def timestamper():
     return _timestamper(settings.TSA_URL, settings.TSA_USERNAME, settings.TSA_PASSWORD, settings.TSA_TIMEOUT)
 
 
-def trusted_certificates(agency):
+def trusted_certificates(agency, sealed_by=None):
     """``(roots, other certificates)`` for validating an agency's seals: its PKCS#12's,
-    plus ``SIGNING_TRUST_ROOTS``; the latter alone when the file is gone or replaced."""
+    plus ``SIGNING_TRUST_ROOTS``; the latter alone when the file is gone or replaced.
+    A pact BSrE sealed (``sealed_by="bsre"``): ``BSRE_TRUST_ROOTS`` and ``SIGNING_TRUST_ROOTS``."""
+    if sealed_by == "bsre":
+        return bsre_configuration.trust_roots() + configured_trust_roots(), []
     try:
         return trust_roots(agency), other_certificates(agency)
     except CertificateNotUsable:
         return configured_trust_roots(), []
 
 
-def validation_context(agency):
+def validation_context(agency, sealed_by=None):
     """Validation at sealing time, whose results are embedded (B-LT): the agency's
     chain up to its root, revocation data fetched from the sources the certificates
     declare (a declared source that does not answer is an error). For archival
     timestamps of old pacts the agency's certificate file may be gone or replaced:
     then the configured roots (``SIGNING_TRUST_ROOTS``) alone."""
-    roots, others = trusted_certificates(agency)
+    roots, others = trusted_certificates(agency, sealed_by)
     return ValidationContext(
         trust_roots=roots,
         other_certs=others,

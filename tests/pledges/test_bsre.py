@@ -1,0 +1,333 @@
+"""Sealing through BSrE (``pledges.bsre``) against the stand-in (tests/bsre.py), a real
+process on loopback: setup, the pipeline, every stored file validated against the
+stand-in's root, the rolling code, and each fault — never a pact lost, never two
+documents for one signature, never a file stored that is not what was sent."""
+
+import io
+import threading
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from audit.models import AuditEvent
+from pledges.bsre import codes, pipeline
+from pledges.bsre.status import bsre_status, queue
+from pledges.bsre.status import seal_status as certificate_status
+from pledges.models import BsreCode, BsreLease, PactDocument, Signature
+from pledges.pdf.certificates import can_seal
+from tests.inspektorat.conftest import bulk_sign, invite
+from tests.pdfa import assert_pdfa_2u
+from tests.pledges.test_pdf import pdf_text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def standin(bsre_standin, settings):
+    bsre_standin.reset_config()
+    settings.BSRE_URL = bsre_standin.url
+    settings.BSRE_USERNAME = bsre_standin.username
+    settings.BSRE_PASSWORD = bsre_standin.password
+    settings.BSRE_TRUST_ROOTS = [str(bsre_standin.root_pem)]
+    settings.BSRE_BATCH = 4
+    settings.BSRE_CONCURRENCY = 3
+    settings.BSRE_TIMEOUT = 5
+    yield bsre_standin
+    bsre_standin.reset_config()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch):
+    """Failed batches are free again at once, so a test needs no minutes of waiting."""
+    monkeypatch.setattr(pipeline, "BACKOFF", (0, 0, 0, 0))
+
+
+def set_up(agency, standin, *, lifetime=300):
+    subscriber = f"sub-{uuid.uuid4().hex[:10]}"
+    first = standin.subscriber(subscriber, lifetime=lifetime)
+    call_command("bsre_setup", str(agency.pk), "--subscriber", subscriber, "--totp", first)
+    agency.refresh_from_db()
+    return first
+
+
+def signed(ceremony, count):
+    return bulk_sign(invite(ceremony, count))
+
+
+def validate(data, root_pem):
+    reader = PdfFileReader(io.BytesIO(data))
+    (signature,) = reader.embedded_regular_signatures
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(root_pem))])
+    return validate_pdf_signature(signature, context)
+
+
+def stored_documents(ceremony):
+    return PactDocument.objects.filter(signature__invitation__ceremony=ceremony)
+
+
+def drain_until_done(agency, ceremony, rounds=30):
+    for _ in range(rounds):
+        pipeline.drain(agency)
+        if not Signature.objects.filter(invitation__ceremony=ceremony, document__isnull=True).exists():
+            return
+    raise AssertionError("pacts still without a PDF")
+
+
+def test_setup_switches_the_agency_and_keeps_the_code_encrypted(ceremony, standin, capsys):
+    agency = ceremony.agency
+    first = set_up(agency, standin)
+    out = capsys.readouterr().out
+    assert agency.seals_through_bsre and agency.bsre_subscriber.startswith("sub-")
+    assert first not in out and "Siap: pakta disegel melalui BSrE" in out
+    row = BsreCode.objects.get(pk=agency.pk)
+    assert row.refreshes == 1 and row.version == 2  # the first code was exchanged at once
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT encrypted_code FROM pledges_bsrecode WHERE agency_id = %s", [agency.pk])
+        (stored,) = cursor.fetchone()
+    code, version = codes.current(agency)
+    assert version == 2 and code != first and code not in stored and first not in stored
+    status = certificate_status(agency)
+    assert status.usable and "BSrE" in status.reason
+    assert can_seal(agency)
+    event = AuditEvent.objects.get(object_type="agency", object_id=str(agency.pk))
+    assert agency.bsre_subscriber in event.description and code not in event.description
+
+
+def test_setup_refuses_an_unknown_agency_a_hidden_character_and_no_code(agency, standin):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="tidak ada"):
+        call_command("bsre_setup", "999999", "--subscriber", "x", "--totp", "123456")
+    with pytest.raises(CommandError, match="tersembunyi"):
+        call_command("bsre_setup", str(agency.pk), "--subscriber", "sub\u202e1", "--totp", "123456")
+    with pytest.raises(CommandError, match="Kode sekali pakai"):
+        call_command("bsre_setup", str(agency.pk), "--subscriber", "sub-1", "--totp", " ")
+    agency.refresh_from_db()
+    assert not agency.seals_through_bsre and not BsreCode.objects.exists()
+
+
+def test_pacts_are_sealed_through_bsre_in_batches_and_validate_against_its_root(ceremony, standin):
+    agency = ceremony.agency
+    set_up(agency, standin)
+    standin.reset_stats()
+    signatures = signed(ceremony, 10)
+    assert pipeline.drain(agency).stored == 10
+    documents = list(stored_documents(ceremony).select_related("signature"))
+    assert len(documents) == 10
+    assert standin.stats()["seal_calls"] == 3  # 4 + 4 + 2
+    for document in documents:
+        data = document.file.read()
+        document.file.close()
+        status = validate(data, standin.root_pem)
+        assert status.bottom_line and status.timestamp_validity is not None
+        assert document.sealed_by == PactDocument.SealedBy.BSRE
+        assert document.seal_level == "B-T" and document.pdfa and document.timestamp_expires_at
+        assert_pdfa_2u(data)
+        text = " ".join(pdf_text(data).split())
+        assert document.signature.signer["name"] in text and document.signature.display_code in text
+    assert not BsreLease.objects.exists()
+    assert {s.pk for s in signatures} == {d.signature_id for d in documents}
+
+
+def test_a_code_another_worker_replaced_is_read_not_refreshed_again(ceremony, standin):
+    agency = ceremony.agency
+    set_up(agency, standin)
+    _code, version = codes.current(agency)
+    standin.reset_stats()
+    newer, newer_version = codes.refresh(agency, version)  # "another worker"
+    again, again_version = codes.refresh(agency, version)  # a worker still holding the old one
+    assert (again, again_version) == (newer, newer_version) == (newer, version + 1)
+    assert standin.stats()["totp_refreshes"] == 1
+
+
+def test_one_refresher_at_a_time(ceremony, standin):
+    agency = ceremony.agency
+    set_up(agency, standin)
+    _code, version = codes.current(agency)
+    standin.configure(latency=0.5)
+    standin.reset_stats()
+    results = []
+
+    def refresher():
+        try:
+            results.append(codes.refresh(agency, version))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresher) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results)) == 1 and len(results) == 3
+    assert standin.stats()["totp_refreshes"] == 1
+
+
+def test_a_due_code_is_refreshed_before_sealing_and_kept_alive(ceremony, standin, settings):
+    agency = ceremony.agency
+    set_up(agency, standin, lifetime=30)  # less than BSRE_REFRESH_BEFORE (60 s): always due
+    standin.reset_stats()
+    assert codes.keep_alive(agency)
+    assert standin.stats()["totp_refreshes"] == 1
+    signed(ceremony, 2)
+    pipeline.drain(agency)
+    assert stored_documents(ceremony).count() == 2
+    assert standin.stats()["totp_refreshes"] >= 2
+
+
+def test_an_expired_chain_stops_sealing_keeps_the_queue_and_resumes_after_setup(ceremony, standin, settings):
+    agency = ceremony.agency
+    set_up(agency, standin, lifetime=1)
+    import time
+
+    time.sleep(1.5)  # the code BSrE gave expired unused: the chain is broken
+    signed(ceremony, 5)
+    assert pipeline.drain(agency).stored == 0
+    assert stored_documents(ceremony).count() == 0
+    assert BsreCode.objects.get(pk=agency.pk).problem == BsreCode.Problem.CHAIN
+    status = certificate_status(agency)
+    assert not status.usable and "bsre_setup" in status.reason
+    set_up(agency, standin)  # a new first code from BSrE
+    assert pipeline.drain(agency).stored == 5
+    assert certificate_status(agency).usable
+
+
+def test_refused_credentials_stop_sealing_until_they_work_again(ceremony, standin, settings):
+    from pledges.tasks import bsre_keep_alive
+
+    agency = ceremony.agency
+    set_up(agency, standin)
+    signed(ceremony, 6)
+    standin.configure(auth_fail=True)
+    assert pipeline.drain(agency).stored == 0
+    assert BsreCode.objects.get(pk=agency.pk).problem == BsreCode.Problem.AUTH
+    assert "BSRE_PASSWORD" in bsre_status(agency).reason
+    assert queue(ceremony) == (6, 0) and stored_documents(ceremony).count() == 0
+    standin.configure(auth_fail=False)
+    assert bsre_keep_alive.call(agency.pk)  # the keep-alive's probe finds BSrE answering again
+    assert BsreCode.objects.get(pk=agency.pk).problem == ""
+    drain_until_done(agency, ceremony)
+    assert stored_documents(ceremony).count() == 6
+
+
+def test_errors_and_timeouts_after_sealing_end_with_exactly_one_valid_document_each(
+    ceremony, standin, no_backoff, settings
+):
+    agency = ceremony.agency
+    set_up(agency, standin)
+    settings.BSRE_TIMEOUT = 1
+    standin.configure(fail_rate=0.3, timeout_after_seal_rate=0.2, hang=2, seed=7)
+    signed(ceremony, 16)
+    standin.reset_stats()
+    drain_until_done(agency, ceremony, rounds=60)
+    stats = standin.stats()
+    assert stats["answered_500"] > 0 and stats["timeouts_after_seal"] > 0
+    assert stats["files_sealed"] > 16  # some were sealed twice by BSrE …
+    documents = stored_documents(ceremony)
+    assert documents.count() == 16  # … and stored once
+    for document in documents:
+        with document.file.open("rb") as handle:
+            assert validate(handle.read(), standin.root_pem).bottom_line
+
+
+@pytest.mark.parametrize("fault", ["different", "wrong_signer", "truncated", "no_timestamp"])
+def test_an_answer_that_is_not_what_was_sent_is_never_stored(ceremony, standin, no_backoff, fault):
+    agency = ceremony.agency
+    set_up(agency, standin)
+    signed(ceremony, 2)
+    standin.configure(corrupt=fault, corrupt_calls=100)
+    pipeline.drain(agency)
+    assert stored_documents(ceremony).count() == 0
+    leases = list(BsreLease.objects.all())
+    assert leases and all(lease.failures >= 1 and lease.problem for lease in leases)
+    for _ in range(pipeline.MAX_FAILURES):
+        pipeline.drain(agency)
+    assert stored_documents(ceremony).count() == 0
+    assert queue(ceremony) == (0, 2)  # given up: the operator's to look at
+    standin.configure(corrupt=None)
+    call_command("render_missing_pdfs")  # the operator tries again
+    assert stored_documents(ceremony).count() == 2
+    for document in stored_documents(ceremony):
+        with document.file.open("rb") as handle:
+            assert validate(handle.read(), standin.root_pem).bottom_line
+
+
+def test_a_seal_that_breaks_pdfa_is_stored_and_says_so(ceremony, standin):
+    agency = ceremony.agency
+    set_up(agency, standin)
+    signed(ceremony, 1)
+    standin.configure(corrupt="pdf2", corrupt_calls=1)
+    pipeline.drain(agency)
+    (document,) = stored_documents(ceremony)
+    assert not document.pdfa and document.sealed_by == PactDocument.SealedBy.BSRE
+
+
+def test_bsre_is_not_called_from_a_web_request(ceremony, standin, client, django_user_model):
+    """The readiness panel reads what the workers recorded; with BSrE down, the page
+    still answers at once and says so."""
+    agency = ceremony.agency
+    set_up(agency, standin)
+    standin.configure(outage=True)
+    standin.reset_stats()
+    status = certificate_status(agency)
+    assert status.usable
+    assert standin.stats()["api_calls"] == 0
+
+
+def test_signing_through_real_workers_seals_every_pact_once(ceremony, standin, workers, sign, settings):
+    from tests.conftest import wait_for
+
+    agency = ceremony.agency
+    set_up(agency, standin)
+    environment = {
+        "BSRE_URL": standin.url,
+        "BSRE_USERNAME": standin.username,
+        "BSRE_PASSWORD": standin.password,
+        "BSRE_TRUST_ROOTS": str(standin.root_pem),
+        "BSRE_BATCH": "3",
+        "BSRE_CONCURRENCY": "2",
+    }
+    workers.storage_env = {**workers.storage_env, **environment}
+    invitations = invite(ceremony, 12)
+    for invitation in invitations:
+        sign(invitation)  # the signing service: the signature and its task, as a POST stores them
+    workers.start("w1")
+    workers.start("w2")
+    wait_for(lambda: stored_documents(ceremony).count() == 12, timeout=120)
+    assert set(stored_documents(ceremony).values_list("sealed_by", flat=True)) == {"bsre"}
+
+
+def test_the_admin_sets_up_bsre_with_a_first_code_it_never_shows_again(admin_client, agency, standin):
+    from django.urls import reverse
+
+    url = reverse("admin:roster_agency_change", args=[agency.pk])
+    page = admin_client.get(url).content.decode()
+    form = {
+        "name": agency.name,
+        "short_name": agency.short_name,
+        "kind": agency.kind,
+        "place_name": agency.place_name,
+        "time_zone": agency.time_zone,
+        "units-TOTAL_FORMS": "0",
+        "units-INITIAL_FORMS": "0",
+        "seal_service": "bsre",
+        "bsre_subscriber": "",
+    }
+    refused = admin_client.post(url, form)
+    assert refused.status_code == 200 and "memerlukan ID subscriber" in refused.content.decode()
+    first = standin.subscriber("sub-admin", lifetime=300)
+    response = admin_client.post(url, {**form, "bsre_subscriber": "sub-admin", "bsre_first_code": first})
+    assert response.status_code == 302
+    agency.refresh_from_db()
+    assert agency.seals_through_bsre
+    assert codes.current(agency)[1] == 2  # due at once: exchanged for the next code from BSrE
+    page = admin_client.get(url).content.decode()
+    assert first not in page and "Kode sekali pakai pertama dari BSrE" in page
+    assert first not in admin_client.get(reverse("admin:pledges_bsrecode_changelist")).content.decode()
+    assert first not in " ".join(AuditEvent.objects.values_list("description", flat=True))
