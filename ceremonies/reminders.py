@@ -29,7 +29,7 @@ from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import JobError, Outcome
 from netralitas.lib.chunks import in_chunks
-from netralitas.lib.dates import pukul, tanggal
+from netralitas.lib.dates import waktu
 from roster.contact import mask_email, mask_phone
 from roster.models import Unit
 
@@ -68,10 +68,7 @@ def _context(ceremony):
     agency = ceremony.agency
     context = {"ceremony": ceremony, "agency": agency}
     if ceremony.signing_closes_at:
-        tz_name = agency.time_zone
-        context["closes"] = (
-            f"{tanggal(ceremony.signing_closes_at, tz_name)} pukul {pukul(ceremony.signing_closes_at, tz_name)}"
-        )
+        context["closes"] = waktu(ceremony.signing_closes_at, agency.time_zone)
     return context
 
 

@@ -26,7 +26,7 @@ from pypdf import PdfWriter
 
 from ceremonies.models import Invitation
 from inspektorat.queries import IDENTITY_HEADING, recap_rows, recap_time_heading
-from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
+from netralitas.lib.dates import date_line, in_zone, pukul, tanggal, waktu
 from netralitas.lib.pdf.canvas import MM, PAGE_SIZE, SERIF, SERIF_BOLD, new_canvas, wrap
 from netralitas.lib.pdf.engine import letterhead_context, renderer
 
@@ -95,7 +95,7 @@ def recap_context(ceremony, *, printed_by, unit=None, with_subunits=False, unit_
         "scope_unit": unit,
         "with_subunits": with_subunits,
         "date_line": date_line(agency.place_name, now, tz_name),
-        "printed_at": f"{tanggal(now, tz_name)} pukul {pukul(now, tz_name)}",
+        "printed_at": waktu(now, tz_name),
         "printed_by": printed_by,
     }
 
