@@ -77,7 +77,7 @@ def invitation_keys(token, ceremony_id=None):
 
 
 def invitation_rows(ids):
-    rows = Invitation.objects.filter(pk__in=ids).select_related("employee", "unit", "signature")
+    rows = Invitation.objects.filter(pk__in=ids).with_destroyed_pact().select_related("employee", "unit", "signature")
     return list(rows.only(*INVITATION_FIELDS).order_by("id"))
 
 

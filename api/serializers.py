@@ -119,6 +119,7 @@ class InvitationSerializer(serializers.Serializer):
     signed = serializers.SerializerMethodField()
     signed_at = serializers.SerializerMethodField()
     signature = serializers.SerializerMethodField()
+    pact_destroyed_at = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_identity(self, invitation):
@@ -130,21 +131,28 @@ class InvitationSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_signed(self, invitation):
-        return _signature(invitation) is not None
+        return self.to_representation(invitation)["signed"]
 
     @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
     def get_signed_at(self, invitation):
-        signature = _signature(invitation)
-        return DATETIME.to_representation(signature.signed_at) if signature else None
+        return self.to_representation(invitation)["signed_at"]
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_signature(self, invitation):
         signature = _signature(invitation)
         return url_maker(self.context, "api:signature")(signature.pk) if signature else None
 
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
+    def get_pact_destroyed_at(self, invitation):
+        """When the retention schedule destroyed the pact signed with this invitation
+        (``signed`` stays true, ``signature`` is null); null if it was not."""
+        return self.to_representation(invitation)["pact_destroyed_at"]
+
     def to_representation(self, invitation):
         # As SignatureSerializer: the fields describe, one pass writes.
         employee, signature = invitation.employee, _signature(invitation)
+        destroyed_at = getattr(invitation, "pact_destroyed_at", None)
+        signed_at = signature.signed_at if signature else getattr(invitation, "destroyed_signed_at", None)
         return {
             "id": invitation.pk,
             "ceremony": invitation.ceremony_id,
@@ -154,9 +162,10 @@ class InvitationSerializer(serializers.Serializer):
             "rank": employee.rank,
             "unit": invitation.unit_id,
             "unit_name": invitation.unit.name if invitation.unit_id else "",
-            "signed": signature is not None,
-            "signed_at": None if signature is None else DATETIME.to_representation(signature.signed_at),
+            "signed": signed_at is not None,
+            "signed_at": None if signed_at is None else DATETIME.to_representation(signed_at),
             "signature": None if signature is None else url_maker(self.context, "api:signature")(signature.pk),
+            "pact_destroyed_at": None if destroyed_at is None else DATETIME.to_representation(destroyed_at),
         }
 
 

@@ -213,7 +213,8 @@ class InvitationList(CeremonyListMixin, ApiView, generics.ListAPIView):
         if status is not None:
             if status not in ("sudah", "belum"):
                 raise refuse(exceptions.ValidationError, [BAD_STATUS])
-            invitations = invitations.filter(signature__isnull=status == "belum")
+            # A pact the retention schedule destroyed was signed ("sudah").
+            invitations = invitations.unsigned() if status == "belum" else invitations.signed()
         return invitations
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ceremonies import printables
-from ceremonies.models import Invitation
+from ceremonies.models import Invitation, destroyed_status
 from ceremonies.reminders import record_sheet_reminders
 from jobs.engine import start_for
 from jobs.kinds import kind
@@ -55,18 +55,25 @@ def invitations_export(job, progress):
     labels = dict(EmploymentType.choices)
     placeholder = "T" * 16  # the link of a token, built once: the URL pattern with the token swapped in
     link = settings.PUBLIC_BASE_URL + reverse("pledges:sign", args=[placeholder])
-    values = invitations.order_by("unit__name", "employee__name", "pk").values_list(
-        "employee__nip",
-        "employee__nik",
-        "employee__name",
-        "employee__employment_type",
-        "employee__rank",
-        "employee__position",
-        "unit__name",
-        "signature__signed_at",
-        "signature__verification_code",
-        "code",
-        "token",
+    values = (
+        invitations.with_destroyed_pact()
+        .order_by("unit__name", "employee__name", "pk")
+        .values_list(
+            "employee__nip",
+            "employee__nik",
+            "employee__name",
+            "employee__employment_type",
+            "employee__rank",
+            "employee__position",
+            "unit__name",
+            "signature__signed_at",
+            "signature__verification_code",
+            "code",
+            "token",
+            "pact_destroyed_at",
+            "destroyed_signed_at",
+            "destroyed_code",
+        )
     )
     rows = (
         (
@@ -76,14 +83,17 @@ def invitations_export(job, progress):
             rank,
             position,
             unit or "",
-            "Sudah" if signed_at else "Belum",
-            timestamp(signed_at, tz_name) if signed_at else "",
-            group_code(verification),
+            destroyed_status(destroyed_at, tz_name) if destroyed_at else "Sudah" if signed_at else "Belum",
+            timestamp(signed_at or destroyed_signed_at, tz_name),
+            group_code(verification or destroyed_code or ""),
             code,
             link.replace(placeholder, token),
         )
-        for nip, nik, name, kind, rank, position, unit, signed_at, verification, code, token in in_chunks(values)
-    )
+        for (
+            nip, nik, name, kind, rank, position, unit, signed_at, verification, code, token,
+            destroyed_at, destroyed_signed_at, destroyed_code,
+        ) in in_chunks(values)
+    )  # fmt: skip
     return table_file(
         progress, file_format, f"undangan-apel-{ceremony_id}", HEADERS, rows, sheet="Undangan", widths=WIDTHS
     )

@@ -7,16 +7,24 @@ the model ``Ceremony``.
 
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from netralitas.lib.dates import EARLIEST_DATE, EARLIEST_MOMENT, LATEST_DATE, LATEST_MOMENT, validate_sensible_date
+from netralitas.lib.dates import (
+    EARLIEST_DATE,
+    EARLIEST_MOMENT,
+    LATEST_DATE,
+    LATEST_MOMENT,
+    tanggal,
+    validate_sensible_date,
+)
 from netralitas.lib.django_pinned import OneRow
 from netralitas.lib.text import CleanTextMixin
 from netralitas.lib.tokens import new_code, new_link_token
@@ -34,6 +42,29 @@ SIGNING_CLOSES_AFTER = datetime.timedelta(days=366)
 
 def _between(field, earliest, latest):
     return Q(**{f"{field}__gte": earliest, f"{field}__lte": latest})
+
+
+def _tombstones(invitation="pk"):
+    """The tombstone of the pact signed with ``invitation`` (an outer reference), left
+    when the retention schedule destroyed it (``pledges.DestroyedPact``): that person
+    signed, and the pact is gone as the agency's JRA says."""
+    # By name, as pledges' models name this app's: the two modules never import each other.
+    return apps.get_model("pledges", "DestroyedPact").objects.filter(invitation_id=OuterRef(invitation))
+
+
+def signed_condition(prefix=""):
+    """Signed: a signature, or the tombstone of one destroyed per the retention schedule.
+    ``prefix`` is the path to the invitation (``"invitations__"`` from a ceremony)."""
+    return Q(**{f"{prefix}signature__isnull": False}) | Q(Exists(_tombstones(f"{prefix}pk" if prefix else "pk")))
+
+
+# The status of an invitation whose signed pact the retention schedule destroyed, as
+# documents (recap, exports) write it: "Dimusnahkan sesuai JRA, 31 Desember 2031".
+DESTROYED = "Dimusnahkan sesuai JRA"
+
+
+def destroyed_status(destroyed_at, tz_name):
+    return f"{DESTROYED}, {tanggal(destroyed_at, tz_name)}"
 
 
 def percent(part, whole):
@@ -85,7 +116,7 @@ class CeremonyQuerySet(models.QuerySet):
     def with_progress(self):
         return self.annotate(
             invited_count=Count("invitations", distinct=True),
-            signed_count=Count("invitations__signature", distinct=True),
+            signed_count=Count("invitations", filter=signed_condition("invitations__"), distinct=True),
         )
 
 
@@ -259,7 +290,9 @@ class Ceremony(CleanTextMixin, models.Model):
         if unit_ids is not None:
             invitations = invitations.filter(unit_id__in=unit_ids)
         counts = list(
-            invitations.values("unit_id").annotate(invited=Count("id"), signed=Count("signature__id")).order_by()
+            invitations.values("unit_id")
+            .annotate(invited=Count("id"), signed=Count("id", filter=signed_condition()))
+            .order_by()
         )
         if units is None:
             units = Unit.objects.filter(pk__in=[row["unit_id"] for row in counts if row["unit_id"]]).only("id", "name")
@@ -319,10 +352,24 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(ceremony__agency__in=Agency.objects.visible_to(user))
 
     def signed(self):
-        return self.filter(signature__isnull=False)
+        """Signed, including those whose pact the retention schedule has since destroyed."""
+        return self.filter(signed_condition())
 
     def unsigned(self):
-        return self.filter(signature__isnull=True)
+        """Not signed: no signature and no tombstone of a destroyed one (reminders go
+        only to these)."""
+        return self.filter(signature__isnull=True).exclude(Exists(_tombstones()))
+
+    def with_destroyed_pact(self):
+        """Each invitation with ``pact_destroyed_at``: when the retention schedule destroyed
+        the pact signed with it (``None`` if none was), and that pact's ``destroyed_signed_at``
+        and ``destroyed_code``: one subquery each on the tombstones' index, in the same query."""
+        tombstones = _tombstones()
+        return self.annotate(
+            pact_destroyed_at=Subquery(tombstones.values("destroyed_at")[:1]),
+            destroyed_signed_at=Subquery(tombstones.values("signed_at")[:1]),
+            destroyed_code=Subquery(tombstones.values("verification_code")[:1]),
+        )
 
     def search(self, query):
         """Invitations of the people found by ``query`` (name, NIP or NIK)."""

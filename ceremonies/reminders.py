@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy
 
 from audit.log import record, record_for
 from audit.models import AuditEvent
-from ceremonies.models import Ceremony, Invitation, Reminder
+from ceremonies.models import Ceremony, Invitation, Reminder, signed_condition
 from ceremonies.printables import link_maker
 from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import JobError, Outcome
 from netralitas.lib.chunks import in_chunks
-from netralitas.lib.dates import pukul, tanggal
+from netralitas.lib.dates import waktu
 from roster.contact import mask_email, mask_phone
 from roster.models import Unit
 
@@ -68,10 +68,7 @@ def _context(ceremony):
     agency = ceremony.agency
     context = {"ceremony": ceremony, "agency": agency}
     if ceremony.signing_closes_at:
-        tz_name = agency.time_zone
-        context["closes"] = (
-            f"{tanggal(ceremony.signing_closes_at, tz_name)} pukul {pukul(ceremony.signing_closes_at, tz_name)}"
-        )
+        context["closes"] = waktu(ceremony.signing_closes_at, agency.time_zone)
     return context
 
 
@@ -293,7 +290,8 @@ def _record_emails(job, ceremony, unit, sent, refused, failure):
 
 def reminded_counts(ceremony):
     """How many invitations of ``ceremony`` were reminded (any way, counted once) and
-    how many of those have signed since: one query."""
+    how many of those have signed since (a pact destroyed since by the retention schedule
+    was signed): one query."""
     return Invitation.objects.filter(ceremony=ceremony, reminders__isnull=False).aggregate(
-        reminded=Count("id", distinct=True), signed=Count("signature", distinct=True)
+        reminded=Count("id", distinct=True), signed=Count("id", filter=signed_condition(), distinct=True)
     )

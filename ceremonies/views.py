@@ -31,7 +31,7 @@ from ceremonies.forms import (
     UnitFilterForm,
     UnitMessageForm,
 )
-from ceremonies.models import Ceremony, Invitation
+from ceremonies.models import Ceremony, Invitation, signed_condition
 from ceremonies.readiness import readiness
 from netralitas.lib import events
 from netralitas.lib import notices as agency_notices
@@ -82,7 +82,7 @@ def ceremony_edit(request, pk=None):
 def ceremony_detail(request, pk):
     """One apel: its details, progress, and everything an operator does with it."""
     ceremony = ceremony_for_user(request.user, pk)
-    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("signature"))
+    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("id", filter=signed_condition()))
     context = {
         "ceremony": ceremony,
         "totals": totals,
@@ -203,7 +203,7 @@ def close_confirm(request, pk):
     """Closing signing asks first (no script needed): who has not signed yet can no
     longer sign once it is closed."""
     ceremony = ceremony_for_user(request.user, pk)
-    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("signature"))
+    totals = ceremony.invitations.aggregate(invited=Count("id"), signed=Count("id", filter=signed_condition()))
     context = {"ceremony": ceremony, "totals": totals, "unsigned": totals["invited"] - totals["signed"]}
     return render(request, "ceremonies/close_confirm.html", context)
 
@@ -232,8 +232,7 @@ def board_numbers(ceremony):
     however many invitations."""
     rows, overall = ceremony.progress()
     latest = list(
-        Invitation.objects.filter(ceremony=ceremony)
-        .signed()
+        Invitation.objects.filter(ceremony=ceremony, signature__isnull=False)
         .select_related("employee", "unit", "signature")
         .only("employee__name", "unit__name", "signature__signed_at")
         .order_by("-signature__signed_at")[:8]

@@ -9,9 +9,9 @@ never loaded here: a list only needs the time and the verification code.
 from django.db.models import F
 from django.db.models.fields.json import KT
 
-from ceremonies.models import Invitation
+from ceremonies.models import Invitation, destroyed_status
 from netralitas.lib.chunks import in_chunks
-from netralitas.lib.dates import tanggal_pukul, zone_abbreviation
+from netralitas.lib.dates import tanggal, tanggal_pukul, zone_abbreviation
 from netralitas.lib.tokens import group_code
 from pledges.models import Signature
 from roster.identity import Identifier
@@ -61,6 +61,7 @@ def invitation_rows(ids):
     """The invitations ``ids``, in that order, with what a list shows."""
     rows = (
         Invitation.objects.filter(pk__in=list(ids))
+        .with_destroyed_pact()
         .select_related("unit", "employee", "signature__document")
         .only(*ROW_FIELDS)
     )
@@ -79,6 +80,9 @@ RECAP_VALUES = (
     "unit__name",
     "signature__signed_at",
     "signature__verification_code",
+    "pact_destroyed_at",
+    "destroyed_signed_at",
+    "destroyed_code",
 )
 
 
@@ -91,13 +95,17 @@ def recap_rows(invitations, agency):
     """One plain dict per invitation, formatted for the recap (PDF, xlsx, csv): the
     identity with its kind (NIP, NI PPPK or NIK — one column holds all three), the
     time as officials write it in the agency's zone (the zone in the heading,
-    :func:`recap_time_heading`).
+    :func:`recap_time_heading`). A pact the retention schedule destroyed counts as
+    signed, its time and code from its tombstone, its status saying so with the date.
 
     Reads ``invitations`` as tuples, a chunk at a time (``netralitas.lib.chunks``):
     40,000 rows never become 160,000 model instances, nor one list."""
     types = {value: str(label) for value, label in EmploymentType.choices}  # translated once, not per row
-    values = invitations.order_by(*ROW_ORDER).values_list(*RECAP_VALUES)
-    for number, (name, nip, nik, employment_type, rank, unit, signed_at, code) in enumerate(in_chunks(values), start=1):
+    values = invitations.with_destroyed_pact().order_by(*ROW_ORDER).values_list(*RECAP_VALUES)
+    for number, row in enumerate(in_chunks(values), start=1):
+        name, nip, nik, employment_type, rank, unit, signed_at, code, destroyed_at, destroyed_signed_at, tomb = row
+        if destroyed_at is not None:
+            signed_at, code = destroyed_signed_at, tomb
         yield {
             "no": number,
             "name": name,
@@ -106,7 +114,14 @@ def recap_rows(invitations, agency):
             "employment_type": types.get(employment_type, employment_type),
             "rank": rank,
             "signed": signed_at is not None,
-            "status": "Sudah" if signed_at is not None else "Belum",
+            "destroyed_on": tanggal(destroyed_at, agency.time_zone) if destroyed_at is not None else "",
+            "status": (
+                destroyed_status(destroyed_at, agency.time_zone)
+                if destroyed_at is not None
+                else "Sudah"
+                if signed_at is not None
+                else "Belum"
+            ),
             "signed_at": tanggal_pukul(signed_at, agency.time_zone),
             "verification_code": group_code(code),
         }

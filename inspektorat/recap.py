@@ -24,9 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
-from ceremonies.models import Invitation
+from ceremonies.models import DESTROYED, Invitation
 from inspektorat.queries import IDENTITY_HEADING, recap_rows, recap_time_heading
-from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
+from netralitas.lib.dates import date_line, in_zone, pukul, tanggal, waktu
 from netralitas.lib.pdf.canvas import MM, PAGE_SIZE, SERIF, SERIF_BOLD, new_canvas, wrap
 from netralitas.lib.pdf.engine import letterhead_context, renderer
 
@@ -95,7 +95,7 @@ def recap_context(ceremony, *, printed_by, unit=None, with_subunits=False, unit_
         "scope_unit": unit,
         "with_subunits": with_subunits,
         "date_line": date_line(agency.place_name, now, tz_name),
-        "printed_at": f"{tanggal(now, tz_name)} pukul {pukul(now, tz_name)}",
+        "printed_at": waktu(now, tz_name),
         "printed_by": printed_by,
     }
 
@@ -140,13 +140,16 @@ def _write_first_part(path, ceremony, context):
 
 def _row_cells(row):
     """The lines of each cell of one invitee's row, and the row's height."""
+    time = wrap(row["signed_at"] or "-", SERIF, FONT_SIZE, WIDTHS[5] - 2 * PAD_X)
+    if row["destroyed_on"]:  # signed: the status column is too narrow for the rest, the time's has room
+        time += [f"{DESTROYED},", row["destroyed_on"]]
     cells = [
         [str(row["no"])],
         wrap(row["name"], SERIF, FONT_SIZE, WIDTHS[1] - 2 * PAD_X),
         wrap(row["identity"], SERIF, FONT_SIZE, WIDTHS[2] - 2 * PAD_X),
         wrap(row["unit"], SERIF, FONT_SIZE, WIDTHS[3] - 2 * PAD_X),
-        [row["status"]],
-        wrap(row["signed_at"] or "-", SERIF, FONT_SIZE, WIDTHS[5] - 2 * PAD_X),
+        ["Sudah" if row["destroyed_on"] else row["status"]],
+        time,
     ]
     height = max(len(lines) for lines in cells) * LEADING + 2 * PAD_Y
     return cells, height, row["signed"]

@@ -24,10 +24,11 @@ from ceremonies.models import Invitation, Reminder
 from jobs.engine import start_for
 from jobs.kinds import kind
 from jobs.work import JobError, Outcome, temporary_output
-from netralitas.lib.dates import timestamp
+from netralitas.lib.dates import timestamp, waktu
 from netralitas.lib.pdf.canvas import SERIF, SERIF_BOLD, draw_lines, new_canvas, wrap
 from pledges import evidence
 from pledges.models import DestroyedPact, Signature
+from roster.identity import format_nip
 from roster.models import Employee
 
 FORMAT = 1  # the layout of data.json; a change that removes or renames a key is a new number
@@ -65,16 +66,16 @@ def employee_by_identifier(value):
 
 
 def collect(employee):
-    """Every record about ``employee``, as plain data (what ``data.json`` holds), and the
-    files that go beside it: ``(data, files)`` with ``files`` a list of ``(name, bytes)``.
-    In Indonesian whatever the page's language: the package is a document."""
+    """Every record about ``employee``, as plain data (what ``data.json`` holds, its times
+    still aware datetimes: :func:`as_json` writes them sortable, :func:`summary_pdf` as
+    officials write them), and the files that go beside it: ``(data, files)`` with
+    ``files`` a list of ``(name, bytes)``. In Indonesian whatever the page's language:
+    the package is a document."""
     with translation.override(settings.LANGUAGE_CODE):
         return _collect(employee)
 
 
 def _collect(employee):
-    zone = employee.agency.time_zone
-    when = lambda moment: timestamp(moment, zone)  # noqa: E731
     invitations = list(
         Invitation.objects.filter(employee=employee)
         .select_related("ceremony__election", "unit")
@@ -93,30 +94,30 @@ def _collect(employee):
         record = {
             "apel": ceremony.title,
             "pemilihan": ceremony.election.name,
-            "waktu_apel": when(ceremony.starts_at),
+            "waktu_apel": ceremony.starts_at,
             "tempat": ceremony.place,
             "unit_kerja_saat_diundang": invitation.unit.name if invitation.unit else "",
-            "diundang_pada": when(invitation.created_at),
+            "diundang_pada": invitation.created_at,
             "tanda_tangan": None,
             "pakta_dimusnahkan": None,
         }
         signature = signatures.get(invitation.pk)
         if signature is not None:
-            record["tanda_tangan"] = _signature_record(signature, when, files)
+            record["tanda_tangan"] = _signature_record(signature, files)
         tomb = tombstones.get(invitation.pk)
         if tomb is not None:
             record["pakta_dimusnahkan"] = {
                 "kode_verifikasi": tomb.display_code,
                 "sha256_pdf": tomb.pdf_sha256,
-                "ditandatangani_pada": when(tomb.signed_at),
-                "dimusnahkan_pada": when(tomb.destroyed_at),
+                "ditandatangani_pada": tomb.signed_at,
+                "dimusnahkan_pada": tomb.destroyed_at,
                 "aturan": tomb.rule,
             }
         records.append(record)
     by_invitation = {invitation.pk: invitation.ceremony.title for invitation in invitations}
     data = {
         "format": FORMAT,
-        "dibuat_pada": when(timezone.now()),
+        "dibuat_pada": timezone.now(),
         "pengendali_data": employee.agency.name,
         "kontak_pelindungan_data": {"nama": employee.agency.privacy_officer, "email": employee.agency.privacy_email},
         "pegawai": {
@@ -131,21 +132,21 @@ def _collect(employee):
             "nomor_hp": employee.phone,
             "email": employee.email,
             "aktif": employee.is_active,
-            "dicatat_pada": when(employee.created_at),
-            "terakhir_diubah_pada": when(employee.updated_at),
+            "dicatat_pada": employee.created_at,
+            "terakhir_diubah_pada": employee.updated_at,
         },
         "undangan": records,
         "pengingat": [
             {
                 "apel": by_invitation[reminder.invitation_id],
                 "saluran": str(reminder.get_channel_display()),
-                "waktu": when(reminder.sent_at),
+                "waktu": reminder.sent_at,
             }
             for reminder in reminders
         ],
         "jejak_audit": [
             {
-                "waktu": when(event.at),
+                "waktu": event.at,
                 "tindakan": str(event.get_action_display()),
                 "tentang": event.object_type,
                 "uraian": event.description,
@@ -160,12 +161,12 @@ def _collect(employee):
     return data, files
 
 
-def _signature_record(signature, when, files):
+def _signature_record(signature, files):
     code = signature.display_code
     image_name = f"tanda-tangan/{code}.png"
     files.append((image_name, bytes(signature.image)))
     record = {
-        "waktu": when(signature.signed_at),
+        "waktu": signature.signed_at,
         "kode_verifikasi": code,
         "cara": str(signature.get_method_display()),
         "identitas_yang_dibekukan": signature.signer,
@@ -175,7 +176,7 @@ def _signature_record(signature, when, files):
         "sha256_gambar": signature.image_sha256,
         "alamat_internet": signature.ip_address or "",
         "peramban": signature.user_agent,
-        "waktu_menurut_perangkat": when(signature.claimed_at) if signature.claimed_at else None,
+        "waktu_menurut_perangkat": signature.claimed_at,
         "tiba_setelah_ditutup": signature.arrived_late,
         "kios": signature.kiosk_name,
         "pdf": None,
@@ -201,12 +202,19 @@ def _trail(employee, invitations, signatures):
     return AuditEvent.objects.filter(about).order_by("at", "pk")
 
 
+def as_json(data, zone):
+    """``data.json``: every time machine-readable and sortable in the agency's zone
+    (``2024-09-26 09:15:02 WIB``, ``netralitas.lib.dates.timestamp``)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=lambda moment: timestamp(moment, zone))
+
+
 def write_package(employee, target):
     """Write ``employee``'s package as a ZIP into ``target`` (a path or a binary file)."""
     data, files = collect(employee)
+    zone = employee.agency.time_zone
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
-        archive.writestr("ringkasan.pdf", summary_pdf(data))
+        archive.writestr("data.json", as_json(data, zone))
+        archive.writestr("ringkasan.pdf", summary_pdf(data, zone))
         for name, content in files:
             archive.writestr(name, content, compress_type=zipfile.ZIP_STORED)
     return data
@@ -222,15 +230,18 @@ def package_name(employee):
     return f"data-pribadi-{employee.pk}-{timezone.localdate():%Y%m%d}.zip"
 
 
-def summary_pdf(data):
-    """``ringkasan.pdf``: what ``data.json`` holds, readable, in Indonesian (documents are)."""
+def summary_pdf(data, zone):
+    """``ringkasan.pdf``: what ``data.json`` holds, readable, in Indonesian (documents are),
+    every time as officials write it in the agency's ``zone``: "7 Desember 2026 pukul
+    10.15 WIB"."""
+    when = lambda moment: waktu(moment, zone)  # noqa: E731
     buffer = io.BytesIO()
     with translation.override(settings.LANGUAGE_CODE):
         pdf = new_canvas(buffer, title="Ringkasan data pribadi", author=data["pengendali_data"])
         page = _Page(pdf)
         person = data["pegawai"]
         page.heading("RINGKASAN DATA PRIBADI")
-        page.text(f"Dibuat {data['dibuat_pada']} oleh {data['pengendali_data']} (pengendali data).")
+        page.text(f"Dibuat {when(data['dibuat_pada'])} oleh {data['pengendali_data']} (pengendali data).")
         page.text("Isi lengkapnya ada di data.json; pakta bertanda tangan di folder pakta/.")
         page.heading("Data kepegawaian")
         for label, key in (
@@ -238,27 +249,28 @@ def summary_pdf(data):
             ("Pangkat/Golongan", "pangkat_golongan"), ("Jabatan", "jabatan"), ("Unit kerja", "unit_kerja"),
             ("Instansi", "instansi"), ("Nomor HP", "nomor_hp"), ("Email", "email"),
         ):  # fmt: skip
-            page.text(f"{label}: {person[key] or '–'}")
+            value = format_nip(person[key]) if key == "nip_atau_ni_pppk" else person[key]  # as on documents
+            page.text(f"{label}: {value or '–'}")
         page.heading(f"Undangan apel ({len(data['undangan'])})")
         for record in data["undangan"]:
             signed, destroyed = record["tanda_tangan"], record["pakta_dimusnahkan"]
             if signed:
-                status = f"ditandatangani {signed['waktu']}, kode {signed['kode_verifikasi']}"
+                status = f"ditandatangani {when(signed['waktu'])}, kode {signed['kode_verifikasi']}"
             elif destroyed:
                 status = (
-                    f"ditandatangani {destroyed['ditandatangani_pada']}, kode {destroyed['kode_verifikasi']}; "
-                    f"pakta dimusnahkan {destroyed['dimusnahkan_pada']} sesuai jadwal retensi "
+                    f"ditandatangani {when(destroyed['ditandatangani_pada'])}, kode {destroyed['kode_verifikasi']}; "
+                    f"pakta dimusnahkan {when(destroyed['dimusnahkan_pada'])} sesuai jadwal retensi "
                     f"({destroyed['aturan']}), tersisa catatan tanpa data pribadi"
                 )
             else:
                 status = "belum ditandatangani"
-            page.text(f"{record['apel']} ({record['waktu_apel']}): {status}.")
+            page.text(f"{record['apel']} ({when(record['waktu_apel'])}): {status}.")
         page.heading(f"Pengingat ({len(data['pengingat'])})")
         for reminder in data["pengingat"]:
-            page.text(f"{reminder['waktu']} — {reminder['saluran']} — {reminder['apel']}")
+            page.text(f"{when(reminder['waktu'])} — {reminder['saluran']} — {reminder['apel']}")
         page.heading(f"Jejak audit ({len(data['jejak_audit'])})")
         for event in data["jejak_audit"]:
-            page.text(f"{event['waktu']} — {event['tindakan']}: {event['uraian']}")
+            page.text(f"{when(event['waktu'])} — {event['tindakan']}: {event['uraian']}")
         if data.get("jadwal_retensi"):
             page.heading("Jadwal retensi")
             for line in data["jadwal_retensi"]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from jobs.kinds import kind
 from jobs.work import JobError, Outcome, table_file, temporary_output
-from netralitas.lib.dates import pukul, tanggal
+from netralitas.lib.dates import tanggal, waktu
 from netralitas.lib.pdf.canvas import SERIF, SERIF_BOLD, draw_lines, new_canvas, wrap
 from privacy.models import Breach
 from roster.contact import local_phone
@@ -90,7 +90,7 @@ def _letter(pdf, breach, *, to_authority=False, person=None):
     y = draw_lines(pdf, wrap(opening, SERIF, 10.5, WIDTH), LEFT, y - 10, font=SERIF, size=10.5, leading=14)
     facts = [
         ("Kejadian", breach.title),
-        ("Diketahui pada", f"{tanggal(breach.detected_at, zone)} pukul {pukul(breach.detected_at, zone)}"),
+        ("Diketahui pada", waktu(breach.detected_at, zone)),
         ("Yang terjadi", breach.description),
         ("Data pribadi yang terdampak", breach.data_kinds),
         ("Langkah penanganan dan pemulihan", breach.measures or "sedang dilakukan"),

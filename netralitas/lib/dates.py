@@ -67,6 +67,14 @@ def tanggal_pukul(moment, tz_name):
     return f"{tanggal(moment, tz_name)}, {in_zone(moment, tz_name):%H.%M}"
 
 
+def waktu(moment, tz_name):
+    """``7 Desember 2026 pukul 10.15 WIB``: a moment in running text, as officials write
+    it; empty for no moment."""
+    if moment is None:
+        return ""
+    return f"{tanggal(moment, tz_name)} pukul {pukul(moment, tz_name)}"
+
+
 def date_line(place, moment, tz_name):
     """The place-and-date line above a signature: ``Bukittinggi, 26 September 2024``."""
     return f"{place}, {tanggal(moment, tz_name)}"

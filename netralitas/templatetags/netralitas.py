@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from netralitas.lib.dates import in_zone, zone_abbreviation
+from netralitas.lib.tokens import group_code
 
 register = template.Library()
 
@@ -38,6 +39,12 @@ def agency_time(moment, agency):
 @register.filter
 def agency_date(moment, agency):
     return date_filter(in_zone(moment, agency.time_zone), "j F Y") if moment else ""
+
+
+@register.filter
+def grouped_code(code):
+    """A verification code as it is shown everywhere: ``AB3K9-XY7QP``."""
+    return group_code(code or "")
 
 
 @register.filter

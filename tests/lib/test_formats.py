@@ -2,7 +2,7 @@
 
 import datetime
 
-from netralitas.lib.dates import date_line, pukul, tanggal, timestamp, zone_abbreviation
+from netralitas.lib.dates import date_line, pukul, tanggal, timestamp, waktu, zone_abbreviation
 from netralitas.lib.tokens import group_code, normalise_code
 from roster.identity import Identifier
 
@@ -17,6 +17,11 @@ def test_dates_in_each_zone():
     assert date_line("Bukittinggi", MOMENT, "Asia/Jakarta") == "Bukittinggi, 26 September 2024"
     assert timestamp(MOMENT, "Asia/Makassar") == "2024-09-26 10:05:09 WITA"
     assert timestamp(None, "Asia/Jakarta") == ""
+    # In running text, a moment crossing midnight in the zone: the zone's date.
+    assert waktu(datetime.datetime(2026, 12, 6, 23, 15, tzinfo=datetime.UTC), "Asia/Makassar") == (
+        "7 Desember 2026 pukul 07.15 WITA"
+    )
+    assert waktu(None, "Asia/Jakarta") == ""
     assert zone_abbreviation("Asia/Pontianak") == "WIB"
     assert zone_abbreviation("Europe/Paris") == ""
 

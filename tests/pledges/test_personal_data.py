@@ -5,9 +5,11 @@ about that person, and nothing about anyone else — and each is recorded in the
 import hashlib
 import io
 import json
-import subprocess
+import re
 import zipfile
+import zoneinfo
 
+import pdfplumber
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -16,6 +18,7 @@ from audit.log import record_for
 from audit.models import AuditEvent
 from ceremonies.models import Reminder
 from pledges.models import PactDocument
+from roster.identity import format_nip
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +51,8 @@ def package(content):
 
 
 def summary_text(archive, tmp_path):
-    path = tmp_path / "ringkasan.pdf"
-    path.write_bytes(archive.read("ringkasan.pdf"))
-    return subprocess.run(["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True).stdout
+    with pdfplumber.open(io.BytesIO(archive.read("ringkasan.pdf"))) as pdf:
+        return "\n".join(page.extract_text() for page in pdf.pages)
 
 
 def assert_only_the_first_person(world, archive, data, tmp_path):
@@ -158,3 +160,27 @@ def test_the_command_answers_a_bad_argument_in_one_sentence(people, tmp_path, mo
 def test_the_command_answers_missing_arguments_in_one_sentence(people):
     with pytest.raises(CommandError, match="NIP dan BERKAS.zip wajib diisi"):
         call_command("personal_data", people.first.nip)
+
+
+def test_the_summary_writes_times_as_officials_do_and_data_json_keeps_them_sortable(people, tmp_path):
+    """``ringkasan.pdf`` is read by people: "26 September 2024 pukul 10.15 WITA", in the
+    agency's zone; ``data.json`` is read by machines: "2024-09-26 10:15:02 WITA"."""
+    world = people
+    world.agency_a.time_zone = "Asia/Makassar"
+    world.agency_a.save(update_fields=["time_zone"])
+    target = tmp_path / "budi.zip"
+    call_command("personal_data", world.first.nip, str(target))
+    archive, data = package(target.read_bytes())
+    summary = re.sub(r"\s+", " ", summary_text(archive, tmp_path))
+    signature = world.signatures[world.invitations_a[0].pk]
+    local = signature.signed_at.astimezone(zoneinfo.ZoneInfo("Asia/Makassar"))
+    months = "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split()
+    official = f"{local.day} {months[local.month - 1]} {local.year} pukul {local:%H.%M} WITA"
+    assert f"ditandatangani {official}, kode {signature.display_code}" in summary
+    assert re.search(r"^RINGKASAN DATA PRIBADI Dibuat \d{1,2} [A-Z][a-z]+ \d{4} pukul \d\d\.\d\d WITA oleh ", summary)
+    # No machine timestamp, no other zone, anywhere in the readable summary.
+    assert f"NIP / NI PPPK: {format_nip(world.first.nip)}" in summary  # grouped, as on documents
+    assert not re.search(r"\d{4}-\d\d-\d\d|\d\d:\d\d|\bWIB\b|UTC", summary)
+    # data.json keeps the sortable form, in the same zone.
+    assert data["undangan"][0]["tanda_tangan"]["waktu"] == f"{local:%Y-%m-%d %H:%M:%S} WITA"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WITA", data["dibuat_pada"])

@@ -4,9 +4,10 @@ from the admin, every step in the trail."""
 
 import datetime
 import io
-import subprocess
+import re
 
 import openpyxl
+import pdfplumber
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from jobs.models import Job
+from netralitas.lib.dates import waktu
 from privacy.models import Breach
 
 pytestmark = pytest.mark.django_db
@@ -86,16 +88,18 @@ def test_the_letters_go_to_the_authority_and_to_each_person(client, world, breac
     world.agency_a.save()
     job, content = run_action(client, world, breach, "letters", run_jobs)
     assert job.filename.endswith(".pdf") and job.result["letters"] == len(world.employees_a) + 1
-    path = tmp_path / "surat.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True).stdout
-    pages = text.split("\f")
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        pages = [page.extract_text() for page in pdf.pages]
+    text = "\f".join(pages)
     assert "Lembaga Pelindungan Data Pribadi" in pages[0] and "Jumlah orang terdampak" in pages[0]
     for employee in world.employees_a:
         assert any(employee.name in page and "data pribadi Anda" in page for page in pages[1:])
     for employee in world.employees_b:
         assert employee.name not in text
     assert "Pasal 46" in text and "pdp@bukittinggikota.go.id" in text and breach.description in text
+    # When it was found, as officials write it, in the agency's zone.
+    assert f"Diketahui pada\n{waktu(breach.detected_at, 'Asia/Jakarta')}\n" in pages[0]
+    assert re.search(r"\n\d{1,2} [A-Z][a-z]+ \d{4} pukul \d\d\.\d\d WIB\n", pages[0])
 
 
 @pytest.mark.parametrize(

@@ -488,7 +488,7 @@ def test_the_personal_data_package_names_the_tombstone_and_the_retention_rules(r
     assert data["jadwal_retensi"] == RetentionPolicy.of(employee.agency).rules()
     assert any("90 hari" in line for line in data["jadwal_retensi"])
     assert not any(code in name for name, _content in files)  # its PDF and drawing are gone
-    summary = personal_data.summary_pdf(data)
+    summary = personal_data.summary_pdf(data, employee.agency.time_zone)
     with pdfplumber.open(io.BytesIO(summary)) as pdf:
         text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
     assert "pakta dimusnahkan" in text and "Jadwal retensi" in text
