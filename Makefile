@@ -14,7 +14,7 @@ PYTEST_ARGS ?= -n 2
 # app through a real PgBouncer in transaction mode.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext
 TEST_DEBS := $(RUN_DEBS) chromium zbar-tools poppler-utils redis-server pgbouncer nginx-light
-# The signing benchmark drives gunicorn with wrk and gives it a Redis cache of its own.
+# The signing and API benchmarks drive gunicorn with wrk and give it a Redis cache of its own.
 BENCH_DEBS := $(RUN_DEBS) wrk redis-server
 
 .PHONY: run test lint format bench-pdf bench-seal bench-secretariat bench-documents bench-signing bench-archive bench-api bench-webhooks bench-retention sysdeps sysdeps-test setup setup-dev messages clean
@@ -77,6 +77,7 @@ bench-archive: setup-dev
 
 # Paging through 40,000 signatures with the read API's cursor, against the page's bare ORM query.
 bench-api: setup-dev
+	@bin/ensure-debs $(BENCH_DEBS)
 	$(PY) bench/api.py $(BENCH_ARGS)
 
 # One agency's retention run destroying an apel's pacts (bench/retention.py), on PostgreSQL.

@@ -47,8 +47,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from harness import setup_django, throwaway_database
-from signing import free_port, gunicorn, production_environment
+from harness import free_port, gunicorn, production_environment, setup_django, throwaway_database
 
 TARGET_RATIO = 0.8
 UNITS = 40

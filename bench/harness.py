@@ -1,6 +1,8 @@
 """What the benchmarks share: a throw-away PostgreSQL database, Django set up on it
-with production settings, timing, and running one job in a fresh process so that
-its peak memory is its own (``resource.getrusage`` in that process).
+with production settings, timing, running one job in a fresh process so that
+its peak memory is its own (``resource.getrusage`` in that process), and the
+production stack the HTTP benchmarks drive (bench/signing.py, bench/api.py): a
+private Redis, gunicorn in production settings, a free loopback port.
 
 The database is ``BENCH_DATABASE_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/netralitas_bench``): created at the start,
@@ -9,10 +11,14 @@ dropped at the end. Never point it at a database you want to keep.
 
 import json
 import os
+import secrets
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -122,3 +128,130 @@ def baseline_peak_mb(url, workdir):
         [sys.executable, "-c", code], cwd=ROOT, env=environment(url, workdir), capture_output=True, text=True
     )
     return float(output.stdout.strip().splitlines()[-1])
+
+
+# The production stack: gunicorn in production settings with a Redis of its own.
+
+SERVERS = []  # the running gunicorn masters' pids: their workers' CPU is the app's (bench/signing.py)
+
+
+def free_port(preferred):
+    """The first loopback port from ``preferred`` on that nothing answers."""
+    for port in range(preferred, preferred + 50):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit(f"no free port from {preferred}")
+
+
+def wait_for(url, seconds=180):
+    """Until ``url`` answers 200 (a server has loaded the app), or stop the benchmark."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer {url}")
+
+
+@contextmanager
+def redis_server(port, workdir):
+    """A private ``redis-server`` on a loopback port (or ``BENCH_REDIS_URL``, flushed); yields its URL."""
+    url = os.environ.get("BENCH_REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+        yield url
+        return
+    if not shutil.which("redis-server"):
+        raise SystemExit("redis-server is missing: apt-get install -y redis-server (or set BENCH_REDIS_URL)")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def production_environment(database_url, workdir, redis_url, port):
+    """The README's production settings for a server on ``port``: ``DEBUG=0``, the Redis
+    cache and the rate limits, the database task backend, behind a TLS proxy (a client
+    sends ``X-Forwarded-Proto: https`` and ``X-Forwarded-For``); ``bench.settings`` adds
+    only the signing benchmark's floor view."""
+    env = environment(database_url, workdir)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PUBLIC_BASE_URL": "https://127.0.0.1",
+            "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
+            "REDIS_URL": redis_url,
+            "TRUSTED_PROXY": "1",
+            "BEHIND_TLS_PROXY": "1",
+            "RATELIMIT_ENABLE": "1",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+@contextmanager
+def gunicorn(env, port, workers, workdir, timeout=120):
+    """gunicorn as the README starts it (sync workers), until it answers ``/healthz``;
+    its log in ``workdir/gunicorn.log`` (the tail printed when it does not start)."""
+    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "netralitas.wsgi",
+            "--workers",
+            str(workers),
+            "--timeout",
+            str(timeout),
+            "--backlog",
+            "2048",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    SERVERS.append(process.pid)
+    try:
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz")
+        except SystemExit:
+            log.flush()
+            print((workdir / "gunicorn.log").read_text()[-3000:])
+            raise
+        yield process
+    finally:
+        SERVERS.remove(process.pid)
+        process.terminate()
+        process.wait()
+        log.close()

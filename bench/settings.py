@@ -1,5 +1,6 @@
-"""Settings for the signing benchmark's server (``bench/signing.py``): production's,
-plus the floor view's URL. Never used outside the benchmark."""
+"""Settings for the benchmarks' gunicorn (``bench/harness.py`` ``production_environment``:
+bench/signing.py, bench/archive.py, bench/api.py): production's, plus the signing
+benchmark's floor view's URL. Never used outside the benchmarks."""
 
 from netralitas.settings import *  # noqa: F403
 

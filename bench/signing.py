@@ -43,17 +43,16 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from harness import ROOT, environment, setup_django, throwaway_database
+import harness
+from harness import ROOT, free_port, gunicorn, production_environment, redis_server, setup_django, throwaway_database
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "signing.lua"
 PAD_CSS = (340, 140)  # the signature pad's box on a phone, CSS pixels
@@ -90,121 +89,7 @@ def drawn_png(scale):
     return buffer.getvalue()
 
 
-def free_port(preferred):
-    for port in range(preferred, preferred + 50):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise SystemExit(f"no free port from {preferred}")
-
-
-def wait_for(url, seconds=180):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server did not answer {url}")
-
-
-@contextmanager
-def redis_server(port, workdir):
-    url = os.environ.get("BENCH_REDIS_URL")
-    if url:
-        import redis
-
-        redis.Redis.from_url(url).flushdb()
-        yield url
-        return
-    if not shutil.which("redis-server"):
-        raise SystemExit("redis-server is missing: apt-get install -y redis-server (or set BENCH_REDIS_URL)")
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait()
-
-
-def production_environment(database_url, workdir, redis_url, port):
-    env = environment(database_url, workdir)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PUBLIC_BASE_URL": "https://127.0.0.1",
-            "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
-            "REDIS_URL": redis_url,
-            "TRUSTED_PROXY": "1",
-            "BEHIND_TLS_PROXY": "1",
-            "RATELIMIT_ENABLE": "1",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    return env
-
-
-@contextmanager
-def gunicorn(env, port, workers, workdir, timeout=120):
-    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "netralitas.wsgi",
-            "--workers",
-            str(workers),
-            "--timeout",
-            str(timeout),
-            "--backlog",
-            "2048",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    _servers.append(process.pid)
-    try:
-        try:
-            wait_for(f"http://127.0.0.1:{port}/healthz")
-        except SystemExit:
-            log.flush()
-            print((workdir / "gunicorn.log").read_text()[-3000:])
-            raise
-        yield process
-    finally:
-        _servers.remove(process.pid)
-        process.terminate()
-        process.wait()
-        log.close()
-
-
 TICK = os.sysconf("SC_CLK_TCK")
-_servers = []  # the running gunicorn masters: their workers' CPU is the app's
 
 
 def _cpu(pid):
@@ -229,7 +114,7 @@ def cpu_split():
         except OSError:
             continue
         name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-        if int(rest[1]) in _servers:
+        if int(rest[1]) in harness.SERVERS:
             app += _cpu(entry.name)
         elif name == "postgres":
             # its own CPU, and that of its children already gone (a backend whose
