@@ -134,21 +134,23 @@ class _Statement:
         task_values[self.args_index] = (
             f"jsonb_build_object('args', jsonb_build_array(\"new\".{pk}), 'kwargs', '{{}}'::jsonb)"
         )
-        also = ""
+        also, returning = "", f'(SELECT {pk} FROM "new")'
         if companion_of is not None:
             # The companion's JSON gets the new row's id under link_name, in the same statement.
             values = ["%s"] * len(self.companion_fields)
             values[self.link_index] = f'(%s::jsonb || jsonb_build_object(%s::text, "new".{pk}))'
             also = (
                 f', "also" AS (INSERT INTO {quote(companion_model._meta.db_table)} ({names(self.companion_fields)})'
-                f' SELECT {", ".join(values)} FROM "new")'
+                f' SELECT {", ".join(values)} FROM "new"'
+                f" RETURNING {quote(companion_model._meta.pk.column)})"
             )
+            returning += f', (SELECT {quote(companion_model._meta.pk.column)} FROM "also")'
         self.sql = (
             f'WITH "new" AS (INSERT INTO {quote(model._meta.db_table)} ({names(self.fields)})'
             f" VALUES ({', '.join(['%s'] * len(self.fields))}) RETURNING {pk}){also}"
             f" INSERT INTO {quote(DBTaskResult._meta.db_table)} ({names(self.task_fields)})"
             f' SELECT {", ".join(task_values)} FROM "new"'
-            f' RETURNING (SELECT {pk} FROM "new")'
+            f" RETURNING {returning}"
         )
 
     def execute(self, instance, companion=None):
@@ -185,12 +187,14 @@ class _Statement:
         with transaction.atomic(using=self.alias) if connection.in_atomic_block else nullcontext():
             with connection.cursor() as cursor:
                 cursor.execute(self.sql, params + task_params)
-                (instance.pk,) = cursor.fetchone()
+                instance.pk, *companion_pk = cursor.fetchone()
         instance._state.adding, instance._state.db = False, self.alias
         task_row.args_kwargs = {"args": [instance.pk], "kwargs": {}}
         if companion is not None:
             field = self.companion_fields[self.link_index].attname
             setattr(companion, field, {**getattr(companion, field), self.link_name: instance.pk})
+            companion.pk = companion_pk[0]
+            companion._state.adding, companion._state.db = False, self.alias
         task_row._state.adding, task_row._state.db = False, self.alias
         for row in rows:
             post_save.send(

@@ -111,3 +111,30 @@ def test_a_refused_row_is_refused_not_retried(unsaved, database_tasks):
     with pytest.raises(IntegrityError):
         store.save(again)
     assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.parametrize("shortcut", [True, False], ids=["one statement", "plain path"])
+def test_a_companion_row_is_stored_with_the_new_id_as_the_plain_path_stores_it(
+    invitation, database_tasks, settings, shortcut
+):
+    """The webhooks' outbox row riding along: stored once, the new signature's id put
+    under its key, its own fields as ``save()`` prepares them — by either path."""
+    from django.utils import timezone
+
+    from webhooks.models import Event
+
+    settings.SHORTCUTS_AROUND_LIBRARIES = shortcut
+    store = InsertAndEnqueue(Signature, render_signature_pdf)
+    signature = new_signature(invitation)
+    signature.signed_at = timezone.now()
+    agency_id = invitation.ceremony.agency_id
+    row = Event(agency_id=agency_id, type="signature.created", occurred_at=signature.signed_at, data={"method": "link"})
+    store.save(signature, companion=row, link=("data", "signature"))
+    (stored,) = Event.objects.all()
+    assert stored.pk == row.pk and stored.data == {"method": "link", "signature": signature.pk}
+    assert (stored.agency_id, stored.type, stored.occurred_at) == (agency_id, "signature.created", signature.signed_at)
+    assert stored.message_id and stored.message_id == row.message_id  # the field's default, as save() makes it
+    assert DBTaskResult.objects.filter(args_kwargs={"args": [signature.pk], "kwargs": {}}).count() == 1
+    # The one statement is built (and used) only on PostgreSQL with the shortcut on.
+    built = [statement for statement in store._built.values() if statement is not None]
+    assert bool(built) == (shortcut and connection.vendor == "postgresql")
