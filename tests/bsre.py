@@ -3,11 +3,18 @@ government CA), run as its own process on loopback by the tests and benchmarks.
 It imports nothing of the app's: it stands in for an outside service.
 
     python tests/bsre.py PORT DIR [--username U --password P] [--processes N] [--seed S]
+        [--seal-p12 PATH --seal-p12-password PW] [--tsa-url URL --tsa-username U --tsa-password P]
 
 In ``DIR`` (reusing what exists) it keeps its own PKI: ``root.pem`` (what the app's
 ``BSRE_TRUST_ROOTS`` names), the seal certificate "Segel Uji BSrE" (EC P-256), an RSA
 time-stamping authority under the same root, and ``other-root.pem`` with a seal
 certificate of its own (the "wrong signer" fault). It prints ``ready`` when it answers.
+
+Its own certificates name no OCSP responder or CRL. To seal like a BSrE whose
+certificates do, ``--seal-p12`` seals with that PKCS#12's key and chain instead of
+"Segel Uji BSrE", and ``--tsa-url`` timestamps through that RFC 3161 TSA (pyHanko's
+HTTP client, with HTTP Basic credentials when given) instead of its own; then
+``BSRE_TRUST_ROOTS`` names that PKI's root, not ``root.pem``.
 
 API (HTTP Basic auth on every ``/api`` call; wrong or missing → 401 ``{"message"}``):
 
@@ -31,6 +38,8 @@ Control (no auth, loopback only):
   (503), ``timeout_after_seal_rate`` with ``hang`` (seal, hold the connection, close it
   unanswered), ``outage``, ``auth_fail``, ``corrupt`` (``different``, ``wrong_signer``,
   ``truncated``, ``no_timestamp``, ``pdf2``) with ``corrupt_calls``, ``code_lifetime``,
+  ``clock_offset`` (seconds added to the stand-in's clock: the ``expires`` it reports, the
+  ``Date`` header, the seal's signing time and its own TSA's time — not an outside TSA's),
   ``seed``; ``POST /_control/reset_config`` restores the defaults;
 - ``GET /_control/stats`` → counts: ``api_calls``, ``seal_calls``, ``files_sealed`` (also
   those of a call left unanswered), ``totp_refreshes``, ``codes_rejected``,
@@ -86,6 +95,7 @@ DEFAULTS = {
     "corrupt": None,
     "corrupt_calls": 1,
     "code_lifetime": None,
+    "clock_offset": 0.0,
 }
 STAT_NAMES = (
     "api_calls",
@@ -208,12 +218,14 @@ def _load(directory, name):
     return certificate, info, loaded
 
 
-def _init_worker(directory):
-    """Load the keys once per worker process (pyHanko would re-parse them per signature)."""
+def _init_worker(directory, outside=None):
+    """Load the keys once per worker process (pyHanko would re-parse them per signature).
+    ``outside``: the ``--seal-p12…`` and ``--tsa-…`` options, each used when given."""
     from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
     from pyhanko.sign import signers
     from pyhanko.sign.general import get_pyca_cryptography_hash
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -259,15 +271,27 @@ def _init_worker(directory):
     _SEALERS["seal"] = LoadedSigner(*_load(directory, "seal"), [root])
     _SEALERS["other-seal"] = LoadedSigner(*_load(directory, "other-seal"), [other_root])
     _SEALERS["tsa"] = LoadedTimeStamper(*_load(directory, "tsa"), [root])
+    outside = outside or {}
+    if outside.get("seal_p12"):
+        # Another PKI's seal certificate (one with OCSP and CRL addresses), with its chain.
+        password = outside.get("seal_p12_password")
+        _SEALERS["seal"] = signers.SimpleSigner.load_pkcs12(
+            outside["seal_p12"], passphrase=password.encode() if password else None
+        )
+    if outside.get("tsa_url"):
+        auth = None
+        if outside.get("tsa_username"):
+            auth = (outside["tsa_username"], outside.get("tsa_password") or "")
+        _SEALERS["tsa"] = RequestsHTTPTimeStamper(outside["tsa_url"], timeout=10, auth=auth)
 
 
-def _seal_job(data, properties, mode):
-    """Seal one PDF. Returns ``("ok", bytes, cpu)``, ``("invalid", message, cpu)`` for a
-    file that is no readable PDF, or ``("error", message, cpu)``: nothing is raised
-    across the process boundary."""
+def _seal_job(data, properties, mode, clock_offset=0.0):
+    """Seal one PDF (``clock_offset``: seconds the stand-in's clock is off). Returns
+    ``("ok", bytes, cpu)``, ``("invalid", message, cpu)`` for a file that is no readable
+    PDF, or ``("error", message, cpu)``: nothing is raised across the process boundary."""
     started = time.process_time()
     try:
-        result = _seal(data, properties, mode)
+        result = _seal(data, properties, mode, clock_offset)
     except _InvalidFile as invalid:
         return "invalid", str(invalid), time.process_time() - started
     except Exception as error:  # noqa: BLE001 - answered as a 500 by the parent
@@ -279,7 +303,7 @@ class _InvalidFile(Exception):
     pass
 
 
-def _seal(data, properties, mode):
+def _seal(data, properties, mode, clock_offset=0.0):
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
@@ -292,6 +316,9 @@ def _seal(data, properties, mode):
         raise _InvalidFile(f"{type(error).__name__}: {error}") from error
 
     keep_version = mode != "pdf2"
+    now = None
+    if clock_offset:
+        now = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=float(clock_offset))
 
     class Signer(signers.PdfSigner):
         def register_extensions(self, pdf_out, *, md_algorithm):
@@ -302,6 +329,12 @@ def _seal(data, properties, mode):
             else:
                 super().register_extensions(pdf_out, md_algorithm=md_algorithm)
 
+        def init_signing_session(self, pdf_out, existing_fields_only=False):
+            session = super().init_signing_session(pdf_out, existing_fields_only)
+            if now is not None:
+                session.system_time = now  # the CMS signing time, on the stand-in's clock
+            return session
+
     field_name = f"SegelBSrE_{uuid.uuid4().hex[:8]}"
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -311,10 +344,13 @@ def _seal(data, properties, mode):
         reason=properties.get("reason") or None,
         contact_info=properties.get("contactInfo") or None,
     )
+    timestamper = None if mode == "no_timestamp" else _SEALERS["tsa"]
+    if hasattr(timestamper, "fixed_dt"):
+        timestamper.fixed_dt = now  # its own TSA's time too (one seal at a time per worker)
     signer = Signer(
         meta,
         signer=_SEALERS["other-seal" if mode == "wrong_signer" else "seal"],
-        timestamper=None if mode == "no_timestamp" else _SEALERS["tsa"],
+        timestamper=timestamper,
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
     )
     out = io.BytesIO()
@@ -360,9 +396,10 @@ class _Refused(Exception):
 
 
 class State:
-    def __init__(self, directory, processes, username, password, seed):
+    def __init__(self, directory, processes, username, password, seed, outside=None):
         self.lock = threading.Lock()
         self.directory = Path(directory)
+        self.outside = dict(outside or {})
         self.username, self.password = username, password
         self.config = dict(DEFAULTS)
         self.random = random.Random(seed)
@@ -381,7 +418,7 @@ class State:
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(str(self.directory),),
+                initargs=(str(self.directory), self.outside),
             )
             # Start every worker now, with pyHanko imported and one seal done.
             futures = [self.pool.submit(_warm_up) for _ in range(self.processes * 2)]
@@ -395,6 +432,10 @@ class State:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
+
+    def now(self):
+        """The stand-in's clock: ours plus ``clock_offset`` (BSrE's can be minutes off)."""
+        return time.time() + float(self.config["clock_offset"])
 
     def count(self, name, amount=1):
         with self.lock:
@@ -423,7 +464,7 @@ class State:
                     400,
                     {"message": "Subscriber tidak dikenal", "result": False, "error": "UNKNOWN_SUBSCRIBER"},
                 )
-            now = time.time()
+            now = self.now()
             if not isinstance(code, str) or code != subscriber["code"] or now >= subscriber["expires"]:
                 self.stats["codes_rejected"] += 1
                 raise _Refused(
@@ -452,6 +493,8 @@ class State:
             raise _Refused(400, {"message": f"unknown settings: {sorted(unknown)}"})
         if changes.get("corrupt") not in (None, *CORRUPT_MODES):
             raise _Refused(400, {"message": f"corrupt must be one of {CORRUPT_MODES} or null"})
+        if not isinstance(changes.get("clock_offset", 0), int | float):
+            raise _Refused(400, {"message": "clock_offset must be a number of seconds"})
         with self.lock:
             if "seed" in changes:
                 self.random.seed(changes.pop("seed"))
@@ -471,6 +514,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def date_time_string(self, timestamp=None):
+        # The Date header send_response writes, on the stand-in's (possibly wrong) clock.
+        return super().date_time_string(self.state.now() if timestamp is None else timestamp)
 
     def _answer(self, status, body):
         content = json.dumps(body).encode()
@@ -542,7 +589,7 @@ class Handler(BaseHTTPRequestHandler):
                 if lifetime is None:
                     lifetime = state.config["code_lifetime"] or 300
                 subscriber = state.subscribers[body["id"]] = {"code": None, "expires": 0, "lifetime": float(lifetime)}
-                issued = state.issue(subscriber, time.time())
+                issued = state.issue(subscriber, state.now())
             return self._answer(200, issued)
         if self.path == "/_control/config":
             return self._answer(200, state.configure(body))
@@ -626,7 +673,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             inputs = datas
         each = [properties[0 if len(properties) == 1 else index] for index in range(len(inputs))]
-        results = self._run_pool(inputs, each, mode)
+        with state.lock:
+            clock_offset = state.config["clock_offset"]
+        results = self._run_pool(inputs, each, mode, clock_offset)
         cpu = sum(result[2] for result in results)
         for index, (kind, value, _cpu) in enumerate(results):
             if kind == "invalid":
@@ -664,13 +713,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._answer(200, answer)
 
-    def _run_pool(self, inputs, properties, mode):
+    def _run_pool(self, inputs, properties, mode, clock_offset):
         state = self.state
         for attempt in (1, 2):
             pool = state.pool
             try:
                 futures = [
-                    pool.submit(_seal_job, data, props, mode) for data, props in zip(inputs, properties, strict=True)
+                    pool.submit(_seal_job, data, props, mode, clock_offset)
+                    for data, props in zip(inputs, properties, strict=True)
                 ]
                 return [future.result() for future in futures]
             except concurrent.futures.process.BrokenProcessPool:
@@ -683,9 +733,14 @@ class Handler(BaseHTTPRequestHandler):
         raise AssertionError("unreachable")
 
 
-def serve(port, directory, *, username=USERNAME, password=PASSWORD, processes=1, seed=1, watch_stdin=False):
+OUTSIDE_OPTIONS = ("seal_p12", "seal_p12_password", "tsa_url", "tsa_username", "tsa_password")
+
+
+def serve(
+    port, directory, *, username=USERNAME, password=PASSWORD, processes=1, seed=1, watch_stdin=False, outside=None
+):
     _ensure_pki(directory)
-    state = State(directory, processes, username, password, seed)
+    state = State(directory, processes, username, password, seed, outside)
     state.start_pool()
     Handler.state = state
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -716,7 +771,12 @@ def main(argv):
         processes=int(options.get("--processes", 1)),
         seed=int(options.get("--seed", 1)),
         watch_stdin=options.get("--watch-stdin") == "1",
+        outside={name: options[_flag(name)] for name in OUTSIDE_OPTIONS if _flag(name) in options},
     )
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
 
 
 # --- the tests' helper ----------------------------------------------------------------
@@ -764,10 +824,15 @@ class StandIn:
                 self.process.wait(timeout=10)
 
 
-def start(directory, *, processes=1, username=USERNAME, password=PASSWORD, seed=1, timeout=120):
-    """Start the stand-in on a free loopback port; returns when it answers."""
+def start(directory, *, processes=1, username=USERNAME, password=PASSWORD, seed=1, timeout=120, **outside):
+    """Start the stand-in on a free loopback port; returns when it answers. ``outside``:
+    ``seal_p12``, ``seal_p12_password``, ``tsa_url``, ``tsa_username``, ``tsa_password``
+    (the command line's ``--seal-p12`` …)."""
     from tests.ports import free_port  # here: run as a script, this file has no package
 
+    unknown = set(outside) - set(OUTSIDE_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown options: {sorted(unknown)}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -788,6 +853,7 @@ def start(directory, *, processes=1, username=USERNAME, password=PASSWORD, seed=
             str(seed),
             "--watch-stdin",
             "1",
+            *[part for name in OUTSIDE_OPTIONS if outside.get(name) for part in (_flag(name), str(outside[name]))],
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

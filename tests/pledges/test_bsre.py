@@ -3,6 +3,7 @@ process on loopback: setup, the pipeline, every stored file validated against th
 stand-in's root, the rolling code, and each fault — never a pact lost, never two
 documents for one signature, never a file stored that is not what was sent."""
 
+import datetime
 import io
 import threading
 import uuid
@@ -10,8 +11,10 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
@@ -21,6 +24,7 @@ from pledges.bsre.status import bsre_status, queue
 from pledges.bsre.status import seal_status as certificate_status
 from pledges.models import BsreCode, BsreLease, PactDocument, Signature
 from pledges.pdf.certificates import can_seal
+from pledges.pdf.seal import token_facts
 from tests.inspektorat.conftest import bulk_sign, invite
 from tests.pdfa import assert_pdfa_2u
 from tests.pledges.test_pdf import pdf_text
@@ -196,6 +200,36 @@ def test_an_expired_chain_stops_sealing_keeps_the_queue_and_resumes_after_setup(
     set_up(agency, standin)  # a new first code from BSrE
     assert pipeline.drain(agency).stored == 5
     assert certificate_status(agency).usable
+
+
+@pytest.mark.parametrize("offset", [600, -600])
+def test_a_bsre_clock_ten_minutes_off_changes_neither_the_code_expiry_nor_the_seal(ceremony, standin, offset):
+    """BSrE's clock is ten minutes off ours: its ``expires`` is read against its own
+    ``Date``, so the code lasts on our clock what BSrE gave it — neither refreshed at
+    every seal (behind) nor kept past its end (ahead). Its seal's time and timestamp,
+    ten minutes off too, are accepted all the same."""
+    standin.configure(clock_offset=offset)
+    agency = ceremony.agency
+    lifetime, slack = datetime.timedelta(seconds=300), datetime.timedelta(seconds=3)
+    before = timezone.now()
+    set_up(agency, standin, lifetime=300)
+    after = timezone.now()
+    expires = BsreCode.objects.get(pk=agency.pk).expires_at
+    assert before + lifetime - slack <= expires <= after + lifetime + slack, (expires - after, offset)
+
+    standin.reset_stats()
+    signed(ceremony, 2)
+    assert pipeline.drain(agency).stored == 2
+    assert standin.stats()["totp_refreshes"] == 0  # the code was not taken for due
+    for document in stored_documents(ceremony):
+        with document.file.open("rb") as handle:
+            data = handle.read()
+        status = validate(data, standin.root_pem)
+        assert status.bottom_line and document.sealed_by == PactDocument.SealedBy.BSRE
+        (signature,) = PdfFileReader(io.BytesIO(data)).embedded_regular_signatures
+        token = find_unique_cms_attribute(signature.signer_info["unsigned_attrs"], "signature_time_stamp_token")
+        stamped_at = token_facts(token["content"])[0]
+        assert abs((stamped_at - timezone.now()).total_seconds() - offset) < 60
 
 
 def test_refused_credentials_stop_sealing_until_they_work_again(ceremony, standin, settings):

@@ -3,9 +3,11 @@ that the app's tests can trust it: its auth, its code chain, its seals (read bac
 pyHanko against its root) and every fault it offers. No database."""
 
 import base64
+import datetime
 import io
 import re
 import time
+from email.utils import parsedate_to_datetime
 
 import pikepdf
 import pytest
@@ -204,6 +206,27 @@ def test_latency_is_added_to_every_call(standin):
     response = call(standin, TOTP, {"idSubscriber": "slow", "totp": code, "data": "1"})
 
     assert response.status_code == 200 and time.monotonic() - started >= 0.3
+
+
+def test_a_clock_offset_moves_the_date_header_the_expiry_and_the_seal_time(standin):
+    code = standin.subscriber("clock", lifetime=300)
+    standin.configure(clock_offset=-600)
+
+    response = call(standin, TOTP, {"idSubscriber": "clock", "totp": code, "data": "1"})
+    sealed = sealed_files(seal(standin, "clock", response.json()["totp"], [sample_pdf("jam")]))
+
+    now = datetime.datetime.now(datetime.UTC)
+    their_now = parsedate_to_datetime(response.headers["Date"])
+    expires = datetime.datetime.fromisoformat(response.json()["expires"])
+    assert abs((their_now - now).total_seconds() + 600) < 5
+    assert abs((expires - their_now).total_seconds() - 300) < 2  # the lifetime, on its own clock
+    signature, status = validate(sealed[0], standin.root_pem)
+    assert status.bottom_line
+    stamped_at = timestamp_token(signature)["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+    assert abs((stamped_at - now).total_seconds() + 600) < 30
+    assert abs((status.signer_reported_dt - now).total_seconds() + 600) < 30
+    standin.reset_config()
+    assert abs((parsedate_to_datetime(call(standin, TOTP, {}).headers["Date"]) - now).total_seconds()) < 5
 
 
 def test_a_timeout_after_sealing_leaves_the_outcome_unknown(standin):
