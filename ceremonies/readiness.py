@@ -22,6 +22,9 @@ class Readiness:
     public_url_local: bool  # only the server itself can open it: a phone cannot
     window_ended: bool
     damaged_pdfs: int = 0  # signed PDFs found gone or altered, not restored yet (not blocking)
+    through_bsre: bool = False  # the agency seals through BSrE (pledges.bsre)
+    bsre_waiting: int = 0  # pacts of the apel still waiting for BSrE's seal
+    bsre_given_up: int = 0  # pacts whose BSrE answers failed the checks too often (not blocking)
 
     @property
     def ready(self):
@@ -41,13 +44,15 @@ class Readiness:
 def readiness(ceremony, *, invited=None, now=None):
     """The readiness of ``ceremony``; ``invited``, the number of its invitations when
     the caller has counted them already."""
-    from pledges.bsre.status import seal_status
+    from pledges.bsre.status import queue, seal_status
     from pledges.evidence import open_findings_count
 
     if invited is None:
         invited = ceremony.invitations.count()
     now = now or timezone.now()
     public_url = settings.PUBLIC_BASE_URL + "/"
+    through_bsre = ceremony.agency.seals_through_bsre
+    waiting, given_up = queue(ceremony) if through_bsre else (0, 0)
     return Readiness(
         invited=invited,
         certificate=seal_status(ceremony.agency, now),
@@ -55,4 +60,7 @@ def readiness(ceremony, *, invited=None, now=None):
         public_url_local=is_loopback(urlsplit(public_url).hostname or ""),
         window_ended=bool(ceremony.signing_closes_at and ceremony.signing_closes_at <= now),
         damaged_pdfs=open_findings_count(ceremony),
+        through_bsre=through_bsre,
+        bsre_waiting=waiting,
+        bsre_given_up=given_up,
     )

@@ -37,6 +37,7 @@ from netralitas.lib import events
 from netralitas.lib import notices as agency_notices
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
+from pledges.bsre.status import queue, seal_status
 from pledges.evidence import open_findings_count
 from roster.access import operator_required
 from roster.models import Employee, Unit
@@ -242,10 +243,20 @@ def board_numbers(ceremony):
         "overall": overall,
         "reminded": reminders.reminded_counts(ceremony),
         "damaged_pdfs": open_findings_count(ceremony),
+        "bsre": _bsre_on_the_board(ceremony),
         "latest": latest,
         "state": ceremony.signing_state(),
         "refreshed_at": timezone.now(),
     }
+
+
+def _bsre_on_the_board(ceremony):
+    """For an agency sealing through BSrE: its seal's state (what the workers recorded) and
+    the apel's pacts still waiting or given up — two queries; nothing for the others."""
+    if not ceremony.agency.seals_through_bsre:
+        return None
+    waiting, given_up = queue(ceremony)
+    return {"status": seal_status(ceremony.agency), "waiting": waiting, "given_up": given_up}
 
 
 @operator_required

@@ -16,6 +16,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from netralitas.lib.dates import date_line, in_zone, pukul, tanggal
 from netralitas.lib.pdf.engine import letterhead_context, renderer
+from pledges.bsre import pipeline
 from pledges.pdf.seal import seal
 
 TITLE = "BERITA ACARA PEMUSNAHAN ARSIP DAN DATA PRIBADI"
@@ -56,5 +57,8 @@ def berita_acara_pdf(plan, number):
         html = render_to_string("privacy/pdf/berita_acara.html", context(plan, number))
     document = engine.layout(html, stylesheet="pdf/berita-acara.css", variant=PDF_VARIANT)
     pdf = engine.write(document, title=f"{TITLE} {number}", author=agency.name, variant=PDF_VARIANT)
+    reason = f"Berita acara pemusnahan {number}"
+    if agency.seals_through_bsre:
+        return pipeline.seal_document(agency, pdf, reason=reason)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return seal(writer, agency=agency, reason=f"Berita acara pemusnahan {number}", location=agency.place_name)
+    return seal(writer, agency=agency, reason=reason, location=agency.place_name)

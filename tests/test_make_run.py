@@ -289,6 +289,10 @@ AS_WRITTEN = {
     'python manage.py create_api_token ID_INSTANSI "Dasbor BKD"': (0, "ntr_"),
     "python manage.py apply_retention --dry-run": (0, "Uji coba (--dry-run): tidak ada yang diubah."),
     "python manage.py apply_retention": (0, "Bukittinggi: "),
+    # Last: they switch the demo agency to BSrE, which this checkout has no settings for.
+    "python manage.py bsre_setup ID_INSTANSI --subscriber ID_SUBSCRIBER --totp KODE": (0, "menyegel melalui BSrE"),
+    "python manage.py bsre_setup ID_INSTANSI --subscriber ID_SUBSCRIBER --totp -": (0, "Belum diatur di server: BSRE"),
+    "python manage.py bsre_keepalive": (1, "Segel BSrE belum diatur di server"),
 }
 # Long-running: started, then stopped as systemd stops them.
 WORKERS = {
@@ -322,6 +326,8 @@ def test_the_readme_commands_run_as_written_in_a_make_run_checkout(data_dir, tmp
         command = command.replace("/srv/cadangan/netralitas-2026-11-23.tar", f"{backups}/netralitas-*.tar")
         command = command.replace("/srv/cadangan", str(backups))
         command = command.replace("NIP BERKAS.zip", f"{nip} {tmp_path / 'data-pribadi.zip'}")
+        command = command.replace("ID_SUBSCRIBER", "demo-subscriber").replace("--totp KODE", "--totp 123456")
+        command += " <<< 654321" if command.endswith("--totp -") else ""
         return command + (" <<< yes" if "collectstatic" in command else "")  # it asks first
 
     for command, (status, words) in AS_WRITTEN.items():

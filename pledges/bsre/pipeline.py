@@ -236,6 +236,23 @@ def _failed(key, problem):
     )
 
 
+def seal_document(agency, data, *, reason):
+    """``data`` (a PDF) sealed by BSrE and checked, at once — for a single document made
+    outside a web request, such as a *berita acara* in ``manage.py apply_retention``. A
+    refused code is refreshed once; anything else raises ``client.BsreError`` or
+    ``checks.Unacceptable``."""
+    properties = [{"tampilan": "INVISIBLE", "location": agency.place_name, "reason": reason, "contactInfo": ""}]
+    code, version = codes.current(agency)
+    try:
+        (sealed,) = client.seal(agency.bsre_subscriber, code, [data], properties)
+    except client.CodeRejected:
+        code, version = codes.refresh(agency, version)
+        (sealed,) = client.seal(agency.bsre_subscriber, code, [data], properties)
+    checks.check(data, sealed)
+    codes.note_answered(agency)
+    return sealed
+
+
 def try_again(agency):
     """Give the agency's given-up pacts a fresh set of tries (the operator asked)."""
     return BsreLease.objects.filter(signature__invitation__ceremony__agency=agency, gave_up_at__isnull=False).update(

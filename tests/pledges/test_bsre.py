@@ -232,8 +232,12 @@ def test_a_bsre_clock_ten_minutes_off_changes_neither_the_code_expiry_nor_the_se
         assert abs((stamped_at - timezone.now()).total_seconds() - offset) < 60
 
 
-def test_refused_credentials_stop_sealing_until_they_work_again(ceremony, standin, settings):
+def test_refused_credentials_stop_sealing_until_they_work_again(ceremony, standin, settings, client):
+    from django.urls import reverse
+
     from pledges.tasks import bsre_keep_alive
+    from roster.models import StaffProfile
+    from tests import factories
 
     agency = ceremony.agency
     set_up(agency, standin)
@@ -243,6 +247,15 @@ def test_refused_credentials_stop_sealing_until_they_work_again(ceremony, standi
     assert BsreCode.objects.get(pk=agency.pk).problem == BsreCode.Problem.AUTH
     assert "BSRE_PASSWORD" in bsre_status(agency).reason
     assert queue(ceremony) == (6, 0) and stored_documents(ceremony).count() == 0
+    # The operator is told on the apel's readiness panel and on the live board.
+    client.force_login(factories.user("setda", role=StaffProfile.Role.OPERATOR, agency=agency))
+    standin.reset_stats()
+    detail = " ".join(client.get(reverse("ceremonies:detail", args=[ceremony.pk])).content.decode().split())
+    assert "Segel elektronik BSrE:" in detail and "BSRE_PASSWORD" in detail
+    assert "6 pakta menunggu segel BSrE" in detail
+    board = " ".join(client.get(reverse("ceremonies:board_data", args=[ceremony.pk])).content.decode().split())
+    assert "BSRE_PASSWORD" in board and "6 pakta menunggu segel BSrE" in board
+    assert standin.stats()["api_calls"] == 0  # pages read what the workers recorded
     standin.configure(auth_fail=False)
     assert bsre_keep_alive.call(agency.pk)  # the keep-alive's probe finds BSrE answering again
     assert BsreCode.objects.get(pk=agency.pk).problem == ""

@@ -537,3 +537,19 @@ def test_the_sqlite_reduction_trigger_names_every_other_column_of_a_signature():
     columns = [field.column for field in Signature._meta.concrete_fields]
     unguarded = [c for c in columns if c not in ("ip_address", "user_agent") and f"NEW.{c} IS OLD.{c}" not in sql]
     assert unguarded == []
+
+
+def test_an_agency_sealing_through_bsre_gets_its_berita_acara_sealed_by_bsre(run, scene, bsre_standin, settings):
+    from tests.pledges.test_bsre import set_up, validate
+
+    bsre_standin.reset_config()
+    settings.BSRE_URL, settings.BSRE_TRUST_ROOTS = bsre_standin.url, [str(bsre_standin.root_pem)]
+    settings.BSRE_USERNAME, settings.BSRE_PASSWORD = bsre_standin.username, bsre_standin.password
+    agency = scene.world.agency_b  # its old pact was sealed with its certificate; it seals through BSrE now
+    set_up(agency, bsre_standin)
+    out, err = run("--agency", str(agency.pk))
+    assert not err, err
+    destruction = Destruction.objects.get(agency=agency)
+    status = validate(stored.read(destruction.file.name), bsre_standin.root_pem)
+    assert status.bottom_line and status.timestamp_validity is not None
+    assert not Signature.objects.filter(pk=scene.old_b.pk).exists()
