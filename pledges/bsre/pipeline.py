@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 MAX_FAILURES = 3  # answers that failed the checks, per signature
 TRANSIENT_IN_A_ROW = 3  # failed calls in a row that stop a drain (an outage)
 BACKOFF = (5, 15, 60, 300)  # seconds a batch waits after a failed call, by failures in a row
+OUTAGE_RETRY = (5, 300)  # seconds until the next drain after an outage stopped one: half the outage, within these
 
 
 def waiting(agency):
@@ -121,7 +122,7 @@ class Drain:
                     batch = self._rendered(claim(self.agency, settings.BSRE_BATCH))
                     if not batch:
                         break
-                    flights[self._submit(batch)] = (batch, False)
+                    self._submit(flights, batch, retried=False)
                 if not flights:
                     break
                 done, _ = wait(flights, return_when=FIRST_COMPLETED)
@@ -129,7 +130,7 @@ class Drain:
                     batch, retried = flights.pop(future)
                     again = self._handle(batch, retried, *future.result())
                     if again is not None:
-                        flights[self._submit(again)] = (again, True)
+                        self._submit(flights, again, retried=True)
         return self
 
     def _rendered(self, signatures):
@@ -142,16 +143,21 @@ class Drain:
                 _failed(signature.pk, f"gagal dibuat: {type(error).__name__}")
         return batch
 
-    def _submit(self, batch):
+    def _submit(self, flights, batch, *, retried):
         # A long drain outlives a code: take the current one (refreshed when due) each time.
-        self.code, self.version = codes.current(self.agency)
-        return self.pool.submit(
+        try:
+            self.code, self.version = codes.current(self.agency)
+        except client.BsreError as problem:  # the refresh met a broken chain, refused credentials, silence
+            self._stop([signature.pk for signature, _data in batch], problem)
+            return
+        future = self.pool.submit(
             _send,
             self.agency.bsre_subscriber,
             self.code,
             [data for _signature, data in batch],
             [_properties(self.agency, signature) for signature, _data in batch],
         )
+        flights[future] = (batch, retried)
 
     def _handle(self, batch, retried, returned, error):
         """Check and store an answer, or decide what its failure means; a batch to send
@@ -199,18 +205,24 @@ class Drain:
         for (signature, sent), sealed in zip(batch, returned, strict=True):
             try:
                 facts = checks.check(sent, sealed)
-            except checks.Unacceptable as problem:
-                logger.error("BSrE's answer for signature %s was not stored: %s", signature.pk, problem)
-                _failed(signature.pk, str(problem))
+            except Exception as problem:  # Unacceptable, or a file that breaks the reader in a new way
+                reason = str(problem) if isinstance(problem, checks.Unacceptable) else type(problem).__name__
+                logger.error("BSrE's answer for signature %s was not stored: %s", signature.pk, reason)
+                _failed(signature.pk, reason)
                 continue
-            pact_document_store(
-                signature,
-                sealed,
-                seal_level=facts.seal_level,
-                timestamp_expires_at=facts.timestamp_expires_at,
-                sealed_by=PactDocument.SealedBy.BSRE,
-                pdfa=facts.pdfa,
-            )
+            try:
+                pact_document_store(
+                    signature,
+                    sealed,
+                    seal_level=facts.seal_level,
+                    timestamp_expires_at=facts.timestamp_expires_at,
+                    sealed_by=PactDocument.SealedBy.BSRE,
+                    pdfa=facts.pdfa,
+                )
+            except Exception as error:  # the storage or the database, not BSrE: try again later, no failure counted
+                logger.exception("BSrE's seal of signature %s could not be stored", signature.pk)
+                _release([signature.pk], BACKOFF[0], f"gagal disimpan: {type(error).__name__}")
+                continue
             done.append(signature.pk)
         BsreLease.objects.filter(signature_id__in=done).delete()
         self.stored += len(done)
@@ -286,7 +298,8 @@ def next_drain(agency, *, later=False, now=None):
     when = now if free_now else (first_free.first() or now)
     if later:
         outage = (now - row.problem_since).total_seconds() if row.problem_since else 0
-        when = max(when, now + datetime.timedelta(seconds=min(BACKOFF[-1], max(BACKOFF[0], outage / 2))))
+        shortest, longest = OUTAGE_RETRY
+        when = max(when, now + datetime.timedelta(seconds=min(longest, max(shortest, outage / 2))))
     return when
 
 

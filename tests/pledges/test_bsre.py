@@ -378,3 +378,25 @@ def test_the_admin_sets_up_bsre_with_a_first_code_it_never_shows_again(admin_cli
     assert first not in page and "Kode sekali pakai pertama dari BSrE" in page
     assert first not in admin_client.get(reverse("admin:pledges_bsrecode_changelist")).content.decode()
     assert first not in " ".join(AuditEvent.objects.values_list("description", flat=True))
+
+
+def test_after_an_outage_the_backlog_drains_oldest_first(ceremony, standin, no_backoff, settings):
+    from django.utils import timezone
+
+    from pledges.tasks import drain_and_schedule
+
+    agency = ceremony.agency
+    set_up(agency, standin)
+    signatures = signed(ceremony, 9)
+    standin.configure(outage=True)
+    assert drain_and_schedule(agency) == 0
+    row = BsreCode.objects.get(pk=agency.pk)
+    assert row.problem == BsreCode.Problem.UNREACHABLE and "tidak menjawab" in bsre_status(agency).reason
+    assert row.drain_at > timezone.now()  # the next drain waits a backoff, not at once
+    assert queue(ceremony) == (9, 0)
+    standin.configure(outage=False)
+    settings.BSRE_CONCURRENCY = 1  # one call at a time: the order stored is the order claimed
+    assert pipeline.drain(agency).stored == 9
+    stored_order = list(stored_documents(ceremony).order_by("pk").values_list("signature_id", flat=True))
+    assert stored_order == [s.pk for s in sorted(signatures, key=lambda s: (s.signed_at, s.pk))]
+    assert BsreCode.objects.get(pk=agency.pk).problem == ""
