@@ -73,7 +73,7 @@ def claim(agency, size):
     BsreLease.objects.filter(signature_id__in=keys, until__lte=now, gave_up_at__isnull=True).update(
         holder=holder, until=until
     )
-    mine = BsreLease.objects.filter(signature_id__in=keys, holder=holder, until=until).values("signature_id")
+    mine = BsreLease.objects.filter(signature_id__in=keys, holder=holder).values("signature_id")
     return list(
         Signature.objects.select_related("invitation__ceremony__agency", "document")
         .filter(pk__in=mine, document__isnull=True)
