@@ -35,6 +35,7 @@ from django_tasks_db.utils import exclusive_transaction
 from audit.log import record_for
 from audit.models import AuditEvent
 from netralitas.lib import events
+from netralitas.lib.http import thread_session
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
@@ -150,16 +151,8 @@ def claim(limit):
     return list(Delivery.objects.filter(pk__in=ids).select_related("event", "endpoint"))
 
 
-_local = threading.local()
 _pool = None
 _pool_lock = threading.Lock()
-
-
-def _session():
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-    return session
 
 
 def _executor():
@@ -185,7 +178,7 @@ def _post(item):
     started = time.perf_counter()
     code, error = None, ""
     try:
-        response = _session().post(
+        response = thread_session().post(
             url,
             data=content,
             headers=signing.headers(secret, message_id, time.time(), content),

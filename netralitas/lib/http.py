@@ -1,5 +1,8 @@
 """Request helpers shared by the public pages."""
 
+import threading
+
+import requests
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -40,3 +43,15 @@ def attachment(data, content_type, filename, inline=False):
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
     return response
+
+
+_local = threading.local()
+
+
+def thread_session():
+    """This thread's ``requests.Session``: keep-alive connections for the outgoing calls
+    made from worker thread pools (webhooks, BSrE) — a session is not shared between threads."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session

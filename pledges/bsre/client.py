@@ -8,12 +8,13 @@ once per signature)."""
 
 import base64
 import datetime
-import threading
 from email.utils import parsedate_to_datetime
 
 import requests
 from django.conf import settings
 from django.utils import timezone
+
+from netralitas.lib.http import thread_session
 
 SEAL_PATH = "/api/v2/seal/pdf"
 TOTP_PATH = "/api/v2/seal/get/totp"
@@ -44,22 +45,11 @@ class Refused(BsreError):
     """Any other 4xx: BSrE refused this request (e.g. a file it could not read)."""
 
 
-_local = threading.local()
-
-
-def _session():
-    # One keep-alive session per thread: the pipeline's calls run in a small thread pool.
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-    return session
-
-
 def _post(path, body):
     if not settings.BSRE_URL:
         raise Refused("BSRE_URL belum diatur")
     try:
-        response = _session().post(
+        response = thread_session().post(
             settings.BSRE_URL + path,
             json=body,
             auth=(settings.BSRE_USERNAME, settings.BSRE_PASSWORD),
