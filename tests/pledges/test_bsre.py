@@ -116,12 +116,17 @@ def test_setup_refuses_an_unknown_agency_a_hidden_character_and_no_code(agency, 
     assert not agency.seals_through_bsre and not BsreCode.objects.exists()
 
 
-def test_pacts_are_sealed_through_bsre_in_batches_and_validate_against_its_root(ceremony, standin):
+def test_pacts_are_sealed_through_bsre_in_batches_and_validate_against_its_root(ceremony, standin, caplog):
+    import logging
+
     agency = ceremony.agency
-    set_up(agency, standin)
+    first = set_up(agency, standin)
     standin.reset_stats()
     signatures = signed(ceremony, 10)
-    assert pipeline.drain(agency).stored == 10
+    with caplog.at_level(logging.DEBUG):
+        assert pipeline.drain(agency).stored == 10
+        code, _version = codes.current(agency)
+    assert caplog.records and code not in caplog.text and first not in caplog.text  # not even at DEBUG
     documents = list(stored_documents(ceremony).select_related("signature"))
     assert len(documents) == 10
     assert standin.stats()["seal_calls"] == 3  # 4 + 4 + 2
