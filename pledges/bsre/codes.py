@@ -16,6 +16,7 @@ put in the trail, a task's arguments or an error page."""
 import base64
 import datetime
 import functools
+import logging
 import time
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -27,6 +28,8 @@ from django.utils import timezone
 
 from pledges.bsre import client
 from pledges.models import BsreCode
+
+logger = logging.getLogger(__name__)
 
 WAIT_FOR_REFRESHER = 0.2  # seconds between looks while another worker refreshes
 UNKNOWN_LIFETIME = datetime.timedelta(seconds=0)  # a first code: refresh at once
@@ -91,7 +94,13 @@ def current(agency):
     if row.problem == BsreCode.Problem.CHAIN:
         raise CodeUnavailable("rantai kode BSrE terputus: minta kode baru ke BSrE lalu jalankan bsre_setup")
     if due(row):
-        return refresh(agency, row.version)
+        try:
+            return refresh(agency, row.version)
+        except client.Transient as problem:
+            if row.expires_at <= timezone.now():
+                raise
+            # Not refreshed this time, but still valid: seal with it; the next call tries again.
+            logger.warning("BSrE code of %s not refreshed yet: %s", agency, problem)
     return _decrypt(row), row.version
 
 
@@ -129,9 +138,9 @@ def refresh(agency, seen_version):
         note_problem(agency, BsreCode.Problem.AUTH, release=True)
         raise
     except client.BsreError:
-        # Unknown after sending: BSrE may have moved on; the next try with the same code
-        # tells (accepted: nothing was lost; refused: the chain is broken).
-        note_problem(agency, BsreCode.Problem.UNREACHABLE, release=True)
+        # A 5xx, or no answer: the code may still be good — the next try with it tells
+        # (accepted: nothing was lost; refused: the chain is broken). Let another try.
+        BsreCode.objects.filter(pk=agency.pk, version=seen_version).update(refreshing_until=None)
         raise
     now = timezone.now()
     BsreCode.objects.filter(pk=agency.pk, version=seen_version).update(
@@ -177,7 +186,10 @@ def keep_alive(agency):
     if due(row) or row.problem:
         try:
             refresh(agency, row.version)
-        except client.BsreError:
+        except client.Transient:
+            note_problem(agency, BsreCode.Problem.UNREACHABLE)
+            return False
+        except client.BsreError:  # a refused code or refused credentials: noted by refresh()
             return False
     return True
 

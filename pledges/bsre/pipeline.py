@@ -40,6 +40,7 @@ from pledges.pdf.pact import build_unsealed_pdf
 logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 3  # answers that failed the checks, per signature
+CODE_RETRIES = 3  # sends of one batch again after its code was refused (each time with the newest code)
 TRANSIENT_IN_A_ROW = 3  # failed calls in a row that stop a drain (an outage)
 BACKOFF = (5, 15, 60, 300)  # seconds a batch waits after a failed call, by failures in a row
 OUTAGE_RETRY = (5, 300)  # seconds until the next drain after an outage stopped one: half the outage, within these
@@ -122,15 +123,15 @@ class Drain:
                     batch = self._rendered(claim(self.agency, settings.BSRE_BATCH))
                     if not batch:
                         break
-                    self._submit(flights, batch, retried=False)
+                    self._submit(flights, batch, tries=0)
                 if not flights:
                     break
                 done, _ = wait(flights, return_when=FIRST_COMPLETED)
                 for future in done:
-                    batch, retried = flights.pop(future)
-                    again = self._handle(batch, retried, *future.result())
+                    batch, tries, version = flights.pop(future)
+                    again = self._handle(batch, tries, version, *future.result())
                     if again is not None:
-                        self._submit(flights, again, retried=True)
+                        self._submit(flights, again, tries=tries + 1)
         return self
 
     def _rendered(self, signatures):
@@ -143,7 +144,7 @@ class Drain:
                 _failed(signature.pk, f"gagal dibuat: {type(error).__name__}")
         return batch
 
-    def _submit(self, flights, batch, *, retried):
+    def _submit(self, flights, batch, *, tries):
         # A long drain outlives a code: take the current one (refreshed when due) each time.
         try:
             self.code, self.version = codes.current(self.agency)
@@ -157,9 +158,9 @@ class Drain:
             [data for _signature, data in batch],
             [_properties(self.agency, signature) for signature, _data in batch],
         )
-        flights[future] = (batch, retried)
+        flights[future] = (batch, tries, self.version)
 
-    def _handle(self, batch, retried, returned, error):
+    def _handle(self, batch, tries, version, returned, error):
         """Check and store an answer, or decide what its failure means; a batch to send
         again at once (after a refreshed code), or ``None``."""
         if error is None:
@@ -168,15 +169,21 @@ class Drain:
             self._store(batch, returned)
             return None
         keys = [signature.pk for signature, _data in batch]
-        if isinstance(error, client.CodeRejected) and not retried:
+        if isinstance(error, client.CodeRejected):
+            # The code this batch went with was replaced meanwhile (another worker's refresh),
+            # or has just expired: the newest one — refreshed now by this worker if nobody
+            # did. Only BSrE refusing that refresh breaks the chain (``codes.refresh`` notes it).
+            if tries >= CODE_RETRIES:
+                _release(keys, BACKOFF[0], str(error))
+                return None
             try:
-                self.code, self.version = codes.refresh(self.agency, self.version)
+                codes.refresh(self.agency, version)
+            except client.Transient as problem:
+                _release(keys, BACKOFF[0], str(problem))
+                return None
             except client.BsreError as problem:
                 return self._stop(keys, problem)
             return batch
-        if isinstance(error, client.CodeRejected):
-            codes.note_problem(self.agency, BsreCode.Problem.CHAIN)
-            return self._stop(keys, error)
         if isinstance(error, client.AuthRefused):
             codes.note_problem(self.agency, BsreCode.Problem.AUTH)
             return self._stop(keys, error)

@@ -405,3 +405,44 @@ def test_after_an_outage_the_backlog_drains_oldest_first(ceremony, standin, no_b
     stored_order = list(stored_documents(ceremony).order_by("pk").values_list("signature_id", flat=True))
     assert stored_order == [s.pk for s in sorted(signatures, key=lambda s: (s.signed_at, s.pk))]
     assert BsreCode.objects.get(pk=agency.pk).problem == ""
+
+
+def test_a_code_replaced_while_a_batch_was_on_its_way_is_no_broken_chain(ceremony, standin, settings):
+    """Another worker refreshed the code while this worker's batch was on its way with the
+    old one, and again while it went the second time: each time BSrE refuses the batch, it
+    goes again with the newest code, and the chain is fine (no refresh of a dead code)."""
+    import time
+
+    agency = ceremony.agency
+    set_up(agency, standin)
+    signed(ceremony, 3)
+    settings.BSRE_BATCH, settings.BSRE_CONCURRENCY = 3, 1
+    standin.configure(latency=1.5)  # BSrE looks at a code when its call's time is up
+    standin.reset_stats()
+    _code, version = codes.current(agency)
+    results = []
+
+    def in_a_thread(work):
+        def run():
+            try:
+                results.append(work())
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def refresh_twice():
+        return codes.refresh(agency, codes.refresh(agency, version)[1])[1]
+
+    other_worker = in_a_thread(refresh_twice)
+    time.sleep(0.4)  # its refresh is with BSrE; this worker still reads the old code
+    this_worker = in_a_thread(lambda: pipeline.drain(agency).stored)
+    other_worker.join(timeout=30)
+    this_worker.join(timeout=60)
+    assert sorted(results) == [3, version + 2]
+    stats = standin.stats()
+    assert stats["codes_rejected"] == 2 and stats["totp_refreshes"] == 2  # refused twice, never refreshed by it
+    assert BsreCode.objects.get(pk=agency.pk).problem == ""
+    assert stored_documents(ceremony).count() == 3
