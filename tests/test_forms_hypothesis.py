@@ -444,6 +444,7 @@ ADMIN_FORMS = {
     "roster.admin.UserCreationForm",
     "roster.admin.GroupForm",
     "roster.admin.EmployeeAdminForm",
+    "pledges.admin.AgencySealForm",
     "webhooks.admin.EndpointForm",
 }
 

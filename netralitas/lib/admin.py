@@ -1,5 +1,7 @@
 """Helpers for the Django admin pages of the apps."""
 
+import re
+
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 
@@ -28,14 +30,25 @@ class SafeAutocompleteSelect(AutocompleteSelect):
 
 
 class SafeObjectIdMixin:
-    """Mix into a ``ModelAdmin`` whose primary key is text: an id with a hidden
-    character (a NUL) in the address is no object — PostgreSQL would refuse the
-    lookup itself with an error. (Number and uuid keys are checked by Django.)"""
+    """Mix into a ``ModelAdmin`` whose primary key is text, or another row (one-to-one): an
+    id with a hidden character (a NUL) in the address is no object — PostgreSQL would
+    refuse the lookup itself with an error — nor is a number no key can hold. (Number and
+    uuid keys of their own are checked by Django.)"""
 
     def get_object(self, request, object_id, from_field=None):
         if hidden_characters(str(object_id)):
             return None
+        if self.model._meta.pk.is_relation and not _fits_a_key(object_id):
+            return None  # a one-to-one key: Django checks the number's form, not its size
         return super().get_object(request, object_id, from_field)
+
+
+def _fits_a_key(object_id):
+    """Whether a number in an admin address can be a 64-bit key (text is left to Django)."""
+    text = str(object_id).strip()
+    if not re.fullmatch(r"-?[0-9]+", text):
+        return True
+    return -BIGINT <= int(text) < BIGINT
 
 
 class SafeChoicesAdminMixin(SafeObjectIdMixin):

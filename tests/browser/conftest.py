@@ -23,8 +23,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: while Playwright's sync API is open, an event loop runs
+    # in this thread, and any later test of code that calls asyncio.run (pyHanko's
+    # validation, archival timestamps) would fail on that xdist worker.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
