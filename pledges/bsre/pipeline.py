@@ -46,24 +46,27 @@ BACKOFF = (5, 15, 60, 300)  # seconds a batch waits after a failed call, by fail
 OUTAGE_RETRY = (5, 300)  # seconds until the next drain after an outage stopped one: half the outage, within these
 
 
-def waiting(agency):
-    """Signatures of ``agency`` without a PDF that no drain holds and nobody gave up on."""
+def waiting(agency, after=0):
+    """Signatures of ``agency`` without a PDF that no drain holds and nobody gave up on,
+    oldest (first stored) first; only those after the key ``after``."""
     now = timezone.now()
     return (
-        Signature.objects.filter(invitation__ceremony__agency=agency, document__isnull=True)
+        Signature.objects.filter(invitation__ceremony__agency=agency, document__isnull=True, pk__gt=after)
         .exclude(bsre_lease__until__gt=now)
         .exclude(bsre_lease__gave_up_at__isnull=False)
-        .order_by("signed_at", "pk")
+        .order_by("pk")
     )
 
 
-def claim(agency, size):
-    """Lease up to ``size`` of the oldest waiting signatures to this caller; the
-    signatures, loaded for rendering, oldest first."""
+def claim(agency, size, after=0):
+    """Lease up to ``size`` of the oldest waiting signatures after the key ``after`` to
+    this caller; the signatures, loaded for rendering, oldest first. A drain passes the
+    last key it claimed, so that each claim reads on from there along the primary key
+    instead of past every pact sealed since the apel began."""
     now = timezone.now()
     until = now + datetime.timedelta(seconds=settings.BSRE_TIMEOUT + 120)
     holder = secrets.token_hex(8)
-    keys = list(waiting(agency).values_list("pk", flat=True)[:size])
+    keys = list(waiting(agency, after).values_list("pk", flat=True)[:size])
     if not keys:
         return []
     # New leases for signatures that never had one, expired ones taken over: each row
@@ -78,7 +81,7 @@ def claim(agency, size):
     return list(
         Signature.objects.select_related("invitation__ceremony__agency", "document")
         .filter(pk__in=mine, document__isnull=True)
-        .order_by("signed_at", "pk")
+        .order_by("pk")
     )
 
 
@@ -107,6 +110,7 @@ class Drain:
         self.stored = 0
         self.in_a_row = 0
         self.stopped = None  # why no more batches are started
+        self.after = 0  # the last key claimed: claims read on from there
 
     def run(self):
         try:
@@ -120,9 +124,14 @@ class Drain:
             self.pool, flights = pool, {}
             while True:
                 while self.stopped is None and len(flights) < settings.BSRE_CONCURRENCY:
-                    batch = self._rendered(claim(self.agency, settings.BSRE_BATCH))
-                    if not batch:
+                    claimed = claim(self.agency, settings.BSRE_BATCH, self.after)
+                    if not claimed:
                         break
+                    # What this drain releases behind it (a failed call) is the next drain's.
+                    self.after = claimed[-1].pk
+                    batch = self._rendered(claimed)
+                    if not batch:
+                        continue
                     self._submit(flights, batch, tries=0)
                 if not flights:
                     break
