@@ -121,15 +121,16 @@ class Drain:
                     batch = self._rendered(claim(self.agency, settings.BSRE_BATCH))
                     if not batch:
                         break
-                    flights[self._submit(batch)] = (batch, False)
+                    if flight := self._submit(batch):
+                        flights[flight] = (batch, False)
                 if not flights:
                     break
                 done, _ = wait(flights, return_when=FIRST_COMPLETED)
                 for future in done:
                     batch, retried = flights.pop(future)
                     again = self._handle(batch, retried, *future.result())
-                    if again is not None:
-                        flights[self._submit(again)] = (again, True)
+                    if again is not None and (flight := self._submit(again)):
+                        flights[flight] = (again, True)
         return self
 
     def _rendered(self, signatures):
@@ -143,8 +144,14 @@ class Drain:
         return batch
 
     def _submit(self, batch):
+        """The batch's call in flight, or ``None`` when no code could be had for it."""
         # A long drain outlives a code: take the current one (refreshed when due) each time.
-        self.code, self.version = codes.current(self.agency)
+        try:
+            self.code, self.version = codes.current(self.agency)
+        except client.BsreError as problem:
+            # The refresh failed (BSrE down, the chain broken): this batch waits, the
+            # calls in flight are still checked and stored, the next drain goes on.
+            return self._stop([signature.pk for signature, _data in batch], problem)
         return self.pool.submit(
             _send,
             self.agency.bsre_subscriber,

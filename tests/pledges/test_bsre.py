@@ -236,6 +236,36 @@ def test_errors_and_timeouts_after_sealing_end_with_exactly_one_valid_document_e
             assert validate(handle.read(), standin.root_pem).bottom_line
 
 
+def test_a_refresh_that_fails_between_batches_stops_the_drain_and_keeps_the_queue(ceremony, standin):
+    """The code is due again before a batch is sent and BSrE answers that refresh with
+    a 500: the drain stops as for any outage (no exception out of the worker's task,
+    which would strand the batch's leases), and the next drain seals the batch."""
+    import random
+
+    from pledges.bsre import client
+
+    agency = ceremony.agency
+    set_up(agency, standin, lifetime=30)  # less than BSRE_REFRESH_BEFORE: due at every look
+    signed(ceremony, 4)  # one batch: the drain's calls are the start's refresh, then the batch's
+
+    # The stand-in draws three numbers per call (500, 503, hang): a seed whose first call
+    # is answered and whose second gets the 500.
+    def draws(seed):
+        numbers = random.Random(seed)
+        return [numbers.random() for _ in range(6)]
+
+    seed = next(seed for seed in range(1000) if draws(seed)[0] >= 0.5 > draws(seed)[3])
+    standin.configure(fail_rate=0.5, seed=seed)
+    standin.reset_stats()
+    drained = pipeline.drain(agency)
+    assert isinstance(drained.stopped, client.Transient) and drained.stored == 0
+    assert standin.stats()["totp_refreshes"] == 1 and standin.stats()["answered_500"] == 1
+    assert BsreCode.objects.get(pk=agency.pk).problem == BsreCode.Problem.UNREACHABLE
+    assert queue(ceremony) == (4, 0)
+    standin.configure(fail_rate=0)
+    assert pipeline.drain(agency).stored == 4
+
+
 @pytest.mark.parametrize("fault", ["different", "wrong_signer", "truncated", "no_timestamp"])
 def test_an_answer_that_is_not_what_was_sent_is_never_stored(ceremony, standin, no_backoff, fault):
     agency = ceremony.agency
