@@ -74,8 +74,10 @@ def environment(url, workdir):
     }
 
 
-def setup_django(url, workdir):
-    os.environ.update(environment(url, workdir))
+def setup_django(url, workdir, **overrides):
+    """Django set up in this process on the benchmark database (``overrides``: more
+    environment, e.g. ``TASKS_BACKEND``), migrated, static files collected."""
+    os.environ.update({**environment(url, workdir), **overrides})
     import django
 
     django.setup()
@@ -128,6 +130,38 @@ def baseline_peak_mb(url, workdir):
         [sys.executable, "-c", code], cwd=ROOT, env=environment(url, workdir), capture_output=True, text=True
     )
     return float(output.stdout.strip().splitlines()[-1])
+
+
+# CPU used by processes (Linux /proc).
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes():
+    """``(pid, name, parent pid, CPU seconds, CPU seconds of its reaped children)`` of
+    every process on the machine."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        own, reaped = int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14])
+        yield int(entry.name), name, int(rest[1]), own / TICK, reaped / TICK
+
+
+def tree_cpu(pids):
+    """CPU seconds used so far by the processes ``pids`` and their live children."""
+    pids = set(pids)
+    return sum(cpu for pid, _name, parent, cpu, _reaped in _processes() if pid in pids or parent in pids)
+
+
+def postgres_cpu():
+    """CPU seconds used so far by every ``postgres`` process on the machine, with its
+    backends already gone (run on a quiet machine)."""
+    return sum(cpu + reaped for _pid, name, _parent, cpu, reaped in _processes() if name == "postgres")
 
 
 # The production stack: gunicorn in production settings with a Redis of its own.

@@ -288,6 +288,32 @@ def test_errors_and_timeouts_after_sealing_end_with_exactly_one_valid_document_e
             assert validate(handle.read(), standin.root_pem).bottom_line
 
 
+def test_a_refresh_answered_500_seals_on_with_the_still_valid_code(ceremony, standin):
+    """The code is due again before a batch is sent and BSrE answers that refresh with a
+    500: the code has not expired, so the batch goes with it — no outage noted, nothing
+    waits — and the next look refreshes it."""
+    import random
+
+    agency = ceremony.agency
+    set_up(agency, standin, lifetime=30)  # less than BSRE_REFRESH_BEFORE: due at every look
+    signed(ceremony, 4)  # one batch: the calls are the start's refresh, the batch's refresh, the batch
+
+    # The stand-in draws three numbers per call (500, 503, hang): a seed whose first call is
+    # answered, whose second gets the 500, and whose third is answered.
+    def draws(seed):
+        numbers = random.Random(seed)
+        return [numbers.random() for _ in range(9)]
+
+    seed = next(seed for seed in range(1000) if draws(seed)[0] >= 0.5 > draws(seed)[3] and draws(seed)[6] >= 0.5)
+    standin.configure(fail_rate=0.5, seed=seed)
+    standin.reset_stats()
+    drained = pipeline.drain(agency)
+    assert drained.stopped is None and drained.stored == 4
+    assert standin.stats()["totp_refreshes"] == 1 and standin.stats()["answered_500"] == 1
+    assert BsreCode.objects.get(pk=agency.pk).problem == ""
+    assert queue(ceremony) == (0, 0)
+
+
 @pytest.mark.parametrize("fault", ["different", "wrong_signer", "truncated", "no_timestamp"])
 def test_an_answer_that_is_not_what_was_sent_is_never_stored(ceremony, standin, no_backoff, fault):
     agency = ceremony.agency
