@@ -137,7 +137,7 @@ def baseline_peak_mb(url, workdir):
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _processes():
+def processes():
     """``(pid, name, parent pid, CPU seconds, CPU seconds of its reaped children)`` of
     every process on the machine."""
     for entry in Path("/proc").iterdir():
@@ -155,13 +155,13 @@ def _processes():
 def tree_cpu(pids):
     """CPU seconds used so far by the processes ``pids`` and their live children."""
     pids = set(pids)
-    return sum(cpu for pid, _name, parent, cpu, _reaped in _processes() if pid in pids or parent in pids)
+    return sum(cpu for pid, _name, parent, cpu, _reaped in processes() if pid in pids or parent in pids)
 
 
 def postgres_cpu():
     """CPU seconds used so far by every ``postgres`` process on the machine, with its
     backends already gone (run on a quiet machine)."""
-    return sum(cpu + reaped for _pid, name, _parent, cpu, reaped in _processes() if name == "postgres")
+    return sum(cpu + reaped for _pid, name, _parent, cpu, reaped in processes() if name == "postgres")
 
 
 # The production stack: gunicorn in production settings with a Redis of its own.

@@ -89,38 +89,12 @@ def drawn_png(scale):
     return buffer.getvalue()
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu(pid):
-    """Seconds of CPU ``pid`` has used (user + system), 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 def cpu_split():
     """CPU seconds used so far by the app's gunicorn workers and by PostgreSQL's
     processes (every ``postgres`` process on the machine: run on a quiet one). A
     gunicorn worker lives as long as its server, so its own time is enough."""
-    app = postgres = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-        if int(rest[1]) in harness.SERVERS:
-            app += _cpu(entry.name)
-        elif name == "postgres":
-            # its own CPU, and that of its children already gone (a backend whose
-            # connection closed is counted in the postmaster's children's time)
-            postgres += (int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])) / TICK
-    return app, postgres
+    app = sum(cpu for _pid, _name, parent, cpu, _reaped in harness.processes() if parent in harness.SERVERS)
+    return app, harness.postgres_cpu()
 
 
 def wrk(port, mode, tokens_file, body_file, csrf, duration, connections):
