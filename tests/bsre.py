@@ -520,6 +520,11 @@ class Handler(BaseHTTPRequestHandler):
         return super().date_time_string(self.state.now() if timestamp is None else timestamp)
 
     def _answer(self, status, body):
+        # Counted before the answer goes out: a client reading the stats right after its
+        # answer must find it counted.
+        key = f"answered_{status}"
+        if key in self.state.stats:
+            self.state.count(key)
         content = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -528,9 +533,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("WWW-Authenticate", 'Basic realm="esign"')
         self.end_headers()
         self.wfile.write(content)
-        key = f"answered_{status}"
-        if key in self.state.stats:
-            self.state.count(key)
 
     def _body(self):
         length = int(self.headers.get("Content-Length") or 0)
