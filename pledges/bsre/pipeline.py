@@ -35,7 +35,7 @@ from django.utils import timezone
 from pledges.bsre import checks, client, codes
 from pledges.documents import pact_document_store
 from pledges.models import BsreCode, BsreLease, PactDocument, Signature
-from pledges.pdf.pact import build_unsealed_pdf
+from pledges.pdf.pact import build_unsealed_pdf, pact_title
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _properties(agency, signature):
     return {
         "tampilan": "INVISIBLE",
         "location": agency.place_name,
-        "reason": f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        "reason": pact_title(signature),
         "contactInfo": agency.privacy_email or "",
     }
 

@@ -5,7 +5,7 @@ call to BSrE inside a web request."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from netralitas.lib.dates import pukul, tanggal
+from netralitas.lib.dates import waktu
 from pledges.bsre.configuration import missing_settings
 from pledges.models import BsreCode
 from pledges.pdf.certificates import CertificateStatus, certificate_status
@@ -16,10 +16,7 @@ def bsre_status(agency, now=None):
     now = now or timezone.now()
 
     def when(moment):
-        return _("%(date)s pukul %(time)s") % {
-            "date": tanggal(moment, agency.time_zone),
-            "time": pukul(moment, agency.time_zone),
-        }
+        return waktu(moment, agency.time_zone)
 
     def refused(reason):
         return CertificateStatus(usable=False, reason=reason)

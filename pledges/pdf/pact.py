@@ -67,7 +67,7 @@ def build_signed_pdf(signature, *, compose=True):
     would not fit, render the whole page in one piece. Both read the same."""
     agency = signature.invitation.ceremony.agency
     writer = _drawn_pact(signature, compose)
-    return seal(writer, agency=agency, reason=_reason(signature), location=agency.place_name)
+    return seal(writer, agency=agency, reason=pact_title(signature), location=agency.place_name)
 
 
 def build_unsealed_pdf(signature, *, compose=True):
@@ -79,7 +79,7 @@ def build_unsealed_pdf(signature, *, compose=True):
     return output.getvalue()
 
 
-def _reason(signature):
+def pact_title(signature):
     return f"Pakta Integritas Netralitas ASN — {signature.signer['name']}"
 
 
@@ -92,7 +92,7 @@ def _drawn_pact(signature, compose):
         pdf, overlay, qr_box = composed.base, composed.overlay, composed.qr_box
     except OverflowError:
         pdf, qr_box = render_pact(signature)
-    return draw_pact(pdf, qr_url=signature.public_url, qr_box=qr_box, overlay=overlay, title=_reason(signature))
+    return draw_pact(pdf, qr_url=signature.public_url, qr_box=qr_box, overlay=overlay, title=pact_title(signature))
 
 
 def pact_context(signature):
@@ -131,7 +131,7 @@ def render_pact(signature):
     qr_box = find_box(document, QR_ELEMENT_ID)
     pdf = engine.write(
         document,
-        title=f"Pakta Integritas Netralitas ASN — {signature.signer['name']}",
+        title=pact_title(signature),
         author=context["agency"].name,
     )
     return pdf, qr_box
