@@ -48,6 +48,18 @@ class RateLimitClock:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language: Django's LocaleMiddleware leaves the
+    language of the last request active in the thread, so a test after an English page
+    would otherwise run its commands in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _rate_limits_start_fresh(monkeypatch):
     """Every test starts with empty rate-limit counters and a stopped rate-limit clock."""
     from django.core.cache import cache
