@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ceremonies.models import Ceremony
 from netralitas.lib.forms import FilterCheckbox, FilterForm, IdMultipleChoiceField
-from pledges.bsre.status import seal_status
 from pledges.models import PactTemplate
+from pledges.pdf.certificates import certificate_status
 from roster.models import Employee, Unit
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -75,7 +75,7 @@ class CeremonyForm(forms.ModelForm):
         opens = cleaned.get("signing_opens_at")
         if opens and "signing_opens_at" in self.changed_data:
             # A window that opens by itself must not open for an agency that cannot seal.
-            seal = seal_status(self.instance.agency, now=max(opens, timezone.now()))
+            seal = certificate_status(self.instance.agency, now=max(opens, timezone.now()))
             if not seal.usable:
                 self.add_error(
                     "signing_opens_at",

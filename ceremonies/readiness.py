@@ -17,7 +17,7 @@ from netralitas.lib.address import is_loopback
 @dataclass(frozen=True)
 class Readiness:
     invited: int
-    certificate: object  # pledges.pdf.certificates.CertificateStatus
+    certificate: object  # pledges.seal_readiness.CertificateStatus
     public_url: str
     public_url_local: bool  # only the server itself can open it: a phone cannot
     window_ended: bool
@@ -44,8 +44,9 @@ class Readiness:
 def readiness(ceremony, *, invited=None, now=None):
     """The readiness of ``ceremony``; ``invited``, the number of its invitations when
     the caller has counted them already."""
-    from pledges.bsre.status import queue, seal_status
+    from pledges.bsre.status import queue
     from pledges.evidence import open_findings_count
+    from pledges.pdf.certificates import certificate_status
 
     if invited is None:
         invited = ceremony.invitations.count()
@@ -55,7 +56,7 @@ def readiness(ceremony, *, invited=None, now=None):
     waiting, given_up = queue(ceremony) if through_bsre else (0, 0)
     return Readiness(
         invited=invited,
-        certificate=seal_status(ceremony.agency, now),
+        certificate=certificate_status(ceremony.agency, now),
         public_url=public_url,
         public_url_local=is_loopback(urlsplit(public_url).hostname or ""),
         window_ended=bool(ceremony.signing_closes_at and ceremony.signing_closes_at <= now),

@@ -37,8 +37,9 @@ from netralitas.lib import events
 from netralitas.lib import notices as agency_notices
 from netralitas.lib.http import attachment
 from netralitas.lib.spreadsheet import FORMATS
-from pledges.bsre.status import queue, seal_status
+from pledges.bsre.status import queue
 from pledges.evidence import open_findings_count
+from pledges.pdf.certificates import certificate_status
 from roster.access import operator_required
 from roster.models import Employee, Unit
 
@@ -256,7 +257,7 @@ def _bsre_on_the_board(ceremony):
     if not ceremony.agency.seals_through_bsre:
         return None
     waiting, given_up = queue(ceremony)
-    return {"status": seal_status(ceremony.agency), "waiting": waiting, "given_up": given_up}
+    return {"status": certificate_status(ceremony.agency), "waiting": waiting, "given_up": given_up}
 
 
 @operator_required

@@ -10,8 +10,8 @@ from audit.admin import AuditedAdminMixin, ReadOnlyAdmin
 from audit.log import record
 from audit.models import AuditEvent
 from pledges.bsre import codes
-from pledges.bsre.status import seal_status
 from pledges.models import ArchivalTimestamp, BsreCode, BsreLease, PactDocument, PactTemplate, Signature
+from pledges.pdf.certificates import certificate_status
 from pledges.tasks import schedule_keep_alive
 from roster.admin import AgencyAdmin
 from roster.models import Agency
@@ -157,15 +157,15 @@ class AgencySealAdmin(AgencyAdmin):
 
     @admin.display(boolean=True, description=_("segel siap"))
     def seal_usable(self, obj):
-        return seal_status(obj).usable
+        return certificate_status(obj).usable
 
     @admin.display(description=_("sertifikat segel"))
     def seal_reason(self, obj):
-        return seal_status(obj).reason
+        return certificate_status(obj).reason
 
     @admin.display(description=_("berlaku sampai"))
     def seal_expires(self, obj):
-        return seal_status(obj).expires_at
+        return certificate_status(obj).expires_at
 
 
 admin.site.unregister(Agency)

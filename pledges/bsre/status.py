@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from netralitas.lib.dates import waktu
 from pledges.bsre.configuration import missing_settings
 from pledges.models import BsreCode
-from pledges.pdf.certificates import CertificateStatus, certificate_status
+from pledges.seal_readiness import CertificateStatus
 
 
 def bsre_status(agency, now=None):
@@ -93,11 +93,3 @@ def queue(ceremony):
         waiting=Count("pk", filter=~given_up), given_up=Count("pk", filter=given_up)
     )
     return counts["waiting"], counts["given_up"]
-
-
-def seal_status(agency, now=None):
-    """Whether ``agency`` can seal pacts now, and why not — through BSrE or with its own
-    certificate, whichever it uses: the readiness panel, the apel form and the admin."""
-    if agency.seals_through_bsre:
-        return bsre_status(agency, now)
-    return certificate_status(agency, now)

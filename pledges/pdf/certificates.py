@@ -7,9 +7,11 @@ For development, demo data and tests, :func:`create_dev_certificate` issues one
 from a development root CA kept beside it in ``SIGNING_KEYS_DIR``: a small chain,
 so that validating a seal means something (trust the root, not each agency).
 
-:func:`certificate_status` is the one readiness check: signing cannot be opened
-for an agency whose certificate is missing, locked, expired or not yet valid
-(``ceremonies``), and the admin lists it per agency.
+:func:`certificate_status` is the one readiness check, for either seal service
+(an agency sealing through BSrE is answered by ``pledges.bsre.status``): signing
+cannot be opened for an agency whose seal is not ready — a certificate missing,
+locked, expired or not yet valid, or BSrE not set up, refusing or silent
+(``ceremonies``) — and the admin lists it per agency.
 """
 
 import datetime
@@ -32,7 +34,9 @@ from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from pledges.bsre import configuration as bsre_configuration
+from pledges.bsre.status import bsre_status
 from pledges.pdf.pyhanko_pinned import CmsTemplateSigner
+from pledges.seal_readiness import CertificateStatus
 
 DEV_PASSWORD_ENV = "SIGNING_KEY_PASSWORD"
 DEV_PASSWORD_DEFAULT = "netralitas-dev"
@@ -76,18 +80,6 @@ class Loaded:
     signer: KeptKeySigner
     certificate: x509.Certificate
     chain: tuple  # the other certificates in the file (issuers), cryptography objects
-
-
-@dataclass(frozen=True)
-class CertificateStatus:
-    """Whether an agency can seal pacts now. ``reason`` is for people, in the page's
-    language (Indonesian first); ``expires_at`` when the certificate could be read."""
-
-    usable: bool
-    reason: str
-    expires_at: datetime.datetime | None = None
-    subject: str = ""
-    expiring_soon: bool = False
 
 
 def certificate_path(agency):
@@ -181,8 +173,18 @@ def _date(moment, agency):
 
 
 def certificate_status(agency, now=None):
-    """Can ``agency`` seal pacts now? Missing file, missing or wrong password, a file
-    without key, not yet valid and expired are not usable; the reason says which."""
+    """Can ``agency`` seal pacts now, and why not — through BSrE (``pledges.bsre.status``:
+    what the workers last recorded, never a call to BSrE) or with its own certificate,
+    whichever it uses. The readiness panel, the board, the apel form and the admin."""
+    if agency.seals_through_bsre:
+        return bsre_status(agency, now)
+    return own_certificate_status(agency, now)
+
+
+def own_certificate_status(agency, now=None):
+    """Can ``agency``'s own PKCS#12 seal pacts now? Missing file, missing or wrong
+    password, a file without key, not yet valid and expired are not usable; the reason
+    says which."""
     now = now or timezone.now()
     try:
         loaded = load(agency)
@@ -226,7 +228,7 @@ def signer_for(agency):
     loaded = load(agency)
     now = timezone.now()
     if not loaded.certificate.not_valid_before_utc <= now < loaded.certificate.not_valid_after_utc:
-        raise CertificateNotUsable(f"{agency}: {certificate_status(agency, now).reason}")
+        raise CertificateNotUsable(f"{agency}: {own_certificate_status(agency, now).reason}")
     return loaded.signer
 
 

@@ -21,9 +21,8 @@ from pyhanko_certvalidator import ValidationContext
 from audit.models import AuditEvent
 from pledges.bsre import codes, pipeline
 from pledges.bsre.status import bsre_status, queue
-from pledges.bsre.status import seal_status as certificate_status
 from pledges.models import BsreCode, BsreLease, PactDocument, Signature
-from pledges.pdf.certificates import can_seal
+from pledges.pdf.certificates import can_seal, certificate_status
 from pledges.pdf.seal import token_facts
 from tests.inspektorat.conftest import bulk_sign, invite
 from tests.pdfa import assert_pdfa_2u
