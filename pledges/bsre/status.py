@@ -1,13 +1,16 @@
 """What the readiness panel, the admin and ``bsre_keepalive`` say about an agency that
 seals through BSrE — from the settings and what the workers last recorded, never from a
-call to BSrE inside a web request."""
+call to BSrE inside a web request. ``pledges.pdf.certificates.certificate_status`` asks it for
+a BSrE agency, and ``ceremonies.models`` asks that: the models come from the app registry,
+so that this module does not import ``pledges.models`` (which imports ``ceremonies.models``)."""
 
+from django.apps import apps
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from netralitas.lib.dates import waktu
 from pledges.bsre.configuration import missing_settings
-from pledges.models import BsreCode
 from pledges.seal_readiness import CertificateStatus
 
 
@@ -29,6 +32,7 @@ def bsre_status(agency, now=None):
     if not agency.bsre_subscriber:
         return refused(_("ID subscriber BSrE instansi belum diisi: jalankan manage.py bsre_setup %(id)s.") % {
             "id": agency.pk})  # fmt: skip
+    BsreCode = apps.get_model("pledges", "BsreCode")
     row = BsreCode.objects.filter(pk=agency.pk).first()
     if row is None:
         return refused(_("Belum ada kode sekali pakai BSrE: jalankan manage.py bsre_setup %(id)s.") % {"id": agency.pk})
@@ -84,10 +88,7 @@ def bsre_status(agency, now=None):
 def queue(ceremony):
     """``(waiting, given up)``: the apel's pacts still waiting for BSrE's seal, and those
     whose answers failed the checks too often (the operator's to look at)."""
-    from django.db.models import Count, Q
-
-    from pledges.models import Signature
-
+    Signature = apps.get_model("pledges", "Signature")
     given_up = Q(bsre_lease__gave_up_at__isnull=False)
     counts = Signature.objects.filter(invitation__ceremony=ceremony, document__isnull=True).aggregate(
         waiting=Count("pk", filter=~given_up), given_up=Count("pk", filter=given_up)
