@@ -29,9 +29,14 @@
   /* Post the kept submission as the form would (a navigation: the server's answer is the
      page shown), by one tab at a time (Web Locks where the browser has them). */
   function send(record, force) {
-    if (!navigator.onLine || (!force && Date.now() - (record.tried_ms || 0) < RETRY_AFTER_MS)) { return; }
+    // "answered": the service worker reached the server meanwhile and it answered with a page
+    // for this link (closed, the text changed), which this page then loaded without it:
+    // send from here at once to show that answer — the network works.
+    var due = force || record.state === "answered" || Date.now() - (record.tried_ms || 0) >= RETRY_AFTER_MS;
+    if (!navigator.onLine || !due) { return; }
     var post = function () {
       record.tried_ms = Date.now();
+      record.state = "pending";  // should this send find no network, the wait applies again
       return store.put(record).then(function () {
         var form = document.createElement("form");
         form.method = "post";
