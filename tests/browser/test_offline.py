@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PENDING = "Tersimpan di ponsel ini. Akan dikirim otomatis saat sinyal kembali — jangan hapus data peramban."
 
-# Back online, the page sends what it kept when the browser says so: on a loaded 2-core
-# machine running the suite in two processes that took longer than Playwright's 15 s.
+# Back online, the page (or the service worker's Background Sync, whichever is first) sends
+# what it kept at once; on a loaded 2-core machine running the suite in two processes the
+# round trip and the page loads can take several seconds.
 BACK_ONLINE_MS = 45_000
 
 
