@@ -40,7 +40,9 @@ Control (no auth, loopback only):
   ``truncated``, ``no_timestamp``, ``pdf2``) with ``corrupt_calls``, ``code_lifetime``,
   ``clock_offset`` (seconds added to the stand-in's clock: the ``expires`` it reports, the
   ``Date`` header, the seal's signing time and its own TSA's time — not an outside TSA's),
-  ``seed``; ``POST /_control/reset_config`` restores the defaults;
+  ``refuse`` (a message: every seal call answers 400 ``{"error": "REJECTED", "message"}``
+  with ``{totp}`` in it replaced by the code the call sent — a server that quotes what it
+  was given), ``seed``; ``POST /_control/reset_config`` restores the defaults;
 - ``GET /_control/stats`` → counts: ``api_calls``, ``seal_calls``, ``files_sealed`` (also
   those of a call left unanswered), ``totp_refreshes``, ``codes_rejected``,
   ``answered_400/401/500/503``, ``timeouts_after_seal``, ``corrupted_calls``, and
@@ -96,6 +98,7 @@ DEFAULTS = {
     "corrupt_calls": 1,
     "code_lifetime": None,
     "clock_offset": 0.0,
+    "refuse": None,
 }
 STAT_NAMES = (
     "api_calls",
@@ -493,6 +496,8 @@ class State:
             raise _Refused(400, {"message": f"unknown settings: {sorted(unknown)}"})
         if changes.get("corrupt") not in (None, *CORRUPT_MODES):
             raise _Refused(400, {"message": f"corrupt must be one of {CORRUPT_MODES} or null"})
+        if not isinstance(changes.get("refuse") or "", str):
+            raise _Refused(400, {"message": "refuse must be a message or null"})
         if not isinstance(changes.get("clock_offset", 0), int | float):
             raise _Refused(400, {"message": "clock_offset must be a number of seconds"})
         with self.lock:
@@ -657,6 +662,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise _Refused(
                     400, {"message": "Stand-in ini hanya membuat segel INVISIBLE", "error": "INVALID_REQUEST"}
                 )
+        with state.lock:
+            refuse = state.config["refuse"]
+        if refuse:
+            raise _Refused(400, {"error": "REJECTED", "message": refuse.replace("{totp}", str(body.get("totp")))})
         state.check_code(body, rotate=False)
         started_wall, started_cpu = time.monotonic(), time.thread_time()
         datas = []

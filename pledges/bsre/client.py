@@ -78,12 +78,17 @@ def _json(response):
     return data if isinstance(data, dict) else {}
 
 
-def _message(data):
-    message = data.get("message") or data.get("error") or ""
-    return str(message)[:200]
+def _message(data, hidden):
+    """BSrE's own words for a refusal, with ``hidden`` (the code sent, the password)
+    taken out should it quote them, then cut to 200 characters."""
+    message = str(data.get("message") or data.get("error") or "")
+    for secret in (*hidden, settings.BSRE_PASSWORD):
+        if secret:
+            message = message.replace(str(secret), "•••")
+    return message[:200]
 
 
-def _raise_for(response, data):
+def _raise_for(response, data, code):
     status = response.status_code
     if status in (401, 403):
         raise AuthRefused(f"BSrE menolak kredensial (HTTP {status})")
@@ -93,7 +98,7 @@ def _raise_for(response, data):
         text = f"{data.get('error', '')} {data.get('message', '')}".lower()
         if "totp" in text:
             raise CodeRejected(f"kode sekali pakai ditolak BSrE (HTTP {status})")
-        raise Refused(f"BSrE menolak permintaan (HTTP {status}): {_message(data)}")
+        raise Refused(f"BSrE menolak permintaan (HTTP {status}): {_message(data, [code])}")
     if status != 200:
         raise Transient(f"jawaban BSrE tidak terduga (HTTP {status})")
 
@@ -109,7 +114,7 @@ def seal(subscriber, code, files, properties):
     }
     response = _post(SEAL_PATH, body)
     data = _json(response)
-    _raise_for(response, data)
+    _raise_for(response, data, code)
     returned = data.get("file")
     if not isinstance(returned, list) or len(returned) != len(files):
         raise Transient("jawaban BSrE tidak berisi berkas sebanyak yang dikirim")
@@ -125,10 +130,10 @@ def next_code(subscriber, code):
     be minutes off."""
     response = _post(TOTP_PATH, {"idSubscriber": subscriber, "totp": code, "data": "1"})
     data = _json(response)
-    _raise_for(response, data)
+    _raise_for(response, data, code)
     new = data.get("totp")
     if not new or data.get("result") is False:
-        raise CodeRejected(f"BSrE tidak memberi kode baru: {_message(data)}")
+        raise CodeRejected(f"BSrE tidak memberi kode baru: {_message(data, [code, new])}")
     return str(new), _expiry(data.get("expires"), response.headers.get("Date"))
 
 

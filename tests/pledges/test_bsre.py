@@ -236,6 +236,31 @@ def test_a_bsre_clock_ten_minutes_off_changes_neither_the_code_expiry_nor_the_se
         assert abs((stamped_at - timezone.now()).total_seconds() - offset) < 60
 
 
+def test_a_refusal_quoting_the_code_and_the_password_keeps_both_out_of_the_record_and_the_log(
+    ceremony, standin, settings, caplog
+):
+    import logging
+
+    agency = ceremony.agency
+    set_up(agency, standin)
+    signed(ceremony, 3)
+    code, _version = codes.current(agency)
+    password = settings.BSRE_PASSWORD
+    standin.configure(refuse=f"Ditolak: kode {{totp}} dan sandi {password} tidak berlaku untuk berkas ini")
+    with caplog.at_level(logging.DEBUG):
+        assert pipeline.drain(agency).stored == 0
+    assert standin.stats()["answered_400"] >= 1
+    leases = list(BsreLease.objects.filter(signature__invitation__ceremony=ceremony))
+    assert len(leases) == 3
+    for lease in leases:
+        assert lease.failures >= 1
+        assert "BSrE menolak permintaan (HTTP 400): Ditolak: kode ••• dan sandi ••• tidak berlaku" in lease.problem
+        assert code not in lease.problem and password not in lease.problem
+    assert "Ditolak: kode ••• dan sandi •••" in caplog.text
+    assert code not in caplog.text and password not in caplog.text
+    assert not stored_documents(ceremony).exists()
+
+
 def test_refused_credentials_stop_sealing_until_they_work_again(ceremony, standin, settings, client):
     from django.urls import reverse
 
