@@ -47,7 +47,15 @@ import time
 import zipfile
 from pathlib import Path
 
-from harness import free_port, gunicorn, production_environment, setup_django, throwaway_database
+from harness import (
+    free_port,
+    gunicorn,
+    process_cpu,
+    production_environment,
+    setup_django,
+    throwaway_database,
+    workers_cpu,
+)
 
 TARGET_RATIO = 0.8
 UNITS = 40
@@ -112,16 +120,6 @@ def read_all(media_root, paths):
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def workers_cpu(master):
-    """CPU seconds the gunicorn master's workers have used so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split():
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def zip_floor(media_root, list_file, output=None):
@@ -209,10 +207,10 @@ def main():
                 floors.append(seconds)
                 floor_cpu.append(cpu)
                 to_file.append(zip_floor(media_root, list_file, workdir / "floor.zip")[0])
-                cpu = workers_cpu(master)
+                cpu = workers_cpu(master.pid)
                 seconds, _size = download(zip_url, cookie)
                 ours.append(seconds)
-                our_cpu.append(workers_cpu(master) - cpu)
+                our_cpu.append(workers_cpu(master.pid) - cpu)
             download(zip_url, cookie, str(workdir / "check.zip"))
             ok = check_archive(workdir / "check.zip", args.n)
         floor, zip_seconds = statistics.median(floors), statistics.median(ours)
@@ -259,12 +257,6 @@ class Uploads:
 
         list(self.pool.map(lambda item: self.client.put_object(Bucket=BUCKET, Key=item[0], Body=item[1]), self.waiting))
         self.waiting = []
-
-
-def process_cpu(pid):
-    """CPU seconds process ``pid`` has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_kb(pid, field):
@@ -335,12 +327,12 @@ def from_bucket(args):
                     server_floor.append(process_cpu(server.process.pid) - moto)
                     floors.append(seconds)
                     floor_cpu.append(cpu)
-                    moto, cpu = process_cpu(server.process.pid), workers_cpu(master)
+                    moto, cpu = process_cpu(server.process.pid), workers_cpu(master.pid)
                     output = str(workdir / "check.zip") if number == 0 else "/dev/null"
                     seconds, _size = download(zip_url, cookie, output)
                     server_ours.append(process_cpu(server.process.pid) - moto)
                     ours.append(seconds)
-                    our_cpu.append(workers_cpu(master) - cpu)
+                    our_cpu.append(workers_cpu(master.pid) - cpu)
                 peak = max(memory_kb(pid, "VmHWM") for pid in worker_pids(master))
                 ok = check_archive(workdir / "check.zip", args.n)
     finally:

@@ -158,6 +158,17 @@ def tree_cpu(pids):
     return sum(cpu for pid, _name, parent, cpu, _reaped in processes() if pid in pids or parent in pids)
 
 
+def process_cpu(pid):
+    """CPU seconds used so far by process ``pid`` alone."""
+    return sum(cpu for other, _name, _parent, cpu, _reaped in processes() if other == pid)
+
+
+def workers_cpu(pid):
+    """CPU seconds used so far by the live children of ``pid`` — a gunicorn master's
+    workers — without the master's own."""
+    return sum(cpu for _pid, _name, parent, cpu, _reaped in processes() if parent == pid)
+
+
 def postgres_cpu():
     """CPU seconds used so far by every ``postgres`` process on the machine, with its
     backends already gone (run on a quiet machine)."""
