@@ -1,7 +1,7 @@
 /* The personal link when the network fails: a submit without network is kept on this phone
    (IndexedDB, one per link) and sent when the network is back — by the service worker's
-   Background Sync where the browser has it, and by this page on "online", on focus and on
-   the next visit. The server's answer (signed, closed, text changed) is then shown as usual. */
+   Background Sync where the browser has it, and by this page on "online", on focus, every
+   15 s while it stays open and on the next visit. The server's answer (signed, closed, text changed) is then shown as usual. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -70,6 +70,14 @@
       });
     }
     send(record, false);
+    // While this page stays open, look again every few seconds and send once the wait is
+    // over: a send that found no network while the worker's Background Sync failed too (its
+    // next try minutes away) is not left to the next focus or visit.
+    window.setInterval(function () {
+      store.get(key).then(function (kept) {
+        if (kept && kept.state !== "refused") { send(kept, false); }
+      }).catch(function () {});
+    }, RETRY_AFTER_MS / 3);
   }
 
   if (page === "signed") { forget(); return; }

@@ -157,3 +157,29 @@ def test_two_tabs_make_one_pending_submission_and_one_signature(phone, live_serv
     signature = Signature.objects.get()
     assert str(signature.submission_id) == kept[0]["submission_id"]
     assert Signature.objects.count() == 1
+
+
+def test_a_submission_the_worker_had_answered_is_sent_again_at_once_and_its_answer_shown(
+    phone, live_server, invitation
+):
+    """The network came back for the service worker first: its Background Sync reached the
+    server and marked the kept submission answered (service_worker.js ``send``), but it can
+    only make the page load again. The page that then opens the link sends it at once — the
+    same id, one signature — and shows the answer, not the empty form or a 15-s wait."""
+    url = open_link(phone, live_server, invitation)
+    sign_offline(phone)
+    phone.goto("about:blank")
+    answered_by_worker = (
+        "NetralitasPending.update(location.pathname, r => { r.state = 'answered'; r.tried_ms = Date.now(); return r; })"
+    )
+    phone.goto(url)  # no network: the kept page, from the cache
+    phone.get_by_text(PENDING).wait_for()
+    phone.evaluate(answered_by_worker)
+    phone.goto("about:blank")
+    phone.context.set_offline(False)
+    started = time.monotonic()
+    phone.goto(url)
+    phone.wait_for_selector("text=Pakta sudah ditandatangani.", timeout=BACK_ONLINE_MS)
+    assert time.monotonic() - started < 12  # not after the page's 15-s retry wait
+    assert Signature.objects.count() == 1
+    assert phone.evaluate("NetralitasPending.all().then(all => all.length)") == 0

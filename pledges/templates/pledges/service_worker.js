@@ -54,9 +54,11 @@ function send(record) {
     credentials: "same-origin",
     redirect: "manual"
   }).then(function (response) {
-    // A redirect is the server's "signed" (this submission, or the link's earlier one);
-    // any other answer (closed, text changed) the page fetches again to show it.
-    if (response.type === "opaqueredirect") { return NetralitasPending.remove(record.key); }
+    // Whatever the answer — a redirect is the server's "signed" (this submission, or the
+    // link's earlier one), or closed, or the text changed — the page shows it: it sends the
+    // kept submission again at once (the same id: never a second signature), and the signed
+    // page drops it. Removed here, a page loading while this message went out would have
+    // found nothing kept and shown the empty form of a pact already signed.
     return NetralitasPending.update(record.key, function (kept) {
       if (kept.state === "pending") { kept.state = "answered"; }  // a page may have seen it refused already
       return kept;
