@@ -1,7 +1,8 @@
 /* The personal link when the network fails: a submit without network is kept on this phone
    (IndexedDB, one per link) and sent when the network is back — by the service worker's
    Background Sync where the browser has it, and by this page on "online", on focus, every
-   15 s while it stays open and on the next visit. The server's answer (signed, closed, text changed) is then shown as usual. */
+   15 s while it stays open and on the next visit. The server's answer (signed, closed, text
+   changed) is then shown as usual. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -61,9 +62,17 @@
     }
   }
 
+  /* Send what this link keeps, as it is in the store now (the service worker or another
+     tab may have changed it since this page loaded); nothing once it was refused. */
+  function sendKept(force) {
+    store.get(key).then(function (kept) {
+      if (kept && kept.state !== "refused") { send(kept, force); }
+    }).catch(function () {});
+  }
+
   function watch(record) {
-    window.addEventListener("online", function () { send(record, true); });
-    window.addEventListener("focus", function () { send(record, false); });
+    window.addEventListener("online", function () { sendKept(true); });
+    window.addEventListener("focus", function () { sendKept(false); });
     if (navigator.serviceWorker) {
       navigator.serviceWorker.addEventListener("message", function (event) {
         if (event.data && event.data.type === "netralitas-sent" && event.data.key === key) { location.replace(location.href); }
@@ -73,11 +82,7 @@
     // While this page stays open, look again every few seconds and send once the wait is
     // over: a send that found no network while the worker's Background Sync failed too (its
     // next try minutes away) is not left to the next focus or visit.
-    window.setInterval(function () {
-      store.get(key).then(function (kept) {
-        if (kept && kept.state !== "refused") { send(kept, false); }
-      }).catch(function () {});
-    }, RETRY_AFTER_MS / 3);
+    window.setInterval(function () { sendKept(false); }, RETRY_AFTER_MS / 3);
   }
 
   if (page === "signed") { forget(); return; }
@@ -140,7 +145,7 @@
     var box = document.getElementById("pending");
     box.querySelector("img").src = record.drawing;
     box.hidden = false;
-    document.getElementById("pending-send").addEventListener("click", function () { send(record, true); });
+    document.getElementById("pending-send").addEventListener("click", function () { sendKept(true); });
     watch(record);
   }
 
