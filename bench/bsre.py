@@ -36,8 +36,6 @@ import argparse
 import io
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +48,8 @@ from harness import (
     production_environment,
     redis_server,
     setup_django,
+    start_db_workers,
+    stop,
     throwaway_database,
     tree_cpu,
 )
@@ -88,15 +88,6 @@ def set_up_bsre(agency, standin, lifetime):
     call_command("bsre_setup", str(agency.pk), "--subscriber", subscriber, "--totp", first, stdout=io.StringIO())
 
 
-def start_workers(env, log):
-    command = [sys.executable, "manage.py", "db_worker", "--queue-name", "default", "--interval", "0.2"]
-    command += ["--no-startup-delay", "--no-reload"]
-    return [
-        subprocess.Popen(command + ["--worker-id", f"bsre{number}"], cwd=ROOT, env=env, stderr=log)
-        for number in range(WORKERS)
-    ]
-
-
 def phase(label, args, standin, env, config, timeout=None):
     """One phase (see the module's docstring): its figures."""
     from django.db.models import Max
@@ -117,7 +108,7 @@ def phase(label, args, standin, env, config, timeout=None):
     cpu_standin, cpu_postgres = tree_cpu([standin.process.pid]), postgres_cpu()
     wall = time.time()
     log = open(args.log, "a")  # noqa: SIM115
-    workers = start_workers(env, log)
+    workers = start_db_workers(env, WORKERS, "bsre", stderr=log)
     try:
         deadline = time.monotonic() + 120 + args.n  # 1 PDF/s: something is wrong
         while (stored := documents.count()) < args.n:
@@ -134,10 +125,7 @@ def phase(label, args, standin, env, config, timeout=None):
         while ready.exists() and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait()
+        stop(workers)
         log.close()
     Agency.objects.filter(pk=agency.pk).update(seal_service=Agency.SealService.CERTIFICATE)  # its keep-alive ends
     seconds = last - wall

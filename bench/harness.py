@@ -175,6 +175,30 @@ def postgres_cpu():
     return sum(cpu + reaped for _pid, name, _parent, cpu, reaped in processes() if name == "postgres")
 
 
+# Background workers.
+
+
+def start_db_workers(env, count, name, stderr=subprocess.DEVNULL):
+    """``count`` ``manage.py db_worker`` processes on the default queue, polling every
+    0.2 s from their start; their ids ``name`` followed by 0, 1, … Stop them with :func:`stop`."""
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "default"]
+    command += ["--interval", "0.2", "--no-startup-delay"]
+    return [
+        subprocess.Popen(
+            [*command, "--worker-id", f"{name}{number}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+        for number in range(count)
+    ]
+
+
+def stop(processes):
+    """Terminate ``processes``, then wait for each."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait()
+
+
 # The production stack: gunicorn in production settings with a Redis of its own.
 
 SERVERS = []  # the running gunicorn masters' pids: their workers' CPU is the app's (bench/signing.py)

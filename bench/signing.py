@@ -44,7 +44,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -52,7 +51,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import harness
-from harness import ROOT, free_port, gunicorn, production_environment, redis_server, setup_django, throwaway_database
+from harness import (
+    free_port,
+    gunicorn,
+    production_environment,
+    redis_server,
+    setup_django,
+    start_db_workers,
+    stop,
+    throwaway_database,
+)
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "signing.lua"
 PAD_CSS = (340, 140)  # the signature pad's box on a phone, CSS pixels
@@ -199,16 +207,7 @@ def drain(env, workers, seconds):
     from pledges.models import PactDocument
 
     queued = PactDocument.objects.count()
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "default", "--interval", "0.2"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
+    processes = start_db_workers(env, workers, "bench-pdf-")
     try:
         deadline = time.monotonic() + 120
         while PactDocument.objects.count() == queued:
@@ -220,10 +219,7 @@ def drain(env, workers, seconds):
         made = PactDocument.objects.count() - first
         return made / (time.monotonic() - start)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait()
+        stop(processes)
 
 
 def line(label, result, kind="requests"):

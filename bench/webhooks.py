@@ -33,7 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from harness import ROOT, environment, throwaway_database
+from harness import ROOT, environment, start_db_workers, stop, throwaway_database
 
 TARGET_SECONDS = 300
 RECEIVER = ROOT / "tests" / "webhook_receiver.py"
@@ -73,17 +73,6 @@ for token in open(sys.argv[2]).read().split():
     draft = pact_text.draft(invitation)
     signature_create(invitation=invitation, shown=(draft.text_format, draft.sha256), image_png=png, method="link")
 """
-
-
-def start_workers(count, env):
-    return [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "default",
-             "--interval", "0.2", "--no-startup-delay", "--worker-id", f"bench-webhooks-{n}"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        for n in range(count)
-    ]  # fmt: skip
 
 
 def main():
@@ -154,7 +143,7 @@ def main():
 
             connections.close_all()
             if args.workers_during_burst:
-                processes = start_workers(args.workers, env)
+                processes = start_db_workers(env, args.workers, "bench-webhooks-")
             print(
                 f"receiver: :{port}, answers 500 to {args.fail_rate:.0%} of deliveries; {args.workers} db_workers "
                 f"(queue default: webhooks and signed PDFs) started "
@@ -181,7 +170,7 @@ def main():
                 flush=True,
             )
             if not processes:
-                processes = start_workers(args.workers, env)
+                processes = start_db_workers(env, args.workers, "bench-webhooks-")
             deadline = burst_end + args.timeout
             last_print = 0
             while True:
@@ -215,12 +204,7 @@ def main():
             ]
             print("targets: " + ", ".join(f"{name} {'met' if met else 'NOT met'}" for name, met in verdict))
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait()
-            receiver.terminate()
-            receiver.wait()
+            stop([*processes, receiver])
             from django.db import connections
 
             connections.close_all()
